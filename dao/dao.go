@@ -1,0 +1,177 @@
+// Package dao is the storage layer: one DAO type over *gorm.DB with a file
+// per aggregate (users, sessions, calls, chat). Errors are wrapped as
+// "dao: ...: %w"; a missing row is always ErrNotFound.
+package dao
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"callapp/models"
+)
+
+// Errors callers can test with errors.Is.
+var (
+	ErrNotFound  = errors.New("dao: not found")
+	ErrDuplicate = errors.New("dao: already exists")
+)
+
+// Drivers the DAO can open.
+const (
+	DriverSQLite = "sqlite"
+	DriverMySQL  = "mysql"
+)
+
+// Options says which database to open and how large its pool is.
+type Options struct {
+	Driver       string // DriverSQLite or DriverMySQL
+	DSN          string // file path for SQLite, go-sql-driver DSN for MySQL
+	MaxOpenConns int
+	MaxIdleConns int
+	Logger       *slog.Logger
+}
+
+// DAO is the application's whole view of the database.
+type DAO struct {
+	db     *gorm.DB
+	driver string
+	log    *slog.Logger
+}
+
+// Open connects, sets the pool for the dialect and migrates the schema.
+func Open(opts Options) (*DAO, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	dialector, err := dialect(opts)
+	if err != nil {
+		return nil, err
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
+		TranslateError: true, // duplicate keys become gorm.ErrDuplicatedKey on both dialects
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dao: open %s: %w", opts.Driver, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("dao: pool: %w", err)
+	}
+	switch opts.Driver {
+	case DriverSQLite:
+		// SQLite allows one writer at a time; a single connection serializes
+		// writes in Go instead of failing them with SQLITE_BUSY, and keeps
+		// the read-then-write transactions (first user becomes admin) atomic.
+		sqlDB.SetMaxOpenConns(1)
+	case DriverMySQL:
+		sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
+		sqlDB.SetMaxIdleConns(opts.MaxIdleConns)
+		// MySQL closes idle connections after wait_timeout (8 h by default,
+		// often far less behind proxies); recycle ours well before that.
+		sqlDB.SetConnMaxLifetime(3 * time.Minute)
+	}
+	d := &DAO{db: db, driver: opts.Driver, log: opts.Logger}
+	if err := d.migrate(); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func dialect(opts Options) (gorm.Dialector, error) {
+	switch opts.Driver {
+	case DriverSQLite:
+		if dir := filepath.Dir(opts.DSN); dir != "." {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("dao: data folder: %w", err)
+			}
+		}
+		// WAL lets readers run beside the writer; busy_timeout covers other
+		// processes (backups, the load tool) touching the same file.
+		return sqlite.Open(opts.DSN + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"), nil
+	case DriverMySQL:
+		cfg, err := mysqldriver.ParseDSN(opts.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("dao: mysql dsn: %w", err)
+		}
+		// Times are stored and read as UTC; utf8mb4 keeps emoji in chat.
+		cfg.ParseTime, cfg.Loc = true, time.UTC
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		if _, ok := cfg.Params["charset"]; !ok {
+			cfg.Params["charset"] = "utf8mb4"
+		}
+		return mysql.Open(cfg.FormatDSN()), nil
+	default:
+		return nil, fmt.Errorf("dao: unknown driver %q (want %q or %q)", opts.Driver, DriverSQLite, DriverMySQL)
+	}
+}
+
+func (d *DAO) migrate() error {
+	db := d.db
+	if d.driver == DriverMySQL {
+		// Binary collation: uniqueness is decided by our own normalized
+		// keys; a _ci collation would also fold accents ("jorg" = "jörg").
+		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
+	}
+	if err := db.AutoMigrate(migrations...); err != nil {
+		return fmt.Errorf("dao: migrate: %w", err)
+	}
+	return nil
+}
+
+// migrations lists every table the app owns.
+var migrations = []any{&models.User{}, &models.Session{}}
+
+// Driver names the open dialect.
+func (d *DAO) Driver() string { return d.driver }
+
+// Ping checks that the database answers, for /healthz.
+func (d *DAO) Ping(ctx context.Context) error {
+	sqlDB, err := d.db.DB()
+	if err != nil {
+		return fmt.Errorf("dao: ping: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("dao: ping: %w", err)
+	}
+	return nil
+}
+
+// Close releases the connection pool.
+func (d *DAO) Close() error {
+	sqlDB, err := d.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// wrap gives every storage error the same shape and maps GORM's sentinels
+// to ours.
+func wrap(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("dao: %s: %w", op, ErrNotFound)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("dao: %s: %w", op, ErrDuplicate)
+	default:
+		return fmt.Errorf("dao: %s: %w", op, err)
+	}
+}
