@@ -1,0 +1,188 @@
+// Package config loads the server's settings: defaults, then an optional
+// file of KEY=value lines, then environment variables with the same keys.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the server. It is passed as *Config; there is
+// no global.
+type Config struct {
+	Listen  string // host:port for HTTP(S)
+	DataDir string // SQLite file, generated secrets and certificates
+	BaseURL string // optional public URL, for logs and the origin check
+
+	DBDriver       string // sqlite or mysql
+	DBDSN          string // file path for sqlite (default DataDir/callapp.db), DSN for mysql
+	DBMaxOpenConns int
+	DBMaxIdleConns int
+
+	TLSCert       string // PEM certificate file; with TLSKey turns on HTTPS
+	TLSKey        string
+	TLSSelfSigned bool // generate and keep a self-signed certificate in DataDir
+
+	LogLevel  string // debug, info, warn, error
+	LogFormat string // text or json
+
+	SessionTTL       time.Duration
+	SessionKey       string // HMAC key for stored token hashes; generated when empty
+	RegistrationOpen bool
+	AdminUsernames   []string
+	AllowedOrigins   []string // extra origins allowed besides the server's own
+	TrustedProxies   []string // CIDRs or IPs whose X-Forwarded-For is believed
+	MaxBodyBytes     int64
+	BcryptCost       int
+	BcryptParallel   int // concurrent bcrypt operations at most
+
+	LoginMaxUserFailures int
+	LoginMaxIPFailures   int
+	LoginWindow          time.Duration
+
+	WSPingInterval   time.Duration
+	WSPongWait       time.Duration
+	WSWriteWait      time.Duration
+	WSConnectTimeout time.Duration
+	WSMaxMessage     int64
+	WSSendQueue      int
+	WSMessageRate    float64 // messages per second per connection
+	WSMessageBurst   int
+	ChatRate         float64 // chat messages per second per user
+	ChatBurst        int
+	CallRingTimeout  time.Duration
+	STUNURLs         []string // plain STUN servers handed to browsers
+}
+
+// Default returns the settings used when nothing is configured.
+func Default() *Config {
+	return &Config{
+		Listen:               "127.0.0.1:8080",
+		DataDir:              "data",
+		DBDriver:             "sqlite",
+		DBMaxOpenConns:       20,
+		DBMaxIdleConns:       10,
+		LogLevel:             "info",
+		LogFormat:            "text",
+		SessionTTL:           30 * 24 * time.Hour,
+		RegistrationOpen:     true,
+		MaxBodyBytes:         64 << 10,
+		BcryptCost:           11,
+		BcryptParallel:       runtime.NumCPU(),
+		LoginMaxUserFailures: 5,
+		LoginMaxIPFailures:   20,
+		LoginWindow:          15 * time.Minute,
+		WSPingInterval:       25 * time.Second,
+		WSPongWait:           60 * time.Second,
+		WSWriteWait:          10 * time.Second,
+		WSConnectTimeout:     5 * time.Second,
+		WSMaxMessage:         64 << 10,
+		WSSendQueue:          256,
+		WSMessageRate:        20,
+		WSMessageBurst:       60,
+		ChatRate:             1,
+		ChatBurst:            5,
+		CallRingTimeout:      30 * time.Second,
+	}
+}
+
+// TLS reports whether the server serves HTTPS.
+func (c *Config) TLS() bool { return c.TLSSelfSigned || c.TLSCert != "" }
+
+// SQLitePath is where the default database file lives.
+func (c *Config) SQLitePath() string {
+	if c.DBDSN != "" {
+		return c.DBDSN
+	}
+	return filepath.Join(c.DataDir, "callapp.db")
+}
+
+// Validate names the first bad setting.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{envPrefix + key}, args...)...))
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("LISTEN", "want host:port: %v", err)
+	}
+	switch c.DBDriver {
+	case "sqlite":
+	case "mysql":
+		if c.DBDSN == "" {
+			bad("DB_DSN", "required with DB_DRIVER=mysql")
+		}
+	default:
+		bad("DB_DRIVER", "want sqlite or mysql, got %q", c.DBDriver)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("TLS_CERT", "TLS_CERT and TLS_KEY go together")
+	}
+	if c.TLSCert != "" && c.TLSSelfSigned {
+		bad("TLS_SELF_SIGNED", "cannot be on with TLS_CERT")
+	}
+	if c.BcryptCost < 10 || c.BcryptCost > 15 {
+		bad("BCRYPT_COST", "want 10-15, got %d", c.BcryptCost)
+	}
+	for _, o := range c.AllowedOrigins {
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+			bad("ALLOWED_ORIGINS", "%q is not an origin like https://example.com", o)
+		}
+	}
+	for _, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				bad("TRUSTED_PROXIES", "%q is not an IP or CIDR", p)
+			}
+		}
+	}
+	positive := map[string]bool{
+		"SESSION_TTL": c.SessionTTL > 0, "MAX_BODY_BYTES": c.MaxBodyBytes > 0,
+		"BCRYPT_PARALLEL": c.BcryptParallel > 0, "LOGIN_WINDOW": c.LoginWindow > 0,
+		"LOGIN_MAX_USER_FAILURES": c.LoginMaxUserFailures > 0, "LOGIN_MAX_IP_FAILURES": c.LoginMaxIPFailures > 0,
+		"WS_PING_INTERVAL": c.WSPingInterval > 0, "WS_PONG_WAIT": c.WSPongWait > c.WSPingInterval,
+		"WS_WRITE_WAIT": c.WSWriteWait > 0, "WS_CONNECT_TIMEOUT": c.WSConnectTimeout > 0,
+		"WS_MAX_MESSAGE": c.WSMaxMessage > 0, "WS_SEND_QUEUE": c.WSSendQueue > 0,
+		"WS_MESSAGE_RATE": c.WSMessageRate > 0, "WS_MESSAGE_BURST": c.WSMessageBurst > 0,
+		"CHAT_RATE": c.ChatRate > 0, "CHAT_BURST": c.ChatBurst > 0, "CALL_RING_TIMEOUT": c.CallRingTimeout > 0,
+	}
+	for _, key := range sortedKeys(positive) {
+		if !positive[key] {
+			bad(key, "must be positive (WS_PONG_WAIT longer than WS_PING_INTERVAL)")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// String lists the effective settings for the start-up log, secrets
+// redacted.
+func (c *Config) String() string {
+	var b strings.Builder
+	for _, o := range options {
+		v := o.get(c)
+		if o.secret && v != "" {
+			v = "(redacted)"
+		}
+		if o.key == "DB_DSN" && c.DBDriver == "mysql" {
+			v = redactDSN(v)
+		}
+		fmt.Fprintf(&b, "%s%s=%s ", envPrefix, o.key, v)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// redactDSN hides the password in user:password@tcp(host)/db.
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	colon := strings.Index(dsn, ":")
+	if at < 0 || colon < 0 || colon > at {
+		return dsn
+	}
+	return dsn[:colon+1] + "xxx" + dsn[at:]
+}

@@ -1,0 +1,59 @@
+package config
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// FillSecrets generates the secrets that are not configured and keeps them
+// in DataDir, so that sessions survive a restart.
+func (c *Config) FillSecrets() error {
+	if c.SessionKey != "" {
+		return nil
+	}
+	key, err := LoadOrCreateSecret(c.DataDir, "session.key")
+	if err != nil {
+		return err
+	}
+	c.SessionKey = key
+	return nil
+}
+
+// LoadOrCreateSecret returns the secret kept in dir/name, creating a random
+// 256-bit one (mode 0600) on first use.
+func LoadOrCreateSecret(dir, name string) (string, error) {
+	path := filepath.Join(dir, name)
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("config: secret %s: %w", name, err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("config: data folder: %w", err)
+	}
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	secret := base64.RawURLEncoding.EncodeToString(raw)
+	// O_EXCL: a second process starting at the same time must not
+	// overwrite the secret the first one already uses.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return LoadOrCreateSecret(dir, name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("config: secret %s: %w", name, err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(secret + "\n"); err != nil {
+		return "", fmt.Errorf("config: secret %s: %w", name, err)
+	}
+	return secret, nil
+}

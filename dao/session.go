@@ -1,0 +1,87 @@
+package dao
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"time"
+
+	"callapp/models"
+)
+
+// Sessions issues and checks login sessions. The cookie carries a random
+// token; the database keeps only HMAC-SHA256(key, token).
+type Sessions struct {
+	*DAO
+	key []byte
+	ttl time.Duration
+}
+
+// NewSessions returns the session store; sessions last ttl from login.
+func NewSessions(d *DAO, key string, ttl time.Duration) *Sessions {
+	return &Sessions{DAO: d, key: []byte(key), ttl: ttl}
+}
+
+func (s *Sessions) hash(token string) string {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte(token))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Create starts a session for the user and returns its cookie token.
+func (s *Sessions) Create(ctx context.Context, userID uint64, ip, userAgent string) (string, time.Time, error) {
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	now := time.Now().UTC()
+	row := models.Session{
+		TokenHash: s.hash(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.ttl),
+		IP: ip, UserAgent: truncate(userAgent, 255),
+	}
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		return "", time.Time{}, wrap("create session", err)
+	}
+	return token, row.ExpiresAt, nil
+}
+
+// User returns the enabled user owning the unexpired session token, or
+// ErrNotFound.
+func (s *Sessions) User(ctx context.Context, token string) (*models.User, error) {
+	if token == "" {
+		return nil, wrap("session user", ErrNotFound)
+	}
+	var u models.User
+	err := s.db.WithContext(ctx).
+		Joins("JOIN sessions ON sessions.user_id = users.id").
+		Where("sessions.token_hash = ? AND sessions.expires_at > ? AND users.disabled = ?", s.hash(token), time.Now().UTC(), false).
+		Take(&u).Error
+	if err != nil {
+		return nil, wrap("session user", err)
+	}
+	return &u, nil
+}
+
+// Delete ends the session with this token, if there is one.
+func (s *Sessions) Delete(ctx context.Context, token string) error {
+	err := s.db.WithContext(ctx).Where("token_hash = ?", s.hash(token)).Delete(&models.Session{}).Error
+	return wrap("delete session", err)
+}
+
+// DeleteExpired removes sessions past their expiry and returns how many.
+func (s *Sessions) DeleteExpired(ctx context.Context) (int64, error) {
+	res := s.db.WithContext(ctx).Where("expires_at <= ?", time.Now().UTC()).Delete(&models.Session{})
+	return res.RowsAffected, wrap("delete expired sessions", res.Error)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 { // do not cut a UTF-8 sequence
+		n--
+	}
+	return s[:n]
+}
