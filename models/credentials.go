@@ -48,14 +48,14 @@ func NormalizeUsername(s string) string {
 func ValidateUsername(name string) error {
 	n := utf8.RuneCountInString(name)
 	if n < UsernameMinLen || n > UsernameMaxLen {
-		return &FieldError{"username", fmt.Sprintf("username must be %d-%d characters", UsernameMinLen, UsernameMaxLen)}
+		return &FieldError{"username", fmt.Sprintf("must be %d-%d characters", UsernameMinLen, UsernameMaxLen)}
 	}
 	for i, r := range name {
 		switch {
 		case unicode.IsLetter(r), unicode.IsDigit(r), r == '_', r == '.', r == '-':
 		case unicode.IsMark(r) && i > 0: // combining marks some scripts need
 		default:
-			return &FieldError{"username", "username may contain only letters, digits, '_', '.' and '-'"}
+			return &FieldError{"username", "may contain only letters, digits, '_', '.' and '-'"}
 		}
 	}
 	return nil
@@ -64,7 +64,7 @@ func ValidateUsername(name string) error {
 // ValidatePassword checks a password's length in bytes.
 func ValidatePassword(pw string) error {
 	if len(pw) < PasswordMinLen || len(pw) > PasswordMaxLen {
-		return &FieldError{"password", fmt.Sprintf("password must be %d-%d bytes", PasswordMinLen, PasswordMaxLen)}
+		return &FieldError{"password", fmt.Sprintf("must be %d-%d bytes", PasswordMinLen, PasswordMaxLen)}
 	}
 	return nil
 }

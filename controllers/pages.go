@@ -1,0 +1,70 @@
+package controllers
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Pages renders the HTML pages from www/. The templates use [[ ]] so that
+// Vue's {{ }} passes through untouched.
+type Pages struct {
+	RegistrationOpen bool
+}
+
+type pageData struct {
+	Title            string
+	User             any
+	RegistrationOpen bool
+}
+
+func (p *Pages) render(c *gin.Context, name, title string) {
+	data := pageData{Title: title, RegistrationOpen: p.RegistrationOpen}
+	if u := CurrentUser(c); u != nil {
+		data.User = u.View()
+	}
+	c.Header("Cache-Control", "no-store")
+	c.HTML(http.StatusOK, name, data)
+}
+
+// Login serves the login page, or sends a logged-in user home.
+func (p *Pages) Login(c *gin.Context) {
+	if CurrentUser(c) != nil {
+		c.Redirect(http.StatusFound, "/webrtc/in")
+		return
+	}
+	p.render(c, "login.html", "Log in")
+}
+
+// Register serves the registration page.
+func (p *Pages) Register(c *gin.Context) {
+	if CurrentUser(c) != nil {
+		c.Redirect(http.StatusFound, "/webrtc/in")
+		return
+	}
+	p.render(c, "register.html", "Register")
+}
+
+// Home serves the calling page.
+func (p *Pages) Home(c *gin.Context) { p.render(c, "home.html", "Calls") }
+
+// Admin serves the admin dashboard.
+func (p *Pages) Admin(c *gin.Context) { p.render(c, "admin.html", "Admin") }
+
+// pinger is the database check /healthz runs.
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Health answers /healthz: 200 when the database answers, 503 otherwise.
+func Health(db pinger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := db.Ping(c.Request.Context()); err != nil {
+			_ = c.Error(&Error{Status: http.StatusServiceUnavailable, Message: "database unavailable", Err: err})
+			c.Abort()
+			return
+		}
+		OK(c, http.StatusOK, "ok", nil)
+	}
+}

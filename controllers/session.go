@@ -1,0 +1,96 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"callapp/dao"
+	"callapp/models"
+)
+
+// SessionCookie is the name of the login cookie.
+const SessionCookie = "callapp_session"
+
+const userKey = "user"
+
+// sessionStore is what the handlers need of the session table.
+type sessionStore interface {
+	Create(ctx context.Context, userID uint64, ip, userAgent string) (string, time.Time, error)
+	User(ctx context.Context, token string) (*models.User, error)
+	Delete(ctx context.Context, token string) error
+}
+
+// Authenticate loads the session's user, if any, for every later handler.
+// It never rejects: RequireUser and RequireAdmin do.
+func Authenticate(sessions sessionStore) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token, err := c.Cookie(SessionCookie)
+		if err == nil && token != "" {
+			u, err := sessions.User(c.Request.Context(), token)
+			switch {
+			case err == nil:
+				c.Set(userKey, u)
+			case !errors.Is(err, dao.ErrNotFound):
+				AbortInternal(c, err)
+				return
+			}
+		}
+		c.Next()
+	}
+}
+
+// CurrentUser returns the logged-in user, or nil. Identity comes only from
+// here, never from the request body.
+func CurrentUser(c *gin.Context) *models.User {
+	if v, ok := c.Get(userKey); ok {
+		return v.(*models.User)
+	}
+	return nil
+}
+
+// RequireUser answers 401 to anonymous API requests.
+func RequireUser(c *gin.Context) {
+	if CurrentUser(c) == nil {
+		Abort(c, http.StatusUnauthorized, "login required")
+		return
+	}
+	c.Next()
+}
+
+// RequireAdmin answers 401 to anonymous and 403 to non-admin requests.
+func RequireAdmin(c *gin.Context) {
+	u := CurrentUser(c)
+	switch {
+	case u == nil:
+		Abort(c, http.StatusUnauthorized, "login required")
+	case !u.IsAdmin():
+		Abort(c, http.StatusForbidden, "admins only")
+	default:
+		c.Next()
+	}
+}
+
+// RequireUserPage redirects anonymous visitors to the login page.
+func RequireUserPage(c *gin.Context) {
+	if CurrentUser(c) == nil {
+		c.Redirect(http.StatusFound, "/webrtc/login")
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+// RequireAdminPage redirects anonymous visitors and refuses non-admins.
+func RequireAdminPage(c *gin.Context) {
+	u := CurrentUser(c)
+	if u != nil && !u.IsAdmin() {
+		c.String(http.StatusForbidden, "403 Forbidden: admins only")
+		c.Abort()
+		return
+	}
+	RequireUserPage(c)
+}

@@ -1,0 +1,92 @@
+// Package route holds the whole URL space in one function, grouped by who
+// may call it: public, logged-in user, admin, websocket.
+package route
+
+import (
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"callapp/config"
+	"callapp/controllers"
+	"callapp/dao"
+)
+
+// Deps is everything the routes are built from.
+type Deps struct {
+	Config   *config.Config
+	Log      *slog.Logger
+	DB       *dao.DAO
+	Accounts *dao.Accounts
+	Sessions *dao.Sessions
+	Assets   fs.FS // holds www/*.html and static/
+}
+
+// New returns the router.
+func New(d Deps) (*gin.Engine, error) {
+	r := gin.New()
+	if err := r.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("route: trusted proxies: %w", err)
+	}
+	tmpl, err := template.New("").Delims("[[", "]]").ParseFS(d.Assets, "www/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("route: templates: %w", err)
+	}
+	r.SetHTMLTemplate(tmpl)
+	static, err := fs.Sub(d.Assets, "static")
+	if err != nil {
+		return nil, fmt.Errorf("route: static: %w", err)
+	}
+
+	origin := controllers.NewOriginPolicy(d.Config.AllowedOrigins)
+	auth := &controllers.AuthHandler{
+		Accounts: d.Accounts, Sessions: d.Sessions, Log: d.Log,
+		Throttle:         controllers.NewThrottle(d.Config.LoginMaxUserFailures, d.Config.LoginMaxIPFailures, d.Config.LoginWindow),
+		RegistrationOpen: d.Config.RegistrationOpen, SecureCookie: d.Config.TLS(),
+	}
+	pages := &controllers.Pages{RegistrationOpen: d.Config.RegistrationOpen}
+	admin := &controllers.AdminHandler{Users: d.DB}
+
+	r.Use(gin.Recovery(), requestLog(d.Log), controllers.ErrorRenderer(d.Log),
+		controllers.LimitBody(d.Config.MaxBodyBytes), origin.Middleware())
+	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/webrtc/in") })
+	r.GET("/healthz", controllers.Health(d.DB))
+	r.StaticFS("/webrtc/static", http.FS(static))
+
+	w := r.Group("/webrtc", controllers.Authenticate(d.Sessions))
+
+	// Public.
+	w.GET("/login", pages.Login)
+	w.GET("/register", pages.Register)
+	w.POST("/login", auth.Login)
+	w.POST("/register", auth.Register)
+	w.POST("/logout", auth.Logout)
+
+	// Logged-in users.
+	w.GET("/in", controllers.RequireUserPage, pages.Home)
+	user := w.Group("/api", controllers.RequireUser)
+	user.GET("/me", auth.Me)
+
+	// Admins.
+	w.GET("/admin", controllers.RequireAdminPage, pages.Admin)
+	adm := w.Group("/api/admin", controllers.RequireAdmin)
+	adm.GET("/users", admin.ListUsers)
+	adm.PATCH("/users/:id", admin.UpdateUser)
+
+	r.NoRoute(func(c *gin.Context) { controllers.Abort(c, http.StatusNotFound, "not found") })
+	return r, nil
+}
+
+func requestLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		log.Debug("http", "method", c.Request.Method, "path", c.Request.URL.Path,
+			"status", c.Writer.Status(), "duration", time.Since(start), "ip", c.ClientIP())
+	}
+}
