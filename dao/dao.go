@@ -12,8 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
-	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/glebarez/sqlite"
+	mysqldriver "github.com/go-sql-driver/mysql"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
