@@ -1,0 +1,41 @@
+package models
+
+import "time"
+
+// Call is the record of one invite that rang: who called whom, when it was
+// answered and ended, and how. ID is the callId the hub made, so a row can
+// be matched with the signaling that produced it.
+type Call struct {
+	ID         string     `gorm:"primaryKey;size:32"`
+	CallerID   uint64     `gorm:"not null;index"`
+	CalleeID   uint64     `gorm:"not null;index"`
+	InvitedAt  time.Time  `gorm:"not null;index"`
+	AnsweredAt *time.Time // nil: never answered
+	EndedAt    *time.Time // nil: still ringing or going on
+	EndReason  string     `gorm:"size:16;not null;default:''"` // a Call* reason constant
+}
+
+// View returns the call as the history pages show it.
+func (c *Call) View() CallView {
+	v := CallView{
+		ID: c.ID, CallerID: c.CallerID, CalleeID: c.CalleeID, InvitedAt: c.InvitedAt,
+		AnsweredAt: c.AnsweredAt, EndedAt: c.EndedAt, EndReason: c.EndReason,
+	}
+	if c.AnsweredAt != nil && c.EndedAt != nil {
+		v.DurationSec = int64(c.EndedAt.Sub(*c.AnsweredAt) / time.Second)
+	}
+	return v
+}
+
+// CallView is the JSON shape of a call record. DurationSec counts from the
+// answer to the end, and is 0 for calls never answered or still going on.
+type CallView struct {
+	ID          string     `json:"id"`
+	CallerID    uint64     `json:"callerId"`
+	CalleeID    uint64     `json:"calleeId"`
+	InvitedAt   time.Time  `json:"invitedAt"`
+	AnsweredAt  *time.Time `json:"answeredAt"`
+	EndedAt     *time.Time `json:"endedAt"`
+	EndReason   string     `json:"endReason"`
+	DurationSec int64      `json:"durationSec"`
+}

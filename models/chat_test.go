@@ -1,0 +1,26 @@
+package models
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCleanChat(t *testing.T) {
+	tests := []struct {
+		in, want, reason string
+	}{
+		{"  hi  ", "hi", ""},
+		{" \t\n\u00a0\u3000 ", "", ReasonEmpty},
+		{"", "", ReasonEmpty},
+		{strings.Repeat("é", ChatMaxRunes), strings.Repeat("é", ChatMaxRunes), ""},
+		{" " + strings.Repeat("😀", ChatMaxRunes) + " ", strings.Repeat("😀", ChatMaxRunes), ""},
+		{strings.Repeat("a", ChatMaxRunes+1), "", ReasonTooLong},
+		{"<b>as given</b>", "<b>as given</b>", ""},
+	}
+	for _, tt := range tests {
+		got, reason := CleanChat(tt.in)
+		if got != tt.want || reason != tt.reason {
+			t.Errorf("CleanChat(%.20q) = %.20q, %q; want %.20q, %q", tt.in, got, reason, tt.want, tt.reason)
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package models
+
+import "encoding/json"
+
+// The websocket protocol is documented in protocol.md beside this file;
+// keep the two in step.
+
+// Methods a client may send. Server envelopes reuse them to say what an
+// event relates to (see protocol.md for the method of each code).
+const (
+	MethodConnect   = "User/Connect"
+	MethodOffer     = "Message/Offer"
+	MethodAnswer    = "Message/Answer"
+	MethodCandidate = "Message/Candidate"
+	MethodSendToAll = "Message/SendToAll"
+	MethodInvite    = "Call/Invite"
+	MethodAccept    = "Call/Accept"
+	MethodReject    = "Call/Reject"
+	MethodHangup    = "Call/Hangup"
+
+	// Server-only methods, for events no client request caused.
+	MethodStatus     = "User/Status"
+	MethodDisconnect = "User/Disconnect"
+)
+
+// Codes of server envelopes. The numbers are fixed by the original design.
+const (
+	CodeOnlineUsers  = 10000 // []OnlineUser, after User/Connect
+	CodeError        = 10001 // ErrorData
+	CodeWelcome      = 10002 // Welcome
+	CodeReplaced     = 10003 // nil: a newer connection of the same user took over
+	CodeChatHistory  = 10004 // []ChatMessageView, oldest first
+	CodeChat         = 10005 // ChatMessageView
+	CodeUserOnline   = 10006 // OnlineUser
+	CodeUserStatus   = 10007 // StatusChange
+	CodeUserOffline  = 10008 // UserOffline
+	CodeCandidate    = 10009 // Relay
+	CodeOffer        = 10010 // Relay
+	CodeAnswer       = 10011 // Relay
+	CodeIncomingCall = 10012 // IncomingCall
+	CodeCallAccepted = 10013 // CallPeerEvent
+	CodeCallRejected = 10014 // CallPeerEvent
+	CodeCallEnded    = 10015 // CallPeerEvent
+	CodeCallFailed   = 10016 // CallTargetEvent
+	CodeCallRinging  = 10017 // CallTargetEvent
+)
+
+// Envelope types.
+const (
+	TypeSystem = 0
+	TypeText   = 1 // chat messages and chat history
+)
+
+// User statuses shown to others. A user being rung is busy for new invites
+// but still shows as online.
+const (
+	StatusOnline = "online"
+	StatusInCall = "in_call"
+)
+
+// Reasons in 10001 error envelopes, machine-readable.
+const (
+	ReasonBadJSON          = "bad_json"
+	ReasonUnknownMethod    = "unknown_method"
+	ReasonMissingField     = "missing_field"
+	ReasonEmpty            = "empty"
+	ReasonTooLong          = "too_long"
+	ReasonRateLimited      = "rate_limited"
+	ReasonNotConnected     = "not_connected"     // a method before User/Connect
+	ReasonAlreadyConnected = "already_connected" // a second User/Connect
+	ReasonNotInCall        = "not_in_call"       // relay to someone not in a call with you
+	ReasonAlreadyInCall    = "already_in_call"   // Call/Invite while in a call yourself
+	ReasonUnknownCall      = "unknown_call"      // no such call of yours, or not in that state
+	ReasonInternal         = "internal"          // the server failed; try again later
+)
+
+// Reasons in call events (10014, 10015, 10016) and in Call.EndReason.
+const (
+	CallRejected     = "rejected"
+	CallHangup       = "hangup"
+	CallCancelled    = "cancelled"
+	CallDisconnected = "disconnected"
+	CallTimeout      = "timeout"
+	CallOffline      = "offline"
+	CallBusy         = "busy"
+	CallSelf         = "self"
+	CallShutdown     = "shutdown" // stored only: the server stopped mid-call
+)
+
+// Websocket close codes the server uses.
+const (
+	CloseNormal          = 1000
+	CloseGoingAway       = 1001 // server shutting down
+	ClosePolicyViolation = 1008 // connect timeout, rate abuse, send queue full
+	CloseTooBig          = 1009 // a message over the read limit
+	CloseKicked          = 4001 // account disabled or session revoked
+	CloseReplaced        = 4002 // a newer connection of the same user
+)
+
+// ChatMaxRunes is the longest chat message, in Unicode code points.
+const ChatMaxRunes = 2000
+
+// Inbound is an envelope a client sends. Any fromId it carries is not
+// decoded: the sender is always the session's user.
+type Inbound struct {
+	Method  string          `json:"method"`
+	Type    int             `json:"type"`
+	Message string          `json:"message"`
+	ToID    uint64          `json:"toId"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// Outbound is an envelope the server sends.
+type Outbound struct {
+	Method  string `json:"method"`
+	Type    int    `json:"type"`
+	Message string `json:"message"`
+	Code    int    `json:"code"`
+	Data    any    `json:"data"`
+}
+
+// CallRef is the data of Call/Accept, Call/Reject and Call/Hangup.
+type CallRef struct {
+	CallID string `json:"callId"`
+}
+
+// ErrorData is the data of a 10001 envelope.
+type ErrorData struct {
+	Method string `json:"method"`
+	Reason string `json:"reason"`
+}
+
+// ICEServer is one entry of RTCConfiguration.iceServers, in the shape the
+// browser's RTCPeerConnection takes.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// Welcome is the data of 10002.
+type Welcome struct {
+	User           UserView    `json:"user"`
+	ICEServers     []ICEServer `json:"iceServers"`
+	CallTimeoutSec int         `json:"callTimeoutSec"`
+}
+
+// OnlineUser is a user as the presence list shows them (10000, 10006).
+type OnlineUser struct {
+	ID       uint64 `json:"id"`
+	Username string `json:"username"`
+	Status   string `json:"status"`
+}
+
+// StatusChange is the data of 10007.
+type StatusChange struct {
+	ID     uint64 `json:"id"`
+	Status string `json:"status"`
+}
+
+// UserOffline is the data of 10008.
+type UserOffline struct {
+	FromID uint64 `json:"fromId"`
+}
+
+// Relay is the data of 10009-10011: Data is passed on byte for byte.
+type Relay struct {
+	FromID uint64          `json:"fromId"`
+	Data   json.RawMessage `json:"data"`
+}
+
+// UserBrief names a user in call events.
+type UserBrief struct {
+	ID       uint64 `json:"id"`
+	Username string `json:"username"`
+}
+
+// IncomingCall is the data of 10012.
+type IncomingCall struct {
+	CallID string    `json:"callId"`
+	FromID uint64    `json:"fromId"`
+	User   UserBrief `json:"user"`
+}
+
+// CallPeerEvent is the data of 10013, 10014 and 10015: what the other
+// party (FromID) did. Reason is empty for 10013.
+type CallPeerEvent struct {
+	CallID string `json:"callId"`
+	FromID uint64 `json:"fromId"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// CallTargetEvent is the data of 10016 and 10017, about the invite the
+// receiver sent to ToID. Reason is empty for 10017; CallID is empty for a
+// 10016 that failed before the call existed (offline, busy, self).
+type CallTargetEvent struct {
+	CallID string `json:"callId"`
+	ToID   uint64 `json:"toId"`
+	Reason string `json:"reason,omitempty"`
+}
