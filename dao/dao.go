@@ -135,7 +135,7 @@ func (d *DAO) migrate() error {
 }
 
 // migrations lists every table the app owns.
-var migrations = []any{&models.User{}, &models.Session{}}
+var migrations = []any{&models.User{}, &models.Session{}, &models.Call{}, &models.ChatMessage{}}
 
 // Driver names the open dialect.
 func (d *DAO) Driver() string { return d.driver }

@@ -1,0 +1,83 @@
+package dao
+
+import (
+	"context"
+	"time"
+
+	"callapp/models"
+)
+
+// Bounds on the call lists, so that no caller can ask for the whole table.
+const (
+	DefaultCallLimit = 50
+	MaxCallLimit     = 500
+)
+
+// CreateCall stores a call that started ringing.
+func (d *DAO) CreateCall(ctx context.Context, c *models.Call) error {
+	c.InvitedAt = dbTime(c.InvitedAt)
+	return wrap("create call", d.db.WithContext(ctx).Create(c).Error)
+}
+
+// MarkCallAnswered records when a ringing call was accepted. It returns
+// ErrNotFound when no open, unanswered call has that id.
+func (d *DAO) MarkCallAnswered(ctx context.Context, id string, at time.Time) error {
+	res := d.db.WithContext(ctx).Model(&models.Call{}).
+		Where("id = ? AND answered_at IS NULL AND ended_at IS NULL", id).
+		Update("answered_at", dbTime(at))
+	return affectedOne("mark call answered", res.Error, res.RowsAffected)
+}
+
+// MarkCallEnded records the end of a call once: it returns ErrNotFound when
+// no call with that id is still open, so a second end never overwrites the
+// first one's time and reason.
+func (d *DAO) MarkCallEnded(ctx context.Context, id string, at time.Time, reason string) error {
+	res := d.db.WithContext(ctx).Model(&models.Call{}).
+		Where("id = ? AND ended_at IS NULL", id).
+		Updates(map[string]any{"ended_at": dbTime(at), "end_reason": reason})
+	return affectedOne("mark call ended", res.Error, res.RowsAffected)
+}
+
+// CallsOfUser returns the user's most recent calls, made or received,
+// newest first.
+func (d *DAO) CallsOfUser(ctx context.Context, userID uint64, limit int) ([]models.Call, error) {
+	var calls []models.Call
+	err := d.db.WithContext(ctx).
+		Where("caller_id = ? OR callee_id = ?", userID, userID).
+		Order("invited_at DESC, id DESC").Limit(boundLimit(limit, DefaultCallLimit, MaxCallLimit)).
+		Find(&calls).Error
+	return calls, wrap("calls of user", err)
+}
+
+// RecentCalls returns the most recent calls of everyone, newest first, for
+// the admin dashboard.
+func (d *DAO) RecentCalls(ctx context.Context, limit int) ([]models.Call, error) {
+	var calls []models.Call
+	err := d.db.WithContext(ctx).
+		Order("invited_at DESC, id DESC").Limit(boundLimit(limit, DefaultCallLimit, MaxCallLimit)).
+		Find(&calls).Error
+	return calls, wrap("recent calls", err)
+}
+
+// dbTime is how times are stored: UTC with the millisecond precision both
+// dialects keep, so a value reads back equal to what was written.
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+
+// boundLimit turns a non-positive limit into def and caps it at most.
+func boundLimit(limit, def, most int) int {
+	switch {
+	case limit <= 0:
+		return def
+	case limit > most:
+		return most
+	}
+	return limit
+}
+
+// affectedOne maps an update that matched no row to ErrNotFound.
+func affectedOne(op string, err error, rows int64) error {
+	if err == nil && rows == 0 {
+		return wrap(op, ErrNotFound)
+	}
+	return wrap(op, err)
+}

@@ -1,0 +1,40 @@
+package dao
+
+import (
+	"context"
+	"slices"
+
+	"callapp/models"
+)
+
+// Bounds on a chat history page.
+const (
+	DefaultChatLimit = 50
+	MaxChatLimit     = 200
+)
+
+// SaveChatMessage stores a chat message and sets its ID and, when unset,
+// its CreatedAt.
+func (d *DAO) SaveChatMessage(ctx context.Context, m *models.ChatMessage) error {
+	if !m.CreatedAt.IsZero() {
+		m.CreatedAt = dbTime(m.CreatedAt)
+	}
+	return wrap("save chat message", d.db.WithContext(ctx).Create(m).Error)
+}
+
+// ChatHistory returns up to limit messages with an ID below beforeID (0:
+// the latest), oldest first. A limit outside 1-MaxChatLimit is bounded.
+func (d *DAO) ChatHistory(ctx context.Context, beforeID uint64, limit int) ([]models.ChatMessage, error) {
+	q := d.db.WithContext(ctx)
+	if beforeID > 0 {
+		q = q.Where("id < ?", beforeID)
+	}
+	var msgs []models.ChatMessage
+	// Newest first to take the page next to beforeID, then reversed.
+	err := q.Order("id DESC").Limit(boundLimit(limit, DefaultChatLimit, MaxChatLimit)).Find(&msgs).Error
+	if err != nil {
+		return nil, wrap("chat history", err)
+	}
+	slices.Reverse(msgs)
+	return msgs, nil
+}
