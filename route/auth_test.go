@@ -1,0 +1,270 @@
+package route_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"callapp/config"
+)
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestRegister(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		a := newApp(t, driver, nil)
+		c := a.client()
+		r := a.postJSON(c, "/webrtc/register", cred("jörg", "correct horse"))
+		if r.Status != 201 || r.Code != 0 || string(r.Data) != `{"id":1,"username":"jörg","role":"admin"}` {
+			t.Fatalf("register: %d %d %s", r.Status, r.Code, r.Data)
+		}
+		if me := a.do(c, "GET", "/webrtc/api/me", "", ""); me.Status != 200 || string(me.Data) != string(r.Data) {
+			t.Errorf("registering logs in: me = %d %s", me.Status, me.Data)
+		}
+		cases := []struct {
+			name, body, contentType string
+			status                  int
+			msg                     string
+		}{
+			{"taken, other case", `{"username":"JÖRG","password":"password1"}`, "application/json", 409, "username: already taken"},
+			{"too short", `{"username":"jo","password":"password1"}`, "application/json", 400, "username: must be 3-32 characters"},
+			{"too long", `{"username":"` + strings.Repeat("é", 33) + `","password":"password1"}`, "application/json", 400, "username: must be 3-32 characters"},
+			{"sql", `{"username":"bob'; DROP TABLE users;--","password":"password1"}`, "application/json", 400, "username: may contain only"},
+			{"markup", `{"username":"<b>x</b>","password":"password1"}`, "application/json", 400, "username: may contain only"},
+			{"short password", `{"username":"bob","password":"short"}`, "application/json", 400, "password: must be 8-72 bytes"},
+			{"long password", `{"username":"bob","password":"` + strings.Repeat("x", 73) + `"}`, "application/json", 400, "password: must be 8-72 bytes"},
+			{"bad json", `{"username":`, "application/json", 400, "malformed request body"},
+			{"wrong types", `{"username":1,"password":2}`, "application/json", 400, "malformed request body"},
+			{"oversized", `{"username":"bob","password":"` + strings.Repeat("x", 70<<10) + `"}`, "application/json", 413, "request body too large"},
+			{"form post", "username=bob&password=password1", "application/x-www-form-urlencoded", 201, "ok"},
+			{"valid odd name", `{"username":"drop.table--users","password":"password1"}`, "application/json", 201, "ok"},
+		}
+		for _, tc := range cases {
+			r := a.do(a.client(), "POST", "/webrtc/register", tc.contentType, tc.body)
+			if r.Status != tc.status || !strings.HasPrefix(r.Msg, tc.msg) {
+				t.Errorf("%s: got %d %q, want %d %q", tc.name, r.Status, r.Msg, tc.status, tc.msg)
+			}
+		}
+		// The tables survived the SQL-looking name, and it is stored verbatim.
+		c2 := a.client()
+		if r := a.postJSON(c2, "/webrtc/login", cred("DROP.TABLE--USERS", "password1")); r.Status != 200 || !contains(string(r.Data), `"drop.table--users"`) {
+			t.Errorf("login as drop.table--users: %d %s", r.Status, r.Data)
+		}
+	})
+}
+
+func TestRegistrationClosed(t *testing.T) {
+	a := newApp(t, "sqlite", func(c *config.Config) { c.RegistrationOpen = false })
+	if r := a.postJSON(a.client(), "/webrtc/register", cred("alice", "password1")); r.Status != 403 {
+		t.Errorf("closed registration: got %d", r.Status)
+	}
+}
+
+func TestConfiguredAdmins(t *testing.T) {
+	a := newApp(t, "sqlite", func(c *config.Config) { c.AdminUsernames = []string{"Carol"} })
+	for name, role := range map[string]string{"alice": "user", "carol": "admin"} {
+		r := a.postJSON(a.client(), "/webrtc/register", cred(name, "password1"))
+		if !contains(string(r.Data), `"role":"`+role+`"`) {
+			t.Errorf("%s: %s, want role %s", name, r.Data, role)
+		}
+	}
+}
+
+func TestLoginLogout(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		a := newApp(t, driver, nil)
+		a.register("alice")
+		c := a.client()
+		r := a.postJSON(c, "/webrtc/login", cred("ALICE", "password-alice"))
+		if r.Status != 200 || string(r.Data) != `{"id":1,"username":"alice","role":"admin"}` {
+			t.Fatalf("login: %d %s", r.Status, r.Data)
+		}
+		cookie := r.Header.Get("Set-Cookie")
+		for _, attr := range []string{"callapp_session=", "HttpOnly", "SameSite=Lax", "Path=/"} {
+			if !contains(cookie, attr) {
+				t.Errorf("cookie %q lacks %s", cookie, attr)
+			}
+		}
+		if contains(cookie, "Secure") {
+			t.Errorf("cookie over plain HTTP is Secure: %q", cookie)
+		}
+		old := sessionCookie(t, c, a.srv.URL)
+		if r := a.postJSON(c, "/webrtc/login", cred("alice", "password-alice")); r.Status != 200 {
+			t.Fatalf("second login: %d", r.Status)
+		}
+		if sessionCookie(t, c, a.srv.URL) == old {
+			t.Error("a second login kept the same token")
+		}
+		stale := withCookie(a, old)
+		if r := a.do(stale, "GET", "/webrtc/api/me", "", ""); r.Status != 401 {
+			t.Errorf("the token replaced at login still works: %d", r.Status)
+		}
+		if r := a.do(c, "POST", "/webrtc/logout", "", ""); r.Status != 200 {
+			t.Errorf("logout: %d", r.Status)
+		}
+		if r := a.do(c, "GET", "/webrtc/api/me", "", ""); r.Status != 401 {
+			t.Errorf("me after logout: %d", r.Status)
+		}
+		if r := a.do(a.client(), "POST", "/webrtc/logout", "", ""); r.Status != 200 {
+			t.Errorf("anonymous logout: %d", r.Status)
+		}
+	})
+}
+
+func TestLoginFailures(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		a := newApp(t, driver, nil)
+		admin := a.register("alice")
+		a.register("bob")
+		wrong := a.postJSON(a.client(), "/webrtc/login", cred("alice", "wrong password"))
+		unknown := a.postJSON(a.client(), "/webrtc/login", cred("nobody", "wrong password"))
+		if wrong.Status != 401 || unknown.Status != 401 || wrong.Msg != unknown.Msg {
+			t.Errorf("wrong password %d %q vs unknown user %d %q: want the same 401", wrong.Status, wrong.Msg, unknown.Status, unknown.Msg)
+		}
+		for _, body := range []string{`{"username":"alice"`, `[]`} {
+			if r := a.do(a.client(), "POST", "/webrtc/login", "application/json", body); r.Status != 400 {
+				t.Errorf("login with %s: %d", body, r.Status)
+			}
+		}
+		// Disabling bob: his live session ends at once, and he cannot log in.
+		bob := a.client()
+		a.postJSON(bob, "/webrtc/login", cred("bob", "password-bob"))
+		if r := a.do(admin, "PATCH", "/webrtc/api/admin/users/2", "application/json", `{"disabled":true}`); r.Status != 200 {
+			t.Fatalf("disable: %d %s", r.Status, r.Msg)
+		}
+		if r := a.do(bob, "GET", "/webrtc/api/me", "", ""); r.Status != 401 {
+			t.Errorf("disabled user's session: %d, want 401", r.Status)
+		}
+		if r := a.postJSON(a.client(), "/webrtc/login", cred("bob", "password-bob")); r.Status != 403 {
+			t.Errorf("disabled login: %d, want 403", r.Status)
+		}
+		if r := a.postJSON(a.client(), "/webrtc/login", cred("bob", "bad password")); r.Status != 401 {
+			t.Errorf("disabled user, wrong password: %d, want 401 (no hint the account exists)", r.Status)
+		}
+		a.do(admin, "PATCH", "/webrtc/api/admin/users/2", "application/json", `{"disabled":false}`)
+		if r := a.postJSON(a.client(), "/webrtc/login", cred("bob", "password-bob")); r.Status != 200 {
+			t.Errorf("re-enabled login: %d", r.Status)
+		}
+	})
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	a := newApp(t, "sqlite", func(c *config.Config) { c.LoginMaxIPFailures = 8 })
+	a.register("alice")
+	for i := 0; i < 5; i++ {
+		if r := a.postJSON(a.client(), "/webrtc/login", cred("alice", "wrong password")); r.Status != 401 {
+			t.Fatalf("failure %d: %d", i+1, r.Status)
+		}
+	}
+	r := a.postJSON(a.client(), "/webrtc/login", cred("Alice", "password-alice"))
+	retry, _ := strconv.Atoi(r.Header.Get("Retry-After"))
+	if r.Status != 429 || retry < 60 || retry > 15*60+1 {
+		t.Fatalf("6th attempt: %d Retry-After %q, want 429 within the 15 min window", r.Status, r.Header.Get("Retry-After"))
+	}
+	// Another username from the same address still gets through, until
+	// the address has failed 8 times.
+	for i := 0; i < 3; i++ {
+		if r := a.postJSON(a.client(), "/webrtc/login", cred("user"+strconv.Itoa(i), "wrong password")); r.Status != 401 {
+			t.Fatalf("other user %d: %d", i, r.Status)
+		}
+	}
+	if r := a.postJSON(a.client(), "/webrtc/login", cred("carol", "whatever1")); r.Status != 429 {
+		t.Errorf("after 8 failures from one address: %d, want 429", r.Status)
+	}
+}
+
+func TestForwardedForNeedsTrustedProxy(t *testing.T) {
+	for _, trusted := range []bool{false, true} {
+		a := newApp(t, "sqlite", func(c *config.Config) {
+			c.LoginMaxIPFailures = 2
+			if trusted {
+				c.TrustedProxies = []string{"127.0.0.1"}
+			}
+		})
+		fail := func(user, ip string) int {
+			return a.postJSON(a.client(), "/webrtc/login", cred(user, "wrong password"), "X-Forwarded-For", ip).Status
+		}
+		fail("u1", "203.0.113.1")
+		fail("u2", "203.0.113.2")
+		got := fail("u3", "203.0.113.3")
+		// Untrusted: all three come from 127.0.0.1, so the third is
+		// throttled. Trusted: three distinct clients.
+		want := map[bool]int{false: 429, true: 401}[trusted]
+		if got != want {
+			t.Errorf("trusted proxy %v: third failure got %d, want %d", trusted, got, want)
+		}
+	}
+}
+
+func TestSessionExpiry(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		a := newApp(t, driver, func(c *config.Config) { c.SessionTTL = 1500 * time.Millisecond })
+		c := a.register("alice")
+		if r := a.do(c, "GET", "/webrtc/api/me", "", ""); r.Status != 200 {
+			t.Fatalf("fresh session: %d", r.Status)
+		}
+		time.Sleep(1600 * time.Millisecond)
+		if r := a.do(c, "GET", "/webrtc/api/me", "", ""); r.Status != 401 {
+			t.Errorf("expired session: %d, want 401", r.Status)
+		}
+	})
+}
+
+func TestCrossSiteRequestsRefused(t *testing.T) {
+	a := newApp(t, "sqlite", func(c *config.Config) { c.AllowedOrigins = []string{"https://app.example.com"} })
+	a.register("alice")
+	cases := []struct {
+		header, value string
+		status        int
+	}{
+		{"Origin", "https://evil.example", 403},
+		{"Origin", "null", 403},
+		{"Referer", "https://evil.example/page", 403},
+		{"Origin", a.srv.URL, 200},
+		{"Origin", "https://app.example.com", 200},
+		{"", "", 200}, // curl
+	}
+	for _, tc := range cases {
+		r := a.postJSON(a.client(), "/webrtc/login", cred("alice", "password-alice"), tc.header, tc.value)
+		if r.Status != tc.status {
+			t.Errorf("%s %q: got %d, want %d", tc.header, tc.value, r.Status, tc.status)
+		}
+	}
+}
+
+func TestSecureCookieUnderTLS(t *testing.T) {
+	a := newApp(t, "sqlite", nil)
+	tlsSrv := httptest.NewTLSServer(a.srv.Config.Handler)
+	defer tlsSrv.Close()
+	c := tlsSrv.Client()
+	res, err := c.Post(tlsSrv.URL+"/webrtc/register", "application/json", strings.NewReader(`{"username":"alice","password":"password1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if cookie := res.Header.Get("Set-Cookie"); !contains(cookie, "Secure") {
+		t.Errorf("cookie over TLS lacks Secure: %q", cookie)
+	}
+}
+
+func sessionCookie(t *testing.T, c *http.Client, base string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base, nil)
+	for _, ck := range c.Jar.Cookies(req.URL) {
+		if ck.Name == "callapp_session" {
+			return ck.Value
+		}
+	}
+	t.Fatal("no session cookie")
+	return ""
+}
+
+func withCookie(a *app, token string) *http.Client {
+	c := a.client()
+	req, _ := http.NewRequest("GET", a.srv.URL, nil)
+	c.Jar.SetCookies(req.URL, []*http.Cookie{{Name: "callapp_session", Value: token}})
+	return c
+}
