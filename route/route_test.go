@@ -108,7 +108,9 @@ func (a *app) postJSON(c *http.Client, path string, body any, header ...string) 
 	return a.do(c, http.MethodPost, path, "application/json", string(b), header...)
 }
 
-func cred(user, pw string) map[string]string { return map[string]string{"username": user, "password": pw} }
+func cred(user, pw string) map[string]string {
+	return map[string]string{"username": user, "password": pw}
+}
 
 // register makes an account and returns a client logged in as it.
 func (a *app) register(name string) *http.Client {
