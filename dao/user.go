@@ -199,3 +199,20 @@ func (d *DAO) SetRole(ctx context.Context, id uint64, role string) error {
 	})
 	return wrap("set role", err)
 }
+
+// UsernamesByID maps each of ids to its username, for lists that show
+// people by name.
+func (d *DAO) UsernamesByID(ctx context.Context, ids []uint64) (map[uint64]string, error) {
+	names := make(map[uint64]string, len(ids))
+	if len(ids) == 0 {
+		return names, nil
+	}
+	var rows []models.User
+	if err := d.db.WithContext(ctx).Select("id", "username").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, wrap("usernames", err)
+	}
+	for _, u := range rows {
+		names[u.ID] = u.Username
+	}
+	return names, nil
+}

@@ -1,0 +1,132 @@
+// call.js: one WebRTC peer connection for a 1:1 call, signaled through a
+// Signal. Media flows browser to browser (or through TURN); the server only
+// relays offer, answer and candidates between the two parties.
+//
+// Negotiation follows the "perfect negotiation" pattern so that either side
+// may renegotiate: the callee is polite (yields on offer collisions).
+import { Method } from './signal.js';
+
+// getMedia asks for camera and microphone, falling back to microphone only,
+// then to nothing (receive-only). It says which it got and why.
+export async function getMedia() {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    return { stream: null, mode: 'receive', problem: 'This browser gives no access to cameras here (an HTTPS page is needed).' };
+  }
+  try {
+    return { stream: await navigator.mediaDevices.getUserMedia({ audio: true, video: true }), mode: 'video' };
+  } catch (e) {
+    const problem = describeMediaError(e);
+    try {
+      return { stream: await navigator.mediaDevices.getUserMedia({ audio: true }), mode: 'audio', problem };
+    } catch (e2) {
+      return { stream: null, mode: 'receive', problem: describeMediaError(e2) };
+    }
+  }
+}
+
+function describeMediaError(e) {
+  switch (e && e.name) {
+    case 'NotAllowedError': return 'Camera or microphone access was denied.';
+    case 'NotFoundError': return 'No camera or microphone was found.';
+    case 'NotReadableError': return 'The camera or microphone is in use by another program.';
+    default: return `Camera or microphone unavailable (${e && e.name || e}).`;
+  }
+}
+
+export class PeerCall {
+  // peerId: the other user; polite: true for the callee.
+  constructor(signal, peerId, { iceServers = [], polite = false, stream = null, iceTransportPolicy = 'all' } = {}) {
+    this.signal = signal;
+    this.peerId = peerId;
+    this.polite = polite;
+    // The caller offers first (from negotiationneeded once its tracks are
+    // added); the callee waits for that offer before it may renegotiate.
+    this.started = !polite;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.pendingCandidates = [];
+    this.remoteStream = new MediaStream();
+    this.onremotetrack = null;
+    this.onstate = null;
+    this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy });
+    this.addLocal(stream);
+    this.pc.onicecandidate = ({ candidate }) => {
+      if (candidate) this.signal.send(Method.Candidate, { toId: this.peerId, data: candidate.toJSON() });
+    };
+    this.pc.ontrack = ({ track }) => {
+      this.remoteStream.addTrack(track);
+      this.onremotetrack?.(this.remoteStream);
+    };
+    this.pc.onconnectionstatechange = () => this.onstate?.(this.pc.connectionState);
+    this.pc.onnegotiationneeded = () => this.negotiate();
+  }
+
+  // addLocal sends our tracks; without a camera or microphone we still ask
+  // to receive both, so a receive-only call shows the other side.
+  addLocal(stream) {
+    const kinds = new Set();
+    for (const track of stream ? stream.getTracks() : []) {
+      this.pc.addTrack(track, stream);
+      kinds.add(track.kind);
+    }
+    for (const kind of ['audio', 'video']) {
+      if (!kinds.has(kind)) this.pc.addTransceiver(kind, { direction: 'recvonly' });
+    }
+  }
+
+  async negotiate() {
+    if (!this.started) return; // the callee waits for the caller's offer
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      this.signal.send(Method.Offer, { toId: this.peerId, data: this.pc.localDescription.toJSON() });
+    } catch (e) {
+      console.error('negotiate', e);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  // onDescription handles a relayed offer (10010) or answer (10011).
+  async onDescription(desc) {
+    if (!desc || !desc.type) return;
+    const collision = desc.type === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
+    this.ignoreOffer = !this.polite && collision;
+    if (this.ignoreOffer) return;
+    await this.pc.setRemoteDescription(desc);
+    this.started = true; // from now on either side may renegotiate
+    for (const c of this.pendingCandidates.splice(0)) await this.addCandidate(c);
+    if (desc.type === 'offer') {
+      await this.pc.setLocalDescription();
+      this.signal.send(Method.Answer, { toId: this.peerId, data: this.pc.localDescription.toJSON() });
+    }
+  }
+
+  // onCandidate handles a relayed candidate (10009).
+  async onCandidate(candidate) {
+    if (!this.pc.remoteDescription) {
+      this.pendingCandidates.push(candidate);
+      return;
+    }
+    await this.addCandidate(candidate);
+  }
+
+  async addCandidate(candidate) {
+    try {
+      await this.pc.addIceCandidate(candidate);
+    } catch (e) {
+      if (!this.ignoreOffer) console.warn('candidate', e);
+    }
+  }
+
+  // setICEServers applies renewed TURN credentials to the live connection.
+  setICEServers(iceServers) {
+    const conf = this.pc.getConfiguration();
+    this.pc.setConfiguration({ ...conf, iceServers });
+  }
+
+  close() {
+    this.pc.onicecandidate = this.pc.ontrack = this.pc.onconnectionstatechange = this.pc.onnegotiationneeded = null;
+    this.pc.close();
+  }
+}

@@ -1,0 +1,125 @@
+// signal.js: the signaling protocol client, and nothing else (no DOM, no
+// Vue). It keeps one authenticated websocket to /webrtc/wss open, reconnects
+// with exponential backoff and jitter after a drop, sends User/Connect on
+// every (re)connect, and hands server envelopes to listeners by code.
+//
+// Envelopes: client -> server {method, type, message, toId, data};
+// server -> client {method, type, message, code, data}. See models/protocol.md.
+
+export const Code = Object.freeze({
+  OnlineUsers: 10000, Error: 10001, Welcome: 10002, Replaced: 10003,
+  ChatHistory: 10004, Chat: 10005, UserOnline: 10006, UserStatus: 10007,
+  UserOffline: 10008, Candidate: 10009, Offer: 10010, Answer: 10011,
+  IncomingCall: 10012, CallAccepted: 10013, CallRejected: 10014, CallEnded: 10015,
+  CallFailed: 10016, CallRinging: 10017, Presence: 10018, ChatDeleted: 10019,
+});
+
+export const Method = Object.freeze({
+  Connect: 'User/Connect', Offer: 'Message/Offer', Answer: 'Message/Answer',
+  Candidate: 'Message/Candidate', SendToAll: 'Message/SendToAll',
+  Invite: 'Call/Invite', Accept: 'Call/Accept', Reject: 'Call/Reject', Hangup: 'Call/Hangup',
+});
+
+// Close codes after which reconnecting would be wrong.
+const CloseKicked = 4001;   // account disabled or session revoked
+const CloseReplaced = 4002; // another tab or device took over
+
+export class Signal {
+  constructor(url = defaultURL(), { minDelay = 500, maxDelay = 30000 } = {}) {
+    this.url = url;
+    this.minDelay = minDelay;
+    this.maxDelay = maxDelay;
+    this.state = 'idle'; // idle, connecting, open, reconnecting, replaced, kicked, closed
+    this.attempt = 0;
+    this.handlers = new Map(); // code or 'state' -> Set of functions
+    this.ws = null;
+    this.timer = null;
+  }
+
+  // on registers fn for a code (or 'state'); it returns an unsubscribe.
+  on(code, fn) {
+    if (!this.handlers.has(code)) this.handlers.set(code, new Set());
+    this.handlers.get(code).add(fn);
+    return () => this.handlers.get(code).delete(fn);
+  }
+
+  emit(code, ...args) {
+    for (const fn of this.handlers.get(code) || []) {
+      try { fn(...args); } catch (e) { console.error('signal handler', code, e); }
+    }
+  }
+
+  setState(state, detail) {
+    this.state = state;
+    this.emit('state', state, detail);
+  }
+
+  connect() {
+    clearTimeout(this.timer);
+    this.setState(this.attempt ? 'reconnecting' : 'connecting');
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    ws.onopen = () => {
+      this.attempt = 0;
+      this.setState('open');
+      this.send(Method.Connect);
+    };
+    ws.onmessage = (ev) => this.receive(ev.data);
+    ws.onclose = (ev) => this.closed(ws, ev);
+  }
+
+  receive(text) {
+    let env;
+    try { env = JSON.parse(text); } catch (e) { return; }
+    if (env.code === Code.Replaced) this.replaced = true;
+    this.emit(env.code, env.data, env);
+  }
+
+  closed(ws, ev) {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    if (this.state === 'closed') return;
+    if (this.replaced || ev.code === CloseReplaced) {
+      this.replaced = false;
+      this.setState('replaced');
+      return;
+    }
+    if (ev.code === CloseKicked) {
+      this.setState('kicked', ev.reason);
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  // scheduleReconnect waits min(max, min*2^n) scaled by a random 0.5-1.5
+  // so that a server restart is not met by every client at once.
+  scheduleReconnect() {
+    const base = Math.min(this.maxDelay, this.minDelay * 2 ** this.attempt);
+    const delay = Math.round(base * (0.5 + Math.random()));
+    this.attempt++;
+    this.setState('reconnecting', { delay });
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  // send queues an envelope; it returns false when the socket is not open.
+  send(method, { toId, data, message } = {}) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    const env = { method, type: method === Method.SendToAll ? 1 : 0 };
+    if (toId !== undefined) env.toId = toId;
+    if (message !== undefined) env.message = message;
+    if (data !== undefined) env.data = data;
+    this.ws.send(JSON.stringify(env));
+    return true;
+  }
+
+  close() {
+    this.setState('closed');
+    clearTimeout(this.timer);
+    if (this.ws) this.ws.close(1000);
+  }
+}
+
+export function defaultURL() {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/webrtc/wss`;
+}
