@@ -5,6 +5,7 @@ import { api, logout } from './api.js';
 import { Signal, Code, Method } from './signal.js';
 import { PeerCall, getMedia } from './call.js';
 import { Ringer } from './ringer.js';
+import { formatTime, formatDuration } from './format.js';
 
 const endNotices = {
   hangup: (n) => `${n} hung up.`,
@@ -122,7 +123,7 @@ export function mountHome(selector, me) {
       },
       mine(m) { return m.fromId === this.me.id; },
       time(t) { return formatTime(t); },
-      duration(s) { return s ? `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}` : ''; },
+      duration(s) { return s ? formatDuration(s) : ''; },
       historyLabel(c) {
         if (c.answered) return c.direction === 'outgoing' ? 'Outgoing' : 'Incoming';
         if (c.direction === 'incoming') return c.endReason === 'rejected' ? 'Declined' : 'Missed';
@@ -209,10 +210,4 @@ function applyPresence(vm, d) {
 
 function scrollChat(vm) {
   vm.$nextTick(() => { const el = vm.$refs.chatlog; if (el) el.scrollTop = el.scrollHeight; });
-}
-
-export function formatTime(t) {
-  const d = new Date(t);
-  const hm = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return d.toDateString() === new Date().toDateString() ? hm : `${d.toLocaleDateString()} ${hm}`;
 }

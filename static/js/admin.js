@@ -1,0 +1,72 @@
+// admin.js: the admin dashboard. It polls the admin APIs; the live figures
+// are the hub's own counters.
+import { createApp } from '/webrtc/static/vendor/vue/vue.esm-browser.prod.js';
+import { api, logout } from './api.js';
+import { formatTime, formatDuration } from './format.js';
+
+const pageSize = 20;
+const pollMs = 3000;
+
+export function mountAdmin(selector, me) {
+  return createApp({
+    data: () => ({
+      me, error: '', stats: {}, online: [], calls: [], messages: [],
+      users: [], total: 0, page: 1, q: '', rate: '–', last: null,
+    }),
+    computed: {
+      pages() { return Math.max(1, Math.ceil(this.total / pageSize)); },
+      uptime() {
+        const s = this.stats.uptimeSec;
+        if (s === undefined) return '–';
+        const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+        return d ? `${d}d ${h}h` : h ? `${h}h ${m}m` : `${m}m ${s % 60}s`;
+      },
+    },
+    mounted() {
+      this.loadUsers(1);
+      this.poll();
+      setInterval(() => this.poll(), pollMs);
+    },
+    methods: {
+      logout,
+      time: formatTime,
+      duration: formatDuration,
+      async guard(fn) {
+        try { await fn(); this.error = ''; } catch (e) {
+          if (e.status === 401) location.href = '/webrtc/login';
+          this.error = e.message;
+        }
+      },
+      poll() {
+        return this.guard(async () => {
+          const [live, calls, messages] = await Promise.all([
+            api('GET', '/webrtc/api/admin/live'),
+            api('GET', '/webrtc/api/admin/calls?limit=20'),
+            api('GET', '/webrtc/api/messages?limit=50'),
+          ]);
+          this.updateRate(live.stats);
+          Object.assign(this, { stats: live.stats, online: live.online, calls, messages: messages.reverse() });
+        });
+      },
+      // updateRate derives messages per second from two samples of the
+      // hub's message counters.
+      updateRate(stats) {
+        const now = { t: Date.now(), n: stats.messagesIn + stats.messagesOut };
+        if (this.last && now.t > this.last.t) this.rate = ((now.n - this.last.n) * 1000 / (now.t - this.last.t)).toFixed(1);
+        this.last = now;
+      },
+      loadUsers(page) {
+        return this.guard(async () => {
+          const res = await api('GET', `/webrtc/api/admin/users?page=${page}&size=${pageSize}&q=${encodeURIComponent(this.q)}`);
+          Object.assign(this, { users: res.users, total: res.total, page });
+        });
+      },
+      updateUser(u, change) {
+        return this.guard(async () => { await api('PATCH', `/webrtc/api/admin/users/${u.id}`, change); await this.loadUsers(this.page); });
+      },
+      deleteMessage(m) {
+        return this.guard(async () => { await api('DELETE', `/webrtc/api/admin/messages/${m.id}`); this.messages = this.messages.filter((x) => x.id !== m.id); });
+      },
+    },
+  }).mount(selector);
+}
