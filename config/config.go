@@ -59,6 +59,23 @@ type Config struct {
 	ChatBurst        int
 	CallRingTimeout  time.Duration
 	STUNURLs         []string // plain STUN servers handed to browsers
+
+	// ICE relay: the embedded STUN/TURN server, or external TURN servers
+	// that share TURNSecret (see README "STUN and TURN").
+	TURNEnabled               bool   // run the embedded server (ignored when TURNURLs is set)
+	TURNListen                string // UDP and TCP host:port; empty: LISTEN's host, port 3478
+	TURNRealm                 string
+	TURNPublicIP              string // relay and URL address; empty: TURNListen's IP or the first LAN IPv4
+	TURNRelayPortMin          int    // relay ports; 0 and 0: any port the system gives
+	TURNRelayPortMax          int
+	TURNSecret                string        // HMAC key of TURN credentials; generated when empty
+	TURNCredentialTTL         time.Duration // lifetime of a handed-out TURN credential
+	TURNURLs                  []string      // external turn:/turns: servers sharing TURNSecret
+	TURNAllowPrivate          bool          // relay to RFC 1918 and CGNAT addresses (LAN use)
+	TURNAllowLoopback         bool          // relay to loopback: tests only
+	TURNMaxAllocations        int
+	TURNMaxAllocationsPerUser int
+	TURNAllocationKbps        int // per allocation and direction; 0: unlimited
 }
 
 // Default returns the settings used when nothing is configured.
@@ -90,6 +107,16 @@ func Default() *Config {
 		ChatRate:             1,
 		ChatBurst:            5,
 		CallRingTimeout:      30 * time.Second,
+
+		TURNEnabled:               true,
+		TURNRealm:                 "callapp",
+		TURNRelayPortMin:          49152,
+		TURNRelayPortMax:          65535,
+		TURNCredentialTTL:         time.Hour,
+		TURNAllowPrivate:          true,
+		TURNMaxAllocations:        500,
+		TURNMaxAllocationsPerUser: 10,
+		TURNAllocationKbps:        8000,
 	}
 }
 
@@ -164,6 +191,7 @@ func (c *Config) Validate() error {
 			bad(key, "must be positive (WS_PONG_WAIT longer than WS_PING_INTERVAL)")
 		}
 	}
+	c.validateICE(bad)
 	return errors.Join(errs...)
 }
 

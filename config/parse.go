@@ -114,6 +114,20 @@ var options = []option{
 	integer("CHAT_BURST", func(c *Config) *int { return &c.ChatBurst }),
 	duration("CALL_RING_TIMEOUT", func(c *Config) *time.Duration { return &c.CallRingTimeout }),
 	list("STUN_URLS", func(c *Config) *[]string { return &c.STUNURLs }),
+	boolean("TURN_ENABLED", func(c *Config) *bool { return &c.TURNEnabled }),
+	str("TURN_LISTEN", func(c *Config) *string { return &c.TURNListen }),
+	str("TURN_REALM", func(c *Config) *string { return &c.TURNRealm }),
+	str("TURN_PUBLIC_IP", func(c *Config) *string { return &c.TURNPublicIP }),
+	integer("TURN_RELAY_PORT_MIN", func(c *Config) *int { return &c.TURNRelayPortMin }),
+	integer("TURN_RELAY_PORT_MAX", func(c *Config) *int { return &c.TURNRelayPortMax }),
+	secret("TURN_SECRET", func(c *Config) *string { return &c.TURNSecret }),
+	duration("TURN_CREDENTIAL_TTL", func(c *Config) *time.Duration { return &c.TURNCredentialTTL }),
+	list("TURN_URLS", func(c *Config) *[]string { return &c.TURNURLs }),
+	boolean("TURN_ALLOW_PRIVATE", func(c *Config) *bool { return &c.TURNAllowPrivate }),
+	boolean("TURN_ALLOW_LOOPBACK", func(c *Config) *bool { return &c.TURNAllowLoopback }),
+	integer("TURN_MAX_ALLOCATIONS", func(c *Config) *int { return &c.TURNMaxAllocations }),
+	integer("TURN_MAX_ALLOCATIONS_PER_USER", func(c *Config) *int { return &c.TURNMaxAllocationsPerUser }),
+	integer("TURN_ALLOCATION_KBPS", func(c *Config) *int { return &c.TURNAllocationKbps }),
 }
 
 // Load returns the defaults overlaid by the file at path (if path is not

@@ -12,16 +12,28 @@ import (
 )
 
 // FillSecrets generates the secrets that are not configured and keeps them
-// in DataDir, so that sessions survive a restart.
+// in DataDir, so that sessions and TURN credentials survive a restart.
 func (c *Config) FillSecrets() error {
-	if c.SessionKey != "" {
+	if err := fillSecret(&c.SessionKey, c.DataDir, "session.key"); err != nil {
+		return err
+	}
+	// Only the embedded server may invent its secret: external servers
+	// must share theirs, and Validate demands it then.
+	if c.TURNEmbedded() {
+		return fillSecret(&c.TURNSecret, c.DataDir, "turn.secret")
+	}
+	return nil
+}
+
+func fillSecret(field *string, dir, name string) error {
+	if *field != "" {
 		return nil
 	}
-	key, err := LoadOrCreateSecret(c.DataDir, "session.key")
+	secret, err := LoadOrCreateSecret(dir, name)
 	if err != nil {
 		return err
 	}
-	c.SessionKey = key
+	*field = secret
 	return nil
 }
 
