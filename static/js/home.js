@@ -132,7 +132,8 @@ export function mountHome(selector, me) {
     },
   });
   const vm = app.mount(selector);
-  window.callapp = { vm, signal }; // for tests and debugging
+  // For tests and debugging; peer() is the current call's RTCPeerConnection.
+  window.callapp = { vm, signal, peer: () => peer?.pc ?? null };
   return vm;
 
   function bindSignal(vm) {
