@@ -19,7 +19,7 @@ import (
 type Config struct {
 	Listen  string // host:port for HTTP(S)
 	DataDir string // SQLite file, generated secrets and certificates
-	BaseURL string // optional public URL, for logs and the origin check
+	BaseURL string // optional public URL: logged, and its origin is allowed
 
 	DBDriver       string // sqlite or mysql
 	DBDSN          string // file path for sqlite (default DataDir/callapp.db), DSN for mysql
@@ -123,6 +123,17 @@ func Default() *Config {
 // TLS reports whether the server serves HTTPS.
 func (c *Config) TLS() bool { return c.TLSSelfSigned || c.TLSCert != "" }
 
+// Origins lists the origins besides the request's own host that may post
+// and open the websocket: BASE_URL's (a proxy may rewrite Host) and
+// ALLOWED_ORIGINS.
+func (c *Config) Origins() []string {
+	origins := slices.Clone(c.AllowedOrigins)
+	if u, err := url.Parse(c.BaseURL); err == nil && u.Scheme != "" && u.Host != "" {
+		origins = append(origins, u.Scheme+"://"+u.Host)
+	}
+	return origins
+}
+
 // SQLitePath is where the default database file lives.
 func (c *Config) SQLitePath() string {
 	if c.DBDSN != "" {
@@ -163,6 +174,9 @@ func (c *Config) Validate() error {
 	}
 	if c.BcryptCost < 10 || c.BcryptCost > 15 {
 		bad("BCRYPT_COST", "want 10-15, got %d", c.BcryptCost)
+	}
+	if u, err := url.Parse(c.BaseURL); c.BaseURL != "" && (err != nil || u.Scheme == "" || u.Host == "") {
+		bad("BASE_URL", "%q is not a URL like https://calls.example.com", c.BaseURL)
 	}
 	for _, o := range c.AllowedOrigins {
 		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {

@@ -273,14 +273,16 @@ func TestLoadOrCreateSecretConcurrentStartsAgree(t *testing.T) {
 }
 
 func TestLoadOrCreateSecretEmptyFile(t *testing.T) {
-	t.Skip("BUG: config/secrets.go LoadOrCreateSecret recurses forever (fatal stack overflow) when the secret file exists but is empty, e.g. after a crash between create and write")
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "session.key"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s, err := config.LoadOrCreateSecret(dir, "session.key")
-	if err == nil && s == "" {
-		t.Errorf("empty secret file gave an empty secret and no error")
+	if err != nil || s == "" {
+		t.Fatalf("empty secret file: %q, %v; want a new secret", s, err)
+	}
+	if again, err := config.LoadOrCreateSecret(dir, "session.key"); err != nil || again != s {
+		t.Errorf("the regenerated secret was not kept: %q then %q (%v)", s, again, err)
 	}
 }
 
@@ -412,5 +414,19 @@ func TestTLSSelfSignedHandshake(t *testing.T) {
 	if resp, err := untrusting.Get(srv.URL); err == nil {
 		resp.Body.Close()
 		t.Error("a client that does not trust the certificate connected")
+	}
+}
+
+func TestSelfSignedRegeneratedWithoutKey(t *testing.T) {
+	c := config.Default()
+	c.DataDir, c.TLSSelfSigned = t.TempDir(), true
+	if _, err := c.TLSConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(c.DataDir, "tls-key.pem")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.TLSConfig(); err != nil {
+		t.Errorf("a lost key file stops the server: %v; want a new certificate", err)
 	}
 }

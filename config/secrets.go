@@ -38,15 +38,13 @@ func fillSecret(field *string, dir, name string) error {
 }
 
 // LoadOrCreateSecret returns the secret kept in dir/name, creating a random
-// 256-bit one (mode 0600) on first use.
+// 256-bit one (mode 0600) on first use. The file appears whole or not at
+// all (written aside, then linked into place), and when two processes start
+// together the first link wins and both use its secret.
 func LoadOrCreateSecret(dir, name string) (string, error) {
 	path := filepath.Join(dir, name)
-	b, err := os.ReadFile(path)
-	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
-		return strings.TrimSpace(string(b)), nil
-	}
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("config: secret %s: %w", name, err)
+	if secret, err := readSecret(path); err != nil || secret != "" {
+		return secret, err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("config: data folder: %w", err)
@@ -54,18 +52,50 @@ func LoadOrCreateSecret(dir, name string) (string, error) {
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw)
 	secret := base64.RawURLEncoding.EncodeToString(raw)
-	// O_EXCL: a second process starting at the same time must not
-	// overwrite the secret the first one already uses.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	tmp, err := writeTemp(dir, name, secret+"\n")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp)
+	err = os.Link(tmp, path)
 	if errors.Is(err, fs.ErrExist) {
-		return LoadOrCreateSecret(dir, name)
+		kept, err := readSecret(path)
+		if err == nil && kept == "" { // an empty file holds nothing to keep
+			return secret, os.Rename(tmp, path)
+		}
+		return kept, err
 	}
 	if err != nil {
 		return "", fmt.Errorf("config: secret %s: %w", name, err)
 	}
-	defer f.Close()
-	if _, err := f.WriteString(secret + "\n"); err != nil {
+	return secret, nil
+}
+
+// readSecret returns the trimmed content of path, or "" when the file is
+// missing or empty.
+func readSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("config: secret: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func writeTemp(dir, name, content string) (string, error) {
+	f, err := os.CreateTemp(dir, name+".*.tmp") // mode 0600
+	if err != nil {
 		return "", fmt.Errorf("config: secret %s: %w", name, err)
 	}
-	return secret, nil
+	_, err = f.WriteString(content)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("config: secret %s: %w", name, err)
+	}
+	return f.Name(), nil
 }

@@ -19,7 +19,8 @@ import (
 
 // TLSConfig returns the server's TLS settings, or nil for plain HTTP. A
 // self-signed certificate is generated in DataDir, and generated again when
-// it expires within a week or no longer covers the machine's addresses.
+// it expires within a week, no longer covers the machine's addresses, or
+// its key is missing.
 func (c *Config) TLSConfig() (*tls.Config, error) {
 	certFile, keyFile := c.TLSCert, c.TLSKey
 	switch {
@@ -53,7 +54,7 @@ func localIPs() []net.IP {
 }
 
 func ensureSelfSigned(certFile, keyFile string, ips []net.IP) error {
-	if certCovers(certFile, ips) {
+	if _, err := tls.LoadX509KeyPair(certFile, keyFile); err == nil && certCovers(certFile, ips) {
 		return nil
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

@@ -161,6 +161,20 @@ func (d *DAO) Close() error {
 	return sqlDB.Close()
 }
 
+// retryDeadlock runs a transaction again when MySQL chose it as the victim
+// of a deadlock (error 1213), which InnoDB expects clients to do.
+func retryDeadlock(tx func() error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		var myErr *mysqldriver.MySQLError
+		if err = tx(); !errors.As(err, &myErr) || myErr.Number != 1213 {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	return err
+}
+
 // wrap gives every storage error the same shape and maps GORM's sentinels
 // to ours.
 func wrap(op string, err error) error {

@@ -53,15 +53,18 @@ func (a *Accounts) CreateUser(ctx context.Context, cred models.Credentials) (*mo
 		PasswordHash: hash,
 		Role:         models.RoleUser,
 	}
-	err = a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		isAdmin, err := a.becomesAdmin(tx, u.UsernameKey)
-		if err != nil {
-			return err
-		}
-		if isAdmin {
-			u.Role = models.RoleAdmin
-		}
-		return tx.Create(u).Error
+	err = retryDeadlock(func() error {
+		return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			isAdmin, err := a.becomesAdmin(tx, u.UsernameKey)
+			if err != nil {
+				return err
+			}
+			u.ID, u.Role = 0, models.RoleUser
+			if isAdmin {
+				u.Role = models.RoleAdmin
+			}
+			return tx.Create(u).Error
+		})
 	})
 	if err != nil {
 		return nil, wrap("create user", err)
@@ -76,7 +79,10 @@ func (a *Accounts) becomesAdmin(tx *gorm.DB, key string) (bool, error) {
 	q := tx.Model(&models.User{})
 	if a.driver == DriverMySQL {
 		// Lock the index range so two first registrations cannot both see
-		// an empty table. SQLite's single connection already serializes.
+		// an empty table. On an empty table InnoDB takes only gap locks,
+		// which concurrent inserts turn into a deadlock: the loser is
+		// retried by CreateUser and then sees the winner's row. SQLite's
+		// single connection already serializes.
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	var ids []uint64

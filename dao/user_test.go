@@ -114,10 +114,6 @@ func countAdmins(t *testing.T, d *dao.DAO) int {
 func TestCreateUserConcurrentFirstRegistrations(t *testing.T) {
 	t.Parallel()
 	daotest.ForEachDriver(t, func(t *testing.T, d *dao.DAO) {
-		if d.Driver() == dao.DriverMySQL {
-			t.Skip("BUG: dao/user.go becomesAdmin: on an empty users table SELECT ... LIMIT 1 FOR UPDATE takes only gap locks, " +
-				"so concurrent first registrations deadlock (MySQL error 1213) and all but one fail")
-		}
 		a := accounts(t, d)
 		for i, err := range register(a, "first", 8) {
 			if err != nil {

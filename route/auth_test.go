@@ -268,3 +268,11 @@ func withCookie(a *app, token string) *http.Client {
 	c.Jar.SetCookies(req.URL, []*http.Cookie{{Name: "callapp_session", Value: token}})
 	return c
 }
+
+func TestBaseURLOriginAllowed(t *testing.T) {
+	a := newApp(t, "sqlite", func(c *config.Config) { c.BaseURL = "https://calls.example.com/" })
+	r := a.postJSON(a.client(), "/webrtc/register", cred("alice", "password1"), "Origin", "https://calls.example.com")
+	if r.Status != 201 {
+		t.Errorf("post from BASE_URL's origin: %d %s", r.Status, r.Msg)
+	}
+}

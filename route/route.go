@@ -43,7 +43,7 @@ func New(d Deps) (*gin.Engine, error) {
 		return nil, fmt.Errorf("route: static: %w", err)
 	}
 
-	origin := controllers.NewOriginPolicy(d.Config.AllowedOrigins)
+	origin := controllers.NewOriginPolicy(d.Config.Origins())
 	auth := &controllers.AuthHandler{
 		Accounts: d.Accounts, Sessions: d.Sessions, Log: d.Log,
 		Throttle:         controllers.NewThrottle(d.Config.LoginMaxUserFailures, d.Config.LoginMaxIPFailures, d.Config.LoginWindow),
