@@ -21,6 +21,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"callapp/config"
+	"callapp/controllers/ice"
 	"callapp/dao"
 	"callapp/dao/password"
 	"callapp/route"
@@ -74,11 +75,17 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	if err != nil {
 		return err
 	}
+	relay, iceServers, err := ice.Start(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer relay.Close()
 	sessions := dao.NewSessions(db, cfg.SessionKey, cfg.SessionTTL)
 	gin.SetMode(gin.ReleaseMode)
 	router, err := route.New(route.Deps{
 		Config: cfg, Log: log, DB: db, Sessions: sessions,
 		Accounts: dao.NewAccounts(db, hasher, cfg.AdminUsernames), Assets: assets,
+		ICE: iceServers, Relay: relay,
 	})
 	if err != nil {
 		return err

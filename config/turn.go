@@ -21,16 +21,20 @@ func (c *Config) TURNEmbedded() bool { return c.TURNEnabled && len(c.TURNURLs) =
 
 // TURNListenAddr is where the embedded server listens. Unset, it follows
 // LISTEN's host: a server kept on loopback keeps its relay on loopback too,
-// and one opened to the network opens its relay with it.
+// and one opened to the network opens its relay with it. A LISTEN on port
+// 0 (tests, several servers at once) gives the relay any free port too.
 func (c *Config) TURNListenAddr() string {
 	if c.TURNListen != "" {
 		return c.TURNListen
 	}
-	host, _, err := net.SplitHostPort(c.Listen)
+	host, port, err := net.SplitHostPort(c.Listen)
 	if err != nil {
 		host = ""
 	}
-	return net.JoinHostPort(host, DefaultTURNPort)
+	if port != "0" {
+		port = DefaultTURNPort
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // validateICE checks the STUN and TURN settings.

@@ -27,6 +27,7 @@ func TestTURNDefaults(t *testing.T) {
 		":3478":              {"CALLAPP_LISTEN=:8443"},
 		"192.0.2.7:3479":     {"CALLAPP_LISTEN=0.0.0.0:8443", "CALLAPP_TURN_LISTEN=192.0.2.7:3479"},
 		"[2001:db8::1]:3478": {"CALLAPP_LISTEN=[2001:db8::1]:443"},
+		"127.0.0.1:0":        {"CALLAPP_LISTEN=127.0.0.1:0"},
 	}
 	for want, env := range cases {
 		c, err := config.Load("", env)

@@ -14,6 +14,7 @@ import (
 
 	"callapp/config"
 	"callapp/controllers"
+	"callapp/controllers/ice"
 	"callapp/dao"
 )
 
@@ -24,7 +25,9 @@ type Deps struct {
 	DB       *dao.DAO
 	Accounts *dao.Accounts
 	Sessions *dao.Sessions
-	Assets   fs.FS // holds www/*.html and static/
+	Assets   fs.FS         // holds www/*.html and static/
+	ICE      *ice.Provider // STUN/TURN servers for browsers; nil hands out none
+	Relay    *ice.Server   // the embedded TURN server, for its stats; nil when not embedded
 }
 
 // New returns the router.
@@ -51,6 +54,7 @@ func New(d Deps) (*gin.Engine, error) {
 	}
 	pages := &controllers.Pages{RegistrationOpen: d.Config.RegistrationOpen}
 	admin := &controllers.AdminHandler{Users: d.DB}
+	iceServers := &ice.Handler{Servers: d.ICE, Relay: d.Relay, Mode: ice.Mode(d.Config)}
 
 	r.Use(gin.Recovery(), requestLog(d.Log), controllers.ErrorRenderer(d.Log),
 		controllers.LimitBody(d.Config.MaxBodyBytes), origin.Middleware())
@@ -71,11 +75,13 @@ func New(d Deps) (*gin.Engine, error) {
 	w.GET("/in", controllers.RequireUserPage, pages.Home)
 	user := w.Group("/api", controllers.RequireUser)
 	user.GET("/me", auth.Me)
+	user.GET("/ice-servers", iceServers.Get)
 
 	// Admins.
 	w.GET("/admin", controllers.RequireAdminPage, pages.Admin)
 	adm := w.Group("/api/admin", controllers.RequireAdmin)
 	adm.GET("/users", admin.ListUsers)
+	adm.GET("/relay", iceServers.Status)
 	adm.PATCH("/users/:id", admin.UpdateUser)
 
 	r.NoRoute(func(c *gin.Context) { controllers.Abort(c, http.StatusNotFound, "not found") })
