@@ -25,6 +25,7 @@ export function mountHome(selector, me) {
   const ringer = new Ringer();
   let peer = null;       // the PeerCall of the current call
   let localStream = null;
+  let pendingInvite = null; // the call whose Call/Invite awaits its 10017
 
   const app = createApp({
     data: () => ({
@@ -59,17 +60,19 @@ export function mountHome(selector, me) {
       async startCall(user) {
         if (this.call) return;
         this.call = { phase: 'calling', peer: { id: user.id, username: user.username }, callId: '' };
-        await this.openMedia();
-        if (!this.call) return; // cancelled while the browser asked for the camera
-        if (!signal.send(Method.Invite, { toId: user.id })) this.endCall('Not connected to the server.');
+        const call = this.call;
+        const stream = await this.openMedia();
+        if (this.call !== call) { dropStream(stream); return; } // cancelled while the browser asked for the camera
+        if (!signal.send(Method.Invite, { toId: user.id })) { this.endCall('Not connected to the server.'); return; }
+        pendingInvite = call;
         ringer.ringback();
       },
       async accept() {
         const call = this.call;
         ringer.stop();
         call.phase = 'connecting';
-        await this.openMedia();
-        if (this.call !== call) return;
+        const stream = await this.openMedia();
+        if (this.call !== call) { dropStream(stream); return; }
         peer = this.newPeer(true);
         signal.send(Method.Accept, { toId: call.peer.id, data: { callId: call.callId } });
       },
@@ -88,6 +91,7 @@ export function mountHome(selector, me) {
         this.cameraOff = media.mode !== 'video';
         this.muted = media.mode === 'receive';
         if (this.$refs.local) this.$refs.local.srcObject = localStream;
+        return localStream;
       },
       newPeer(polite) {
         const p = new PeerCall(signal, this.call.peer.id, { iceServers: this.iceServers, polite, stream: localStream, iceTransportPolicy: window.callappICEPolicy || 'all' });
@@ -99,8 +103,7 @@ export function mountHome(selector, me) {
         ringer.stop();
         peer?.close();
         peer = null;
-        localStream?.getTracks().forEach((t) => t.stop());
-        localStream = null;
+        dropStream(localStream);
         this.call = null;
         this.muted = this.cameraOff = false;
         if (message) this.say(message);
@@ -162,7 +165,14 @@ export function mountHome(selector, me) {
       vm.call = { phase: 'incoming', callId: d.callId, peer: d.user };
       ringer.ring();
     });
-    signal.on(Code.CallRinging, (d) => { if (vm.call?.peer.id === d.toId) { vm.call.callId = d.callId; vm.call.phase = 'ringing'; } });
+    signal.on(Code.CallRinging, (d) => {
+      const call = pendingInvite;
+      pendingInvite = null;
+      if (call && vm.call === call) { call.callId = d.callId; call.phase = 'ringing'; return; }
+      // Cancelled before the server answered the invite: without this the
+      // callee would ring until the timeout.
+      signal.send(Method.Hangup, { toId: d.toId, data: { callId: d.callId } });
+    });
     signal.on(Code.CallAccepted, (d) => {
       if (vm.call?.callId !== d.callId) return;
       ringer.stop();
@@ -177,6 +187,7 @@ export function mountHome(selector, me) {
       vm.endCall(f(vm.call.peer.username));
     });
     signal.on(Code.CallFailed, (d) => {
+      pendingInvite = null;
       if (!vm.call || vm.call.peer.id !== d.toId) return;
       const f = failNotices[d.reason] || (() => 'The call could not be made.');
       vm.endCall(f(vm.call.peer.username));
@@ -187,6 +198,12 @@ export function mountHome(selector, me) {
     }));
     signal.on(Code.Answer, (d) => onRelay(vm, d, (p) => p.onDescription(d.data)));
     signal.on(Code.Candidate, (d) => onRelay(vm, d, (p) => p.onCandidate(d.data)));
+  }
+
+  // dropStream turns a camera/microphone stream off.
+  function dropStream(stream) {
+    stream?.getTracks().forEach((t) => t.stop());
+    if (localStream === stream) localStream = null;
   }
 
   function onRelay(vm, d, fn) {
