@@ -62,14 +62,16 @@ func (s *Server) events() turn.EventHandler {
 				s.refuse("forged TURN credential (wrong secret?) in "+method, src, username)
 			}
 		},
-		OnAllocationCreated: func(src, _ net.Addr, protocol, userID, _ string, relay net.Addr, _ int) {
+		// The client's address says how it reached the server: pion
+		// reports every allocation's protocol as UDP, its relay's.
+		OnAllocationCreated: func(src, _ net.Addr, _, userID, _ string, relay net.Addr, _ int) {
 			s.stats.created.Add(1)
 			active, _ := s.limits.counts()
-			s.log.Info("turn relay opened", "user", userID, "client", src.String(), "transport", protocol,
+			s.log.Info("turn relay opened", "user", userID, "client", src.String(), "transport", src.Network(),
 				"relay", relay.String(), "active", active)
 		},
-		OnAllocationDeleted: func(src, _ net.Addr, protocol, userID, _ string) {
-			s.log.Info("turn relay closed", "user", userID, "client", src.String(), "transport", protocol)
+		OnAllocationDeleted: func(src, _ net.Addr, _, userID, _ string) {
+			s.log.Info("turn relay closed", "user", userID, "client", src.String(), "transport", src.Network())
 		},
 	}
 }

@@ -31,6 +31,9 @@ func TestTwoPeersCallThroughRelayOnly(t *testing.T) {
 		!strings.Contains(logs, `"turn relay opened" component=turn user=2 `) {
 		t.Errorf("relays not opened under both users' ids:\n%s", logs)
 	}
+	if !strings.Contains(logs, "transport=udp") || !strings.Contains(logs, "transport=tcp") {
+		t.Errorf("clients did not come over both listeners:\n%s", logs)
+	}
 	eventually(t, "the relays to close", func() bool { return r.Stats().Active == 0 })
 }
 

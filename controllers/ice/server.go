@@ -145,7 +145,8 @@ func (s *Server) Close() error {
 }
 
 // URLs returns the server's stun: URL and its turn: URLs, one per
-// transport, with the relay IP as host.
+// transport, with the relay IP as host. Call it after Start, which picks
+// the ports when Listen asks for any.
 func (s *Server) URLs() (stun, turn []string) {
 	udp := net.JoinHostPort(s.gen.publicIP.String(), strconv.Itoa(s.udp.LocalAddr().(*net.UDPAddr).Port))
 	tcp := net.JoinHostPort(s.gen.publicIP.String(), strconv.Itoa(s.tcp.Addr().(*net.TCPAddr).Port))
