@@ -25,12 +25,13 @@ export function mountHome(selector, me) {
   const ringer = new Ringer();
   let peer = null;       // the PeerCall of the current call
   let localStream = null;
+  let renewTimer = null; // renews TURN credentials during a call
   let pendingInvite = null; // the call whose Call/Invite awaits its 10017
 
   const app = createApp({
     data: () => ({
       me, conn: 'connecting', users: [], messages: [], draft: '', chatError: '',
-      iceServers: [], call: null, notice: '', mediaProblem: '', history: [],
+      iceServers: [], iceTTL: 0, call: null, notice: '', mediaProblem: '', history: [],
       muted: false, cameraOff: false, now: Date.now(), showChat: true,
     }),
     computed: {
@@ -61,7 +62,7 @@ export function mountHome(selector, me) {
         if (this.call) return;
         this.call = { phase: 'calling', peer: { id: user.id, username: user.username }, callId: '' };
         const call = this.call;
-        const stream = await this.openMedia();
+        const [stream] = await Promise.all([this.openMedia(), this.freshICE()]);
         if (this.call !== call) { dropStream(stream); return; } // cancelled while the browser asked for the camera
         if (!signal.send(Method.Invite, { toId: user.id })) { this.endCall('Not connected to the server.'); return; }
         pendingInvite = call;
@@ -71,7 +72,7 @@ export function mountHome(selector, me) {
         const call = this.call;
         ringer.stop();
         call.phase = 'connecting';
-        const stream = await this.openMedia();
+        const [stream] = await Promise.all([this.openMedia(), this.freshICE()]);
         if (this.call !== call) { dropStream(stream); return; }
         peer = this.newPeer(true);
         signal.send(Method.Accept, { toId: call.peer.id, data: { callId: call.callId } });
@@ -93,7 +94,26 @@ export function mountHome(selector, me) {
         if (this.$refs.local) this.$refs.local.srcObject = localStream;
         return localStream;
       },
+      // freshICE fetches TURN credentials at call time: the welcome's may
+      // have expired while the page stayed open.
+      async freshICE() {
+        try {
+          const d = await api('GET', '/webrtc/api/ice-servers');
+          this.iceServers = d.iceServers || [];
+          this.iceTTL = d.ttlSec || 0;
+        } catch (e) { /* keep the welcome's servers */ }
+      },
+      // renewICE gives a long call new credentials before the old ones
+      // expire, and restarts ICE so the relay allocation uses them.
+      async renewICE() {
+        await this.freshICE();
+        if (!peer) return;
+        peer.setICEServers(this.iceServers);
+        peer.pc.restartIce();
+      },
       newPeer(polite) {
+        clearInterval(renewTimer);
+        if (this.iceTTL > 0) renewTimer = setInterval(() => this.renewICE(), Math.max(60, this.iceTTL * 0.8) * 1000);
         const p = new PeerCall(signal, this.call.peer.id, { iceServers: this.iceServers, polite, stream: localStream, iceTransportPolicy: window.callappICEPolicy || 'all' });
         p.onremotetrack = (stream) => { if (this.$refs.remote && this.$refs.remote.srcObject !== stream) this.$refs.remote.srcObject = stream; };
         p.onstate = (state) => { if (this.call) this.call.media = state; };
@@ -101,6 +121,7 @@ export function mountHome(selector, me) {
       },
       endCall(message) {
         ringer.stop();
+        clearInterval(renewTimer);
         peer?.close();
         peer = null;
         dropStream(localStream);
