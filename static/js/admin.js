@@ -3,6 +3,7 @@
 import { createApp } from '/webrtc/static/vendor/vue/vue.esm-browser.prod.js';
 import { api, logout } from './api.js';
 import { formatTime, formatDuration } from './format.js';
+import { relaySelfTest } from './relaytest.js';
 
 const pageSize = 20;
 const pollMs = 3000;
@@ -12,6 +13,7 @@ export function mountAdmin(selector, me) {
     data: () => ({
       me, error: '', stats: {}, online: [], calls: [], messages: [],
       users: [], total: 0, page: 1, q: '', rate: '–', last: null,
+      relay: { stats: {} }, relayTesting: false, relayResult: null,
     }),
     computed: {
       pages() { return Math.max(1, Math.ceil(this.total / pageSize)); },
@@ -39,11 +41,13 @@ export function mountAdmin(selector, me) {
       },
       poll() {
         return this.guard(async () => {
-          const [live, calls, messages] = await Promise.all([
+          const [live, calls, messages, relay] = await Promise.all([
             api('GET', '/webrtc/api/admin/live'),
             api('GET', '/webrtc/api/admin/calls?limit=20'),
             api('GET', '/webrtc/api/messages?limit=50'),
+            api('GET', '/webrtc/api/admin/relay'),
           ]);
+          this.relay = relay;
           this.updateRate(live.stats);
           Object.assign(this, { stats: live.stats, online: live.online, calls, messages: messages.reverse() });
         });
@@ -63,6 +67,21 @@ export function mountAdmin(selector, me) {
       },
       updateUser(u, change) {
         return this.guard(async () => { await api('PATCH', `/webrtc/api/admin/users/${u.id}`, change); await this.loadUsers(this.page); });
+      },
+      async testRelay() {
+        this.relayTesting = true;
+        this.relayResult = null;
+        try {
+          const ice = await api('GET', '/webrtc/api/ice-servers');
+          const turn = ice.iceServers.filter((s) => s.urls.some((u) => u.startsWith('turn')));
+          this.relayResult = turn.length
+            ? await relaySelfTest(turn)
+            : { ok: false, error: 'No TURN server is configured (set TURN_ENABLED or TURN_URLS).' };
+        } catch (e) {
+          this.relayResult = { ok: false, error: e.message };
+        } finally {
+          this.relayTesting = false;
+        }
       },
       deleteMessage(m) {
         return this.guard(async () => { await api('DELETE', `/webrtc/api/admin/messages/${m.id}`); this.messages = this.messages.filter((x) => x.id !== m.id); });
