@@ -1,0 +1,213 @@
+package signal
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"callapp/models"
+)
+
+// call is a 1:1 call's server-side state: ringing until accepted, then
+// accepted until it ends, when it is removed. Only the loop touches it.
+type call struct {
+	id       string
+	caller   models.UserBrief
+	callee   uint64
+	accepted bool
+	timer    *time.Timer // the ring timeout, stopped at accept or end
+}
+
+// other returns the party who is not id.
+func (cl *call) other(id uint64) uint64 {
+	if id == cl.caller.ID {
+		return cl.callee
+	}
+	return cl.caller.ID
+}
+
+// invite handles Call/Invite. Invites that cannot ring fail at once with
+// 10016 and leave no record.
+func (h *Hub) invite(c *client, r *request) error {
+	from, to := c.user.ID, r.ToID
+	if h.callOf[from] != nil {
+		return errAlreadyInCall
+	}
+	if reason := h.unreachable(from, to); reason != "" {
+		c.enqueue(encode(models.CodeCallFailed, models.MethodInvite, models.CallTargetEvent{ToID: to, Reason: reason}))
+		return nil
+	}
+	cl := h.ring(models.UserBrief{ID: from, Username: c.user.Username}, to)
+	incoming := models.IncomingCall{CallID: cl.id, FromID: from, User: cl.caller}
+	h.router.SendToUser(to, encode(models.CodeIncomingCall, models.MethodInvite, incoming))
+	c.enqueue(encode(models.CodeCallRinging, models.MethodInvite, models.CallTargetEvent{CallID: cl.id, ToID: to}))
+	return nil
+}
+
+// unreachable says why an invite cannot ring, or "".
+func (h *Hub) unreachable(from, to uint64) string {
+	switch {
+	case from == to:
+		return models.CallSelf
+	case h.clients[to] == nil:
+		return models.CallOffline
+	case h.callOf[to] != nil:
+		return models.CallBusy
+	}
+	return ""
+}
+
+// ring creates the call, records it and starts its timeout.
+func (h *Hub) ring(caller models.UserBrief, to uint64) *call {
+	cl := &call{id: newCallID(), caller: caller, callee: to}
+	h.calls[cl.id] = cl
+	h.callOf[caller.ID], h.callOf[to] = cl, cl
+	cl.timer = time.AfterFunc(h.opts.RingTimeout, func() {
+		h.submit(op{do: func() { h.ringTimeout(cl) }})
+	})
+	h.stats.ringing.Add(1)
+	h.rec.push(callEvent{create: &models.Call{ID: cl.id, CallerID: caller.ID, CalleeID: to, InvitedAt: time.Now()}})
+	return cl
+}
+
+// newCallID returns 128 random bits in hex: unguessable, so that only the
+// two parties can name the call.
+func newCallID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails since Go 1.24
+	return hex.EncodeToString(b[:])
+}
+
+// accept handles Call/Accept from the callee of a ringing call.
+func (h *Hub) accept(c *client, r *request) error {
+	cl, err := h.callFor(c.user.ID, r)
+	if err != nil {
+		return err
+	}
+	if cl.accepted || cl.callee != c.user.ID {
+		return errUnknownCall
+	}
+	cl.accepted = true
+	cl.timer.Stop()
+	h.stats.ringing.Add(-1)
+	h.stats.active.Add(1)
+	h.rec.push(callEvent{id: cl.id, at: time.Now(), answered: true})
+	ev := models.CallPeerEvent{CallID: cl.id, FromID: cl.callee}
+	h.router.SendToUser(cl.caller.ID, encode(models.CodeCallAccepted, models.MethodAccept, ev))
+	h.broadcastStatus(cl.caller.ID, models.StatusInCall)
+	h.broadcastStatus(cl.callee, models.StatusInCall)
+	return nil
+}
+
+// reject handles Call/Reject from the callee of a ringing call.
+func (h *Hub) reject(c *client, r *request) error {
+	cl, err := h.callFor(c.user.ID, r)
+	if err != nil {
+		return err
+	}
+	if cl.accepted || cl.callee != c.user.ID {
+		return errUnknownCall
+	}
+	h.refuseCall(cl)
+	return nil
+}
+
+// hangup handles Call/Hangup from either party: the caller cancels a
+// ringing call, the callee rejects it, and either ends an accepted one.
+func (h *Hub) hangup(c *client, r *request) error {
+	cl, err := h.callFor(c.user.ID, r)
+	if err != nil {
+		return err
+	}
+	me := c.user.ID
+	switch {
+	case cl.accepted:
+		h.endFor(cl, me, models.CallHangup)
+	case me == cl.caller.ID:
+		h.endFor(cl, me, models.CallCancelled)
+	default:
+		h.refuseCall(cl)
+	}
+	return nil
+}
+
+// callFor finds the request's call, which must be the sender's and name
+// the other party as toId.
+func (h *Hub) callFor(me uint64, r *request) (*call, error) {
+	cl := h.calls[r.callID]
+	if cl == nil || h.callOf[me] != cl || cl.other(me) != r.ToID {
+		return nil, errUnknownCall
+	}
+	return cl, nil
+}
+
+// refuseCall ends a ringing call the callee turned down (10014).
+func (h *Hub) refuseCall(cl *call) {
+	h.finish(cl, models.CallRejected)
+	ev := models.CallPeerEvent{CallID: cl.id, FromID: cl.callee, Reason: models.CallRejected}
+	h.router.SendToUser(cl.caller.ID, encode(models.CodeCallRejected, models.MethodReject, ev))
+}
+
+// endCallOf ends the user's call, if any, as for a disconnect.
+func (h *Hub) endCallOf(id uint64, reason string) {
+	if cl := h.callOf[id]; cl != nil {
+		h.endFor(cl, id, reason)
+	}
+}
+
+// endFor ends a call because of party by, telling the other one (10015).
+func (h *Hub) endFor(cl *call, by uint64, reason string) {
+	h.finish(cl, reason)
+	ev := models.CallPeerEvent{CallID: cl.id, FromID: by, Reason: reason}
+	h.router.SendToUser(cl.other(by), encode(models.CodeCallEnded, models.MethodHangup, ev))
+	h.statusAfter(cl)
+}
+
+// ringTimeout ends a call still ringing when its timer fires: the caller
+// gets 10016 timeout, the callee 10015 timeout.
+func (h *Hub) ringTimeout(cl *call) {
+	if h.calls[cl.id] != cl || cl.accepted {
+		return // answered or ended while the timer was firing
+	}
+	h.finish(cl, models.CallTimeout)
+	failed := models.CallTargetEvent{CallID: cl.id, ToID: cl.callee, Reason: models.CallTimeout}
+	h.router.SendToUser(cl.caller.ID, encode(models.CodeCallFailed, models.MethodInvite, failed))
+	ended := models.CallPeerEvent{CallID: cl.id, FromID: cl.caller.ID, Reason: models.CallTimeout}
+	h.router.SendToUser(cl.callee, encode(models.CodeCallEnded, models.MethodHangup, ended))
+}
+
+// finish removes a call from the state and records its end.
+func (h *Hub) finish(cl *call, reason string) {
+	delete(h.calls, cl.id)
+	delete(h.callOf, cl.caller.ID)
+	delete(h.callOf, cl.callee)
+	cl.timer.Stop()
+	if cl.accepted {
+		h.stats.active.Add(-1)
+	} else {
+		h.stats.ringing.Add(-1)
+	}
+	h.rec.push(callEvent{id: cl.id, at: time.Now(), reason: reason})
+}
+
+// statusAfter shows both parties of an accepted call as online again.
+func (h *Hub) statusAfter(cl *call) {
+	if cl.accepted {
+		h.broadcastStatus(cl.caller.ID, models.StatusOnline)
+		h.broadcastStatus(cl.callee, models.StatusOnline)
+	}
+}
+
+// relay returns the handler for Offer, Answer and Candidate: passed on
+// only between the two parties of a ringing or accepted call, with the
+// sender's id from the session and data untouched.
+func relay(code int) handler {
+	return func(h *Hub, c *client, r *request) error {
+		cl := h.callOf[c.user.ID]
+		if cl == nil || cl.other(c.user.ID) != r.ToID {
+			return errNotInCall
+		}
+		h.router.SendToUser(r.ToID, encodeRelay(code, r.Method, c.user.ID, r.Data))
+		return nil
+	}
+}

@@ -1,0 +1,60 @@
+package signal
+
+import (
+	"context"
+	"sync"
+
+	"golang.org/x/time/rate"
+
+	"callapp/models"
+)
+
+// sendToAll handles Message/SendToAll on the reader goroutine: it checks
+// and stores the message, then has the loop broadcast it to everyone,
+// sender included, so that all see the stored id and time.
+func (h *Hub) sendToAll(c *client, r *request) error {
+	text, reason := models.CleanChat(r.Message)
+	switch {
+	case reason == models.ReasonEmpty:
+		return refuse(reason, "the message is empty")
+	case reason != "":
+		return refuse(reason, "the message is too long")
+	case !h.chatRate.allow(c.user.ID):
+		return errRateLimited
+	}
+	m := &models.ChatMessage{FromID: c.user.ID, Username: c.user.Username, Message: text}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := h.store.SaveChatMessage(ctx, m); err != nil {
+		return err
+	}
+	h.stats.chat.Add(1)
+	msg := encodeText(models.CodeChat, models.MethodSendToAll, m.View())
+	h.submit(op{do: func() { h.router.Broadcast(msg, 0) }})
+	return nil
+}
+
+// userLimiters rate-limits per user rather than per connection, so that
+// reconnecting does not refill the bucket. Entries are kept for the life of
+// the process: one small limiter per user who ever chatted.
+type userLimiters struct {
+	mu    sync.Mutex
+	m     map[uint64]*rate.Limiter
+	every rate.Limit
+	burst int
+}
+
+func newUserLimiters(perSec float64, burst int) *userLimiters {
+	return &userLimiters{m: make(map[uint64]*rate.Limiter), every: rate.Limit(perSec), burst: burst}
+}
+
+func (l *userLimiters) allow(id uint64) bool {
+	l.mu.Lock()
+	lim := l.m[id]
+	if lim == nil {
+		lim = rate.NewLimiter(l.every, l.burst)
+		l.m[id] = lim
+	}
+	l.mu.Unlock()
+	return lim.Allow()
+}

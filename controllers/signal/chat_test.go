@@ -1,0 +1,80 @@
+package signal_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"callapp/dao"
+	"callapp/dao/daotest"
+	"callapp/models"
+)
+
+func TestChatStoredBroadcastAndHistory(t *testing.T) {
+	daotest.ForEachDriver(t, func(t *testing.T, db *dao.DAO) {
+		opts := fast()
+		opts.ChatHistory = 2
+		h := startWith(t, opts, db)
+		a, b := h.join(1, "alice"), h.join(2, "bob")
+		a.expect(models.CodeUserOnline)
+
+		a.chat("  hello <b>bob</b> & all \n")
+		for _, p := range []*peer{a, b} { // the sender gets it too
+			env := p.expect(models.CodeChat)
+			got := decode[models.ChatMessageView](t, env)
+			if got.ID == 0 || got.FromID != 1 || got.Username != "alice" || got.Message != "hello <b>bob</b> & all" || env.Type != models.TypeText {
+				t.Errorf("user %d got %+v type %d", p.id, got, env.Type)
+			}
+			if time.Since(got.CreatedAt) > time.Minute {
+				t.Errorf("createdAt = %v", got.CreatedAt)
+			}
+		}
+		a.chat(" \t\u3000\n ")
+		a.expectError(models.MethodSendToAll, models.ReasonEmpty)
+		a.chat(strings.Repeat("é", models.ChatMaxRunes+1))
+		a.expectError(models.MethodSendToAll, models.ReasonTooLong)
+		longest := strings.Repeat("😀", models.ChatMaxRunes)
+		b.chat(longest)
+		a.expect(models.CodeChat)
+		b.expect(models.CodeChat)
+		b.chat("third")
+		b.expect(models.CodeChat)
+
+		c := h.join(3, "carol")
+		if len(c.history) != 2 || c.history[0].Message != longest || c.history[1].Message != "third" || c.history[0].ID >= c.history[1].ID {
+			t.Errorf("history = %d messages: %.40v", len(c.history), c.history)
+		}
+		rows, err := db.ChatHistory(context.Background(), 0, 10)
+		if err != nil || len(rows) != 3 || rows[0].Message != "hello <b>bob</b> & all" {
+			t.Errorf("stored: %d rows, %v", len(rows), err)
+		}
+		if s := h.hub.Stats(); s.ChatMessages != 3 {
+			t.Errorf("stats chat = %d", s.ChatMessages)
+		}
+	})
+}
+
+func TestChatRateIsPerUserAcrossReconnects(t *testing.T) {
+	t.Parallel()
+	opts := fast()
+	opts.ChatRate, opts.ChatBurst = 0.01, 2
+	h := start(t, opts)
+	a := h.join(1, "alice")
+	a.chat("one")
+	a.expect(models.CodeChat)
+	a.chat("two")
+	a.expect(models.CodeChat)
+	a.chat("three")
+	a.expectError(models.MethodSendToAll, models.ReasonRateLimited)
+
+	a2 := h.join(1, "alice")
+	a2.chat("four")
+	a2.expectError(models.MethodSendToAll, models.ReasonRateLimited)
+	b := h.join(2, "bob") // another user has a bucket of his own
+	b.chat("hi")
+	b.expect(models.CodeChat)
+	if len(b.history) != 2 {
+		t.Errorf("history = %+v", b.history)
+	}
+}

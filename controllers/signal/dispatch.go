@@ -1,0 +1,151 @@
+package signal
+
+import (
+	"encoding/json"
+	"errors"
+
+	"callapp/models"
+)
+
+// request is one decoded client message.
+type request struct {
+	models.Inbound
+	callID string // data.callId of the call methods
+}
+
+// handler runs one method for c. A *protoError it returns becomes the
+// 10001 envelope; any other error is logged and answered as "internal".
+type handler func(h *Hub, c *client, r *request) error
+
+// Fields a method requires, checked before it runs.
+const (
+	needTo = 1 << iota
+	needData
+	needCallID
+)
+
+// method is one row of the method table.
+type method struct {
+	run    handler
+	needs  int
+	inline bool // runs on the reader goroutine: it waits for the database
+}
+
+var methods = map[string]method{
+	models.MethodConnect:   {run: (*Hub).connect, inline: true},
+	models.MethodSendToAll: {run: (*Hub).sendToAll, inline: true},
+	models.MethodOffer:     {run: relay(models.CodeOffer), needs: needTo | needData},
+	models.MethodAnswer:    {run: relay(models.CodeAnswer), needs: needTo | needData},
+	models.MethodCandidate: {run: relay(models.CodeCandidate), needs: needTo | needData},
+	models.MethodInvite:    {run: (*Hub).invite, needs: needTo},
+	models.MethodAccept:    {run: (*Hub).accept, needs: needTo | needCallID},
+	models.MethodReject:    {run: (*Hub).reject, needs: needTo | needCallID},
+	models.MethodHangup:    {run: (*Hub).hangup, needs: needTo | needCallID},
+}
+
+// protoError is a request the protocol refuses; the connection lives on.
+type protoError struct {
+	reason string // a models.Reason* constant
+	text   string // for people
+}
+
+func (e *protoError) Error() string { return e.reason + ": " + e.text }
+
+func refuse(reason, text string) error { return &protoError{reason: reason, text: text} }
+
+var (
+	errRateLimited      = refuse(models.ReasonRateLimited, "too many messages; slow down")
+	errNotConnected     = refuse(models.ReasonNotConnected, "send User/Connect first")
+	errUnknownMethod    = refuse(models.ReasonUnknownMethod, "unknown method")
+	errMissingTo        = refuse(models.ReasonMissingField, "toId is required")
+	errMissingData      = refuse(models.ReasonMissingField, "data is required")
+	errMissingCallID    = refuse(models.ReasonMissingField, "data.callId is required")
+	errBadCallRef       = refuse(models.ReasonBadJSON, `data must be {"callId": "..."}`)
+	errBadJSON          = refuse(models.ReasonBadJSON, "not a JSON envelope")
+	errAlreadyInCall    = refuse(models.ReasonAlreadyInCall, "you are already in a call")
+	errUnknownCall      = refuse(models.ReasonUnknownCall, "no such call of yours in that state")
+	errNotInCall        = refuse(models.ReasonNotInCall, "you are not in a call with that user")
+	errAlreadyConnected = refuse(models.ReasonAlreadyConnected, "already connected")
+)
+
+// dispatch handles one message; false means the connection is abusing
+// the rate limit and must be closed.
+func (h *Hub) dispatch(c *client, raw []byte) bool {
+	r := new(request)
+	err := json.Unmarshal(raw, &r.Inbound)
+	if !c.limit.Allow() {
+		if !c.strikes.Allow() {
+			return false
+		}
+		err = errRateLimited
+	} else if err != nil {
+		err = errBadJSON
+	} else {
+		err = h.route(c, r)
+	}
+	if err != nil {
+		h.replyError(c, r.Method, err)
+	}
+	return true
+}
+
+// route checks the request against the method table and runs it, on this
+// goroutine or on the loop.
+func (h *Hub) route(c *client, r *request) error {
+	m, ok := methods[r.Method]
+	switch {
+	case !ok:
+		return errUnknownMethod
+	case !c.connected && r.Method != models.MethodConnect:
+		return errNotConnected
+	}
+	if err := m.check(r); err != nil {
+		return err
+	}
+	if m.inline {
+		return m.run(h, c, r)
+	}
+	h.submit(op{run: m.run, c: c, r: r})
+	return nil
+}
+
+// check enforces the method's required fields.
+func (m method) check(r *request) error {
+	switch {
+	case m.needs&needTo != 0 && r.ToID == 0:
+		return errMissingTo
+	case m.needs&needData != 0 && isNull(r.Data):
+		return errMissingData
+	case m.needs&needCallID != 0:
+		return r.parseCallID()
+	}
+	return nil
+}
+
+func (r *request) parseCallID() error {
+	if isNull(r.Data) {
+		return errMissingCallID
+	}
+	var ref models.CallRef
+	if err := json.Unmarshal(r.Data, &ref); err != nil {
+		return errBadCallRef
+	}
+	if ref.CallID == "" {
+		return errMissingCallID
+	}
+	r.callID = ref.CallID
+	return nil
+}
+
+func isNull(data json.RawMessage) bool { return len(data) == 0 || string(data) == "null" }
+
+// replyError is the one place a refused request becomes a 10001 envelope.
+func (h *Hub) replyError(c *client, method string, err error) {
+	var pe *protoError
+	if !errors.As(err, &pe) {
+		h.opts.Logger.Error("signaling request failed", "user", c.user.ID, "method", method, "err", err)
+		pe = &protoError{reason: models.ReasonInternal, text: "internal error; try again later"}
+	}
+	data := models.ErrorData{Method: method, Reason: pe.reason}
+	c.enqueue(encodeMessage(models.CodeError, method, pe.text, data))
+}

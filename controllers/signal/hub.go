@@ -1,0 +1,234 @@
+// Package signal is the websocket signaling hub: presence, 1:1 call control
+// and group chat. The protocol is documented in models/protocol.md.
+//
+// Concurrency: one loop goroutine owns all hub state (the connections, the
+// user -> connection registry, the calls) and is the only caller of the
+// Router, so messages leave in the order the state changed. Each connection
+// has a reader goroutine (parsing, rate limits, database work for chat) that
+// hands state changes to the loop as ops, and a writer goroutine, the only
+// one that writes to the socket. Sends to a connection never block: a
+// client whose bounded queue is full is dropped.
+package signal
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"callapp/models"
+)
+
+// Store is what the hub keeps in the database: call records and chat.
+// *dao.DAO implements it.
+type Store interface {
+	CreateCall(ctx context.Context, c *models.Call) error
+	MarkCallAnswered(ctx context.Context, id string, at time.Time) error
+	MarkCallEnded(ctx context.Context, id string, at time.Time, reason string) error
+	SaveChatMessage(ctx context.Context, m *models.ChatMessage) error
+	ChatHistory(ctx context.Context, beforeID uint64, limit int) ([]models.ChatMessage, error)
+}
+
+// storeTimeout bounds every database call the hub makes.
+const storeTimeout = 5 * time.Second
+
+// Hub routes signaling between the connected users.
+type Hub struct {
+	opts     Options
+	store    Store
+	upgrader websocket.Upgrader
+	stats    counters
+	chatRate *userLimiters
+	rec      *recorder
+	replaced []byte // the 10003 envelope, the same for everyone
+
+	ops      chan op
+	quit     chan struct{} // closed by Close once no connection is left
+	loopDone chan struct{}
+
+	life      sync.Mutex // guards closed, so that serving.Add never races serving.Wait
+	closed    bool
+	serving   sync.WaitGroup // one per running Serve
+	closeOnce sync.Once
+
+	// Owned by the loop goroutine.
+	conns    map[*client]struct{} // every upgraded connection
+	clients  registry             // connections that sent User/Connect, by user
+	router   Router
+	calls    map[string]*call
+	callOf   map[uint64]*call // both parties of every call
+	stopping bool
+}
+
+// op is one unit of work for the loop: a protocol method run for c, or a
+// one-off function.
+type op struct {
+	run handler
+	c   *client
+	r   *request
+	do  func()
+}
+
+// New returns a running hub. store must not be nil.
+func New(opts Options, store Store) *Hub {
+	opts = opts.withDefaults()
+	h := &Hub{
+		opts:     opts,
+		store:    store,
+		upgrader: websocket.Upgrader{CheckOrigin: opts.CheckOrigin},
+		chatRate: newUserLimiters(opts.ChatRate, opts.ChatBurst),
+		rec:      newRecorder(store, opts.Logger),
+		replaced: encodeMessage(models.CodeReplaced, models.MethodConnect, "replaced by a newer connection", nil),
+		ops:      make(chan op, 64),
+		quit:     make(chan struct{}),
+		loopDone: make(chan struct{}),
+		conns:    make(map[*client]struct{}),
+		clients:  make(registry),
+		calls:    make(map[string]*call),
+		callOf:   make(map[uint64]*call),
+	}
+	h.router = h.clients
+	h.stats.started = time.Now()
+	go h.loop()
+	return h
+}
+
+// Serve upgrades the request to a websocket for the authenticated user u and
+// runs the connection until it ends. The caller has checked the session;
+// the Origin is checked again here by Options.CheckOrigin.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, u models.UserView) {
+	if !h.enter() {
+		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer h.serving.Done()
+	// Attached before the handshake completes, so that a Kick or Close
+	// that returns after the client saw the upgrade reaches it.
+	c := newClient(h, u)
+	h.do(func() { h.attach(c) })
+	conn, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		h.opts.Logger.Debug("websocket upgrade refused", "user", u.ID, "err", err)
+		h.submit(op{do: func() { delete(h.conns, c) }})
+		return // the upgrader has answered the request
+	}
+	c.conn = conn // before its goroutines start; the loop never touches it
+	h.stats.open.Add(1)
+	defer h.stats.open.Add(-1)
+	go c.writePump()
+	c.readPump()
+	<-c.writerDone
+}
+
+// enter counts a new connection unless the hub is closed.
+func (h *Hub) enter() bool {
+	h.life.Lock()
+	defer h.life.Unlock()
+	if h.closed {
+		return false
+	}
+	h.serving.Add(1)
+	return true
+}
+
+// Close says goodbye (close code 1001) to every connection, ends the calls,
+// waits for every connection's goroutines and for the call records to be
+// written. New upgrades are refused with 503 from the first moment.
+func (h *Hub) Close() {
+	h.closeOnce.Do(func() {
+		h.life.Lock()
+		h.closed = true
+		h.life.Unlock()
+		h.do(h.shutdown)
+		h.serving.Wait()
+		close(h.quit)
+		<-h.loopDone
+		h.rec.close()
+	})
+}
+
+// Kick closes the user's connections with close code 4001 and reason (an
+// admin disabled the account or the session was revoked). Their call ends
+// as for a disconnect. It returns once the user is offline to everyone.
+func (h *Hub) Kick(userID uint64, reason string) {
+	h.do(func() {
+		for c := range h.conns {
+			if c.user.ID == userID {
+				h.leave(c)
+				c.goodbye(nil, models.CloseKicked, reason)
+			}
+		}
+	})
+}
+
+// Online returns the connected users, by id, with their status.
+func (h *Hub) Online() []models.OnlineUser {
+	list := []models.OnlineUser{} // [] rather than null once closed
+	h.do(func() { list = h.onlineList(0) })
+	return list
+}
+
+// loop runs every op in order; it never blocks on a client.
+func (h *Hub) loop() {
+	defer close(h.loopDone)
+	for {
+		select {
+		case o := <-h.ops:
+			h.exec(o)
+		case <-h.quit:
+			return
+		}
+	}
+}
+
+func (h *Hub) exec(o op) {
+	if o.do != nil {
+		o.do()
+		return
+	}
+	if h.clients[o.c.user.ID] != o.c {
+		return // replaced or kicked: what it still sends dies with it
+	}
+	if err := o.run(h, o.c, o.r); err != nil {
+		h.replyError(o.c, o.r.Method, err)
+	}
+}
+
+// submit queues an op; it gives up when the hub has stopped.
+func (h *Hub) submit(o op) bool {
+	select {
+	case h.ops <- o:
+		return true
+	case <-h.quit:
+		return false
+	}
+}
+
+// do runs fn on the loop and waits for it; false if the hub has stopped.
+func (h *Hub) do(fn func()) bool {
+	done := make(chan struct{})
+	if !h.submit(op{do: func() { fn(); close(done) }}) {
+		return false
+	}
+	select {
+	case <-done:
+		return true
+	case <-h.loopDone:
+		return false
+	}
+}
+
+// shutdown ends every call and says goodbye to every connection.
+func (h *Hub) shutdown() {
+	h.stopping = true
+	for _, cl := range h.calls {
+		h.finish(cl, models.CallShutdown)
+	}
+	for c := range h.conns {
+		c.goodbye(nil, models.CloseGoingAway, "server shutting down")
+	}
+	clear(h.clients)
+	h.stats.online.Store(0)
+}

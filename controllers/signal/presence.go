@@ -1,0 +1,136 @@
+package signal
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"callapp/models"
+)
+
+// connect handles User/Connect on the reader goroutine: it registers the
+// connection with the loop, then sends the chat history, which needs the
+// database. History goes after registration so that no message falls in
+// between; one may arrive both as 10005 and in the history (same id).
+func (h *Hub) connect(c *client, _ *request) error {
+	if c.connected {
+		return errAlreadyConnected
+	}
+	welcome := encode(models.CodeWelcome, models.MethodConnect, models.Welcome{
+		User: c.user, ICEServers: h.iceServers(c.user.ID), CallTimeoutSec: h.opts.callTimeoutSec(),
+	})
+	h.do(func() { h.register(c, welcome) })
+	c.connected = true
+	_ = c.conn.SetReadDeadline(time.Now().Add(h.opts.PongWait))
+	return h.sendHistory(c)
+}
+
+func (h *Hub) iceServers(userID uint64) []models.ICEServer {
+	var list []models.ICEServer
+	if h.opts.ICEServers != nil {
+		list = h.opts.ICEServers(userID)
+	}
+	if list == nil {
+		list = []models.ICEServer{} // [] rather than null for the browser
+	}
+	return list
+}
+
+// attach records a new connection, so that Kick and Close reach it even
+// before it sends User/Connect.
+func (h *Hub) attach(c *client) {
+	if h.stopping {
+		c.goodbye(nil, models.CloseGoingAway, "server shutting down")
+		return
+	}
+	h.conns[c] = struct{}{}
+}
+
+// register makes c the user's connection. Replacing an older one is this
+// one step: the old connection is told (10003) and closed, its call ends as
+// for a disconnect, and others see no offline/online flicker.
+func (h *Hub) register(c *client, welcome []byte) {
+	if c.leaving.Load() {
+		return // kicked while connecting
+	}
+	if h.stopping {
+		c.goodbye(nil, models.CloseGoingAway, "server shutting down")
+		return
+	}
+	id := c.user.ID
+	old := h.clients[id]
+	if old != nil {
+		old.goodbye(h.replaced, models.CloseReplaced, "replaced by a newer connection")
+		// Ended while the old connection is still the user's: the new page
+		// never knew the call and hears nothing of it.
+		h.endCallOf(id, models.CallDisconnected)
+	} else {
+		online := models.OnlineUser{ID: id, Username: c.user.Username, Status: models.StatusOnline}
+		h.router.Broadcast(encode(models.CodeUserOnline, models.MethodConnect, online), id)
+	}
+	h.clients[id] = c
+	h.stats.online.Store(int64(len(h.clients)))
+	c.enqueue(welcome)
+	c.enqueue(encode(models.CodeOnlineUsers, models.MethodConnect, h.onlineList(id)))
+}
+
+// detach forgets a connection whose reader has ended.
+func (h *Hub) detach(c *client) {
+	delete(h.conns, c)
+	h.leave(c)
+}
+
+// leave takes c offline if it is still its user's connection: a replaced
+// connection leaves nothing behind.
+func (h *Hub) leave(c *client) {
+	id := c.user.ID
+	if h.clients[id] != c {
+		return
+	}
+	delete(h.clients, id)
+	h.stats.online.Store(int64(len(h.clients)))
+	h.endCallOf(id, models.CallDisconnected)
+	h.router.Broadcast(encode(models.CodeUserOffline, models.MethodDisconnect, models.UserOffline{FromID: id}), 0)
+}
+
+// onlineList returns the connected users but except, by id.
+func (h *Hub) onlineList(except uint64) []models.OnlineUser {
+	list := make([]models.OnlineUser, 0, len(h.clients))
+	for id, c := range h.clients {
+		if id != except {
+			list = append(list, models.OnlineUser{ID: id, Username: c.user.Username, Status: h.statusOf(id)})
+		}
+	}
+	slices.SortFunc(list, func(a, b models.OnlineUser) int { return cmp.Compare(a.ID, b.ID) })
+	return list
+}
+
+// statusOf is in_call from accept to end; a ringing user shows online.
+func (h *Hub) statusOf(id uint64) string {
+	if cl := h.callOf[id]; cl != nil && cl.accepted {
+		return models.StatusInCall
+	}
+	return models.StatusOnline
+}
+
+// broadcastStatus tells everyone else a connected user's new status.
+func (h *Hub) broadcastStatus(id uint64, status string) {
+	if h.clients[id] == nil {
+		return // gone: 10008 says it all
+	}
+	msg := encode(models.CodeUserStatus, models.MethodStatus, models.StatusChange{ID: id, Status: status})
+	h.router.Broadcast(msg, id)
+}
+
+// sendHistory sends the latest chat messages, oldest first (10004).
+func (h *Hub) sendHistory(c *client) error {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	rows, err := h.store.ChatHistory(ctx, 0, h.opts.ChatHistory)
+	if err != nil {
+		return err
+	}
+	c.enqueue(encodeText(models.CodeChatHistory, models.MethodConnect, models.ChatViews(rows)))
+	return nil
+}

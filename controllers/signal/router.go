@@ -1,0 +1,34 @@
+package signal
+
+// Router delivers envelopes, marshaled once, to users wherever they are
+// connected. It is the one seam between the hub's state and delivery: the
+// in-process registry implements it today; a multi-node deployment puts an
+// implementation over Redis behind it that also reaches users on other
+// nodes. The hub calls it only from its loop goroutine, in the order its
+// state changed, so implementations must not block: they queue.
+type Router interface {
+	// SendToUser queues msg for the user's connection and reports whether
+	// the user was connected.
+	SendToUser(userID uint64, msg []byte) bool
+	// Broadcast queues msg for every connected user but except (0: none).
+	Broadcast(msg []byte, except uint64)
+}
+
+// registry is the local Router: each user's current connection. Only the
+// hub's loop goroutine reads or writes it.
+type registry map[uint64]*client
+
+// SendToUser implements Router.
+func (r registry) SendToUser(userID uint64, msg []byte) bool {
+	c := r[userID]
+	return c != nil && c.enqueue(msg)
+}
+
+// Broadcast implements Router.
+func (r registry) Broadcast(msg []byte, except uint64) {
+	for id, c := range r {
+		if id != except {
+			c.enqueue(msg)
+		}
+	}
+}
