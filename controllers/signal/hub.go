@@ -77,7 +77,8 @@ func New(opts Options, store Store) *Hub {
 	h := &Hub{
 		opts:     opts,
 		store:    store,
-		upgrader: websocket.Upgrader{CheckOrigin: opts.CheckOrigin},
+		// Pooled write buffers: an idle connection holds none.
+		upgrader: websocket.Upgrader{CheckOrigin: opts.CheckOrigin, WriteBufferPool: &sync.Pool{}},
 		chatRate: newUserLimiters(opts.ChatRate, opts.ChatBurst),
 		rec:      newRecorder(store, opts.Logger),
 		replaced: encodeMessage(models.CodeReplaced, models.MethodConnect, "replaced by a newer connection", nil),
