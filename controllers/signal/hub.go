@@ -77,8 +77,7 @@ func New(opts Options, store Store) *Hub {
 	h := &Hub{
 		opts:     opts,
 		store:    store,
-		// Pooled write buffers: an idle connection holds none.
-		upgrader: websocket.Upgrader{CheckOrigin: opts.CheckOrigin, WriteBufferPool: &sync.Pool{}},
+		upgrader: websocket.Upgrader{CheckOrigin: opts.CheckOrigin, WriteBufferPool: &sync.Pool{}}, // idle connections hold no write buffer
 		chatRate: newUserLimiters(opts.ChatRate, opts.ChatBurst),
 		rec:      newRecorder(store, opts.Logger),
 		replaced: encodeMessage(models.CodeReplaced, models.MethodConnect, "replaced by a newer connection", nil),
