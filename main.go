@@ -14,14 +14,16 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
+	ossignal "os/signal"
 	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"callapp/config"
+	"callapp/controllers"
 	"callapp/controllers/ice"
+	"callapp/controllers/signal"
 	"callapp/dao"
 	"callapp/dao/password"
 	"callapp/route"
@@ -34,7 +36,7 @@ import (
 var assets embed.FS
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := ossignal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Environ(), os.Stderr, nil))
 }
@@ -80,18 +82,33 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		return err
 	}
 	defer relay.Close()
+	// The hub's call records go to the database: it closes first.
+	hub := newHub(cfg, log, db, iceServers)
+	defer hub.Close()
 	sessions := dao.NewSessions(db, cfg.SessionKey, cfg.SessionTTL)
 	gin.SetMode(gin.ReleaseMode)
 	router, err := route.New(route.Deps{
 		Config: cfg, Log: log, DB: db, Sessions: sessions,
 		Accounts: dao.NewAccounts(db, hasher, cfg.AdminUsernames), Assets: assets,
-		ICE: iceServers, Relay: relay,
+		ICE: iceServers, Relay: relay, Hub: hub,
 	})
 	if err != nil {
 		return err
 	}
 	go sweepSessions(ctx, sessions, log)
-	return listen(ctx, cfg, log, router, ready)
+	return listen(ctx, cfg, log, router, ready, hub.Close)
+}
+
+func newHub(cfg *config.Config, log *slog.Logger, db *dao.DAO, iceServers *ice.Provider) *signal.Hub {
+	return signal.New(signal.Options{
+		PingInterval: cfg.WSPingInterval, PongWait: cfg.WSPongWait, WriteWait: cfg.WSWriteWait,
+		ConnectTimeout: cfg.WSConnectTimeout, MaxMessageBytes: cfg.WSMaxMessage, SendQueue: cfg.WSSendQueue,
+		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst,
+		ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst, RingTimeout: cfg.CallRingTimeout,
+		CheckOrigin: controllers.NewOriginPolicy(cfg.Origins()).Allowed,
+		ICEServers:  iceServers.ICEServers,
+		Logger:      log,
+	}, db)
 }
 
 func openDB(cfg *config.Config, log *slog.Logger) (*dao.DAO, error) {
@@ -106,7 +123,9 @@ func openDB(cfg *config.Config, log *slog.Logger) (*dao.DAO, error) {
 }
 
 // listen serves until ctx ends, then shuts down gracefully.
-func listen(ctx context.Context, cfg *config.Config, log *slog.Logger, h http.Handler, ready func(string)) error {
+// onShutdown closes what the server hijacked (the websockets), which
+// http.Server.Shutdown does not wait for.
+func listen(ctx context.Context, cfg *config.Config, log *slog.Logger, h http.Handler, ready func(string), onShutdown func()) error {
 	tlsConfig, err := cfg.TLSConfig()
 	if err != nil {
 		return err
@@ -116,6 +135,7 @@ func listen(ctx context.Context, cfg *config.Config, log *slog.Logger, h http.Ha
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{Handler: h, TLSConfig: tlsConfig, ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(onShutdown)
 	scheme := "http"
 	if tlsConfig != nil {
 		scheme = "https"

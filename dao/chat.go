@@ -38,3 +38,10 @@ func (d *DAO) ChatHistory(ctx context.Context, beforeID uint64, limit int) ([]mo
 	slices.Reverse(msgs)
 	return msgs, nil
 }
+
+// DeleteChatMessage removes a message (admin moderation); ErrNotFound when
+// there is none with that id.
+func (d *DAO) DeleteChatMessage(ctx context.Context, id uint64) error {
+	res := d.db.WithContext(ctx).Delete(&models.ChatMessage{}, id)
+	return affectedOne("delete chat message", res.Error, res.RowsAffected)
+}

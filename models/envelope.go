@@ -43,6 +43,7 @@ const (
 	CodeCallEnded    = 10015 // CallPeerEvent
 	CodeCallFailed   = 10016 // CallTargetEvent
 	CodeCallRinging  = 10017 // CallTargetEvent
+	CodeChatDeleted  = 10019 // ChatDeleted: an admin removed a message
 )
 
 // Envelope types.
@@ -188,6 +189,11 @@ type CallPeerEvent struct {
 	CallID string `json:"callId"`
 	FromID uint64 `json:"fromId"`
 	Reason string `json:"reason,omitempty"`
+}
+
+// ChatDeleted is the data of 10019.
+type ChatDeleted struct {
+	ID uint64 `json:"id"`
 }
 
 // CallTargetEvent is the data of 10016 and 10017, about the invite the

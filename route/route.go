@@ -15,6 +15,7 @@ import (
 	"callapp/config"
 	"callapp/controllers"
 	"callapp/controllers/ice"
+	"callapp/controllers/signal"
 	"callapp/dao"
 )
 
@@ -28,6 +29,7 @@ type Deps struct {
 	Assets   fs.FS         // holds www/*.html and static/
 	ICE      *ice.Provider // STUN/TURN servers for browsers; nil hands out none
 	Relay    *ice.Server   // the embedded TURN server, for its stats; nil when not embedded
+	Hub      *signal.Hub   // the signaling hub behind /webrtc/wss
 }
 
 // New returns the router.
@@ -53,7 +55,10 @@ func New(d Deps) (*gin.Engine, error) {
 		RegistrationOpen: d.Config.RegistrationOpen, SecureCookie: d.Config.TLS(),
 	}
 	pages := &controllers.Pages{RegistrationOpen: d.Config.RegistrationOpen}
-	admin := &controllers.AdminHandler{Users: d.DB}
+	admin := &controllers.AdminHandler{Users: d.DB, Live: d.Hub}
+	live := &controllers.LiveHandler{Hub: d.Hub, Chat: d.DB}
+	calls := &controllers.CallsHandler{Calls: d.DB}
+	messages := &controllers.MessagesHandler{Chat: d.DB}
 	iceServers := &ice.Handler{Servers: d.ICE, Relay: d.Relay, Mode: ice.Mode(d.Config)}
 
 	r.Use(gin.Recovery(), requestLog(d.Log), controllers.ErrorRenderer(d.Log),
@@ -76,13 +81,21 @@ func New(d Deps) (*gin.Engine, error) {
 	user := w.Group("/api", controllers.RequireUser)
 	user.GET("/me", auth.Me)
 	user.GET("/ice-servers", iceServers.Get)
+	user.GET("/messages", messages.List)
+	user.GET("/calls", calls.Mine)
+
+	// Logged-in users, over the websocket (401/403 before the upgrade).
+	w.GET("/wss", controllers.WebSocket(d.Hub, origin))
 
 	// Admins.
 	w.GET("/admin", controllers.RequireAdminPage, pages.Admin)
 	adm := w.Group("/api/admin", controllers.RequireAdmin)
 	adm.GET("/users", admin.ListUsers)
-	adm.GET("/relay", iceServers.Status)
 	adm.PATCH("/users/:id", admin.UpdateUser)
+	adm.GET("/relay", iceServers.Status)
+	adm.GET("/live", live.Get)
+	adm.GET("/calls", calls.Recent)
+	adm.DELETE("/messages/:id", live.DeleteMessage)
 
 	r.NoRoute(func(c *gin.Context) { controllers.Abort(c, http.StatusNotFound, "not found") })
 	return r, nil

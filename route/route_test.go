@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"callapp/config"
+	"callapp/controllers/signal"
 	"callapp/dao"
 	"callapp/dao/daotest"
 	"callapp/dao/password"
@@ -46,11 +47,14 @@ func newApp(t *testing.T, driver string, tweak func(*config.Config)) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hub := signal.New(signal.Options{}, db)
+	t.Cleanup(hub.Close)
 	r, err := route.New(route.Deps{
 		Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db,
 		Accounts: dao.NewAccounts(db, hasher, cfg.AdminUsernames),
 		Sessions: dao.NewSessions(db, cfg.SessionKey, cfg.SessionTTL),
 		Assets:   os.DirFS(".."),
+		Hub:      hub,
 	})
 	if err != nil {
 		t.Fatal(err)

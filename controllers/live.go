@@ -1,0 +1,81 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"callapp/controllers/signal"
+	"callapp/dao"
+	"callapp/models"
+)
+
+// hub is what the HTTP side needs of the signaling hub.
+type hub interface {
+	Serve(w http.ResponseWriter, r *http.Request, u models.UserView)
+	Online() []models.OnlineUser
+	Stats() signal.Stats
+	ChatDeleted(id uint64)
+}
+
+// WebSocket upgrades GET /webrtc/wss for a logged-in user from an allowed
+// origin: 401 and 403 are answered before any upgrade.
+func WebSocket(h hub, origin *OriginPolicy) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u := CurrentUser(c)
+		if u == nil {
+			Abort(c, http.StatusUnauthorized, "login required")
+			return
+		}
+		if !origin.Allowed(c.Request) {
+			Abort(c, http.StatusForbidden, "cross-site websocket refused")
+			return
+		}
+		h.Serve(c.Writer, c.Request, u.View())
+	}
+}
+
+// Live is the admin dashboard's view of the server now.
+type Live struct {
+	Online []models.OnlineUser `json:"online"`
+	Stats  signal.Stats        `json:"stats"`
+}
+
+// chatDeleter removes chat messages.
+type chatDeleter interface {
+	DeleteChatMessage(ctx context.Context, id uint64) error
+}
+
+// LiveHandler serves the admin's live figures and chat moderation.
+type LiveHandler struct {
+	Hub  hub
+	Chat chatDeleter
+}
+
+// Get answers GET /api/admin/live.
+func (h *LiveHandler) Get(c *gin.Context) {
+	OK(c, http.StatusOK, "ok", Live{Online: h.Hub.Online(), Stats: h.Hub.Stats()})
+}
+
+// DeleteMessage answers DELETE /api/admin/messages/:id: the message is
+// removed and disappears for everyone online.
+func (h *LiveHandler) DeleteMessage(c *gin.Context) {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
+	if err != nil {
+		Abort(c, http.StatusNotFound, "no such message")
+		return
+	}
+	if err := h.Chat.DeleteChatMessage(c.Request.Context(), id); err != nil {
+		if errors.Is(err, dao.ErrNotFound) {
+			Abort(c, http.StatusNotFound, "no such message")
+			return
+		}
+		AbortInternal(c, err)
+		return
+	}
+	h.Hub.ChatDeleted(id)
+	OK(c, http.StatusOK, "deleted", nil)
+}
