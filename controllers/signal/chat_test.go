@@ -78,3 +78,18 @@ func TestChatRateIsPerUserAcrossReconnects(t *testing.T) {
 		t.Errorf("history = %+v", b.history)
 	}
 }
+
+func TestChatDeletedReachesEveryone(t *testing.T) {
+	t.Parallel()
+	h := start(t, fast())
+	a, b := h.join(1, "alice"), h.join(2, "bob")
+	a.expect(models.CodeUserOnline)
+	h.hub.ChatDeleted(42)
+	for _, p := range []*peer{a, b} {
+		if got := decode[models.ChatDeleted](t, p.expect(models.CodeChatDeleted)); got.ID != 42 {
+			t.Errorf("user %d: 10019 = %+v", p.id, got)
+		}
+	}
+	h.hub.Close()
+	h.hub.ChatDeleted(43) // after Close: nothing to tell, and no panic
+}
