@@ -1,0 +1,233 @@
+package main
+
+// The harness of the browser tests (e2e_test.go): a private network
+// namespace, one shared headless Chromium and the app under test. The page
+// type is in e2e_page_test.go.
+//
+// The browser and the app must only ever talk over loopback, so the test
+// binary re-executes itself under `unshare -n` (see ../shared/TESTING.md)
+// and the browser tests refuse to start Chromium anywhere else.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// netnsEnv marks a test binary that runs inside the namespace it made.
+const netnsEnv = "CALLAPP_E2E_NETNS"
+
+// netnsProblem says why this process is not inside a private network
+// namespace; empty when it is.
+var netnsProblem string
+
+func TestMain(m *testing.M) {
+	if code, ok := reexecInNetns(); ok {
+		os.Exit(code)
+	}
+	code := m.Run()
+	shared.close()
+	os.Exit(code)
+}
+
+// reexecInNetns runs this test binary again in a new network namespace
+// holding only loopback, when Chromium is there to need it and root can make
+// one. ok reports that the child ran; code is its exit code.
+func reexecInNetns() (code int, ok bool) {
+	if os.Getenv(netnsEnv) != "" {
+		return 0, false // we are the child
+	}
+	if _, err := exec.LookPath("chromium"); err != nil {
+		netnsProblem = "chromium is not installed"
+		return 0, false
+	}
+	if os.Geteuid() != 0 {
+		netnsProblem = "not root, so `unshare -n` cannot make a private network namespace"
+		return 0, false
+	}
+	// A container may forbid new namespaces even to root, or lack ip: find
+	// out before handing the whole run to a child that would fail at once.
+	if out, err := exec.Command("unshare", "-n", "sh", "-c", "ip link set lo up").CombinedOutput(); err != nil {
+		netnsProblem = fmt.Sprintf("`unshare -n` with `ip link set lo up` does not work here: %v %s", err, strings.TrimSpace(string(out)))
+		return 0, false
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		netnsProblem = err.Error()
+		return 0, false
+	}
+	args := append([]string{"-n", "sh", "-c", `ip link set lo up && exec "$0" "$@"`, exe}, os.Args[1:]...)
+	cmd := exec.Command("unshare", args...)
+	cmd.Env = append(os.Environ(), netnsEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: starting the test binary under unshare:", err)
+		return 1, true
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		for s := range sigs {
+			_ = cmd.Process.Signal(s)
+		}
+	}()
+	err = cmd.Wait()
+	signal.Stop(sigs)
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return exit.ExitCode(), true
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1, true
+	}
+	return 0, true
+}
+
+// skipOrFail skips a test that lacks what it needs, except under CI=true,
+// where a missing piece is a failure.
+func skipOrFail(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("fails instead of skipping under CI=true: "+format, args...)
+	}
+	t.Skipf("skipped: "+format, args...)
+}
+
+// requireBrowser returns the shared Chromium, after checking that this
+// process sees no network but loopback.
+func requireBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := exec.LookPath("chromium"); err != nil {
+		skipOrFail(t, "browser test needs Debian's chromium, which is not installed (apt-get install chromium)")
+	}
+	if os.Getenv(netnsEnv) == "" {
+		skipOrFail(t, "browser test needs a private network namespace, and this process is not inside one (%s): run the tests as root, with unshare and ip installed", netnsProblem)
+	}
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range ifaces {
+		if i.Flags&net.FlagLoopback == 0 {
+			t.Fatalf("refusing to start Chromium: interface %s is not loopback", i.Name)
+		}
+	}
+	ctx, err := shared.get()
+	if err != nil {
+		t.Fatalf("starting chromium: %v\n%s", err, shared.out.String())
+	}
+	return ctx
+}
+
+// browserHost is the one Chromium process the browser tests share; each
+// user gets a browser context of their own (separate cookies).
+type browserHost struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel []context.CancelFunc
+	dir    string
+	out    syncBuffer
+	err    error
+}
+
+var shared browserHost
+
+func (b *browserHost) get() (context.Context, error) {
+	b.once.Do(b.start)
+	return b.ctx, b.err
+}
+
+func (b *browserHost) start() {
+	b.dir, b.err = os.MkdirTemp("", "callapp-chromium-")
+	if b.err != nil {
+		return
+	}
+	path, _ := exec.LookPath("chromium")
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(b.dir),
+		chromedp.CombinedOutput(&b.out),
+		chromedp.WindowSize(1280, 800),
+	}
+	// The flags ../shared/TESTING.md found to work as root with only loopback.
+	for _, f := range []string{
+		"no-sandbox", "disable-gpu", "use-fake-device-for-media-stream", "use-fake-ui-for-media-stream",
+		"allow-loopback-in-peer-connection", "disable-background-networking", "disable-component-update",
+		"disable-sync", "no-first-run", "no-default-browser-check", "disable-dev-shm-usage",
+	} {
+		opts = append(opts, chromedp.Flag(f, true))
+	}
+	opts = append(opts,
+		chromedp.Flag("headless", "new"),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelBrowser := chromedp.NewContext(alloc)
+	b.ctx, b.cancel = ctx, []context.CancelFunc{cancelBrowser, cancelAlloc}
+	// The first Run starts the browser and ties its process to the context
+	// it is given, so it gets the long-lived one (chromedp gives up on its
+	// own after 20 s without a DevTools URL).
+	b.err = chromedp.Run(ctx)
+}
+
+func (b *browserHost) close() {
+	for _, c := range b.cancel {
+		c()
+	}
+	if b.dir != "" {
+		os.RemoveAll(b.dir)
+	}
+}
+
+// e2eApp is the server under test, with its own SQLite file.
+type e2eApp struct {
+	url  string
+	logs *syncBuffer
+}
+
+// startE2EApp runs the app on loopback with short timings; its log is
+// printed when the test fails.
+func startE2EApp(t *testing.T, env ...string) *e2eApp {
+	t.Helper()
+	env = append([]string{
+		"CALLAPP_LISTEN=127.0.0.1:0", "CALLAPP_DATA_DIR=" + t.TempDir(), "CALLAPP_BCRYPT_COST=10",
+		"CALLAPP_CALL_RING_TIMEOUT=15s", "CALLAPP_WS_CONNECT_TIMEOUT=5s",
+	}, env...)
+	ctx, cancel := context.WithCancel(context.Background())
+	app := &e2eApp{logs: &syncBuffer{}}
+	addr, code := make(chan string, 1), make(chan int, 1)
+	go func() { code <- run(ctx, nil, env, app.logs, func(a string) { addr <- a }) }()
+	select {
+	case a := <-addr:
+		app.url = "http://" + a
+	case c := <-code:
+		cancel()
+		t.Fatalf("server exited with %d: %s", c, app.logs.String())
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatal("server did not start")
+	}
+	t.Cleanup(func() {
+		cancel()
+		if c := <-code; c != 0 {
+			t.Errorf("server exit code %d", c)
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", app.logs.String())
+		}
+	})
+	return app
+}
