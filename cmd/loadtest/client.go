@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"callapp/models"
+)
+
+// connectTimeout bounds the wait for a server answer during set-up (10002,
+// call events); a server busy with a presence storm can take a while.
+const connectTimeout = 60 * time.Second
+
+// writeWait bounds one write to the server.
+const writeWait = 10 * time.Second
+
+// client is one authenticated websocket of one account. Its reader
+// goroutine counts everything that arrives into the run's events and hands
+// set-up answers to whoever waits for them; writes go through send, which
+// serializes them (gorilla allows one writer at a time).
+type client struct {
+	idx  int // index in the run, also the Recorder shard hint
+	acct account
+	conn *websocket.Conn
+	ev   *events
+
+	wmu sync.Mutex // one writer at a time
+
+	mu      sync.Mutex
+	waiters []*waiter
+	nwait   atomic.Int32 // len(waiters), read without the lock
+	closing atomic.Bool  // we closed it: the reader's error is expected
+	done    chan struct{}
+}
+
+// waiter wants the next envelope with one of its codes.
+type waiter struct {
+	codes []int
+	ch    chan reply
+}
+
+// reply is an envelope a waiter asked for.
+type reply struct {
+	code int
+	msg  []byte
+}
+
+// dialer opens websockets to the server.
+type dialer struct {
+	url string
+	ws  websocket.Dialer
+	ev  *events
+}
+
+func newDialer(c *config, ev *events) *dialer {
+	u := strings.TrimRight(c.URL, "/") + "/webrtc/wss"
+	u = "ws" + strings.TrimPrefix(u, "http")
+	return &dialer{url: u, ev: ev, ws: websocket.Dialer{
+		HandshakeTimeout: 30 * time.Second,
+		ReadBufferSize:   8 << 10,
+		WriteBufferSize:  4 << 10,
+		WriteBufferPool:  &sync.Pool{},                                // idle connections hold no write buffer
+		TLSClientConfig:  &tls.Config{InsecureSkipVerify: c.Insecure}, //nolint:gosec // only with -insecure
+	}}
+}
+
+// open dials, sends User/Connect and waits for the welcome (10002).
+func (d *dialer) open(ctx context.Context, idx int, acct account) (*client, error) {
+	hdr := http.Header{}
+	hdr.Set("Cookie", sessionCookie+"="+acct.Token)
+	hdr.Set("User-Agent", "callapp-loadtest")
+	conn, resp, err := d.ws.DialContext(ctx, d.url, hdr)
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("dial %s: %s", acct.Name, resp.Status)
+		}
+		return nil, fmt.Errorf("dial %s: %w", acct.Name, err)
+	}
+	c := &client{idx: idx, acct: acct, conn: conn, ev: d.ev, done: make(chan struct{})}
+	go c.read()
+	welcome := c.expect(models.CodeWelcome, models.CodeError, models.CodeReplaced)
+	if err := c.send([]byte(`{"method":"User/Connect","type":1}`)); err != nil {
+		c.close()
+		return nil, err
+	}
+	r, err := c.await(ctx, welcome)
+	if err == nil && r.code != models.CodeWelcome {
+		err = fmt.Errorf("connect %s: got %d, want 10002: %s", acct.Name, r.code, r.msg)
+	}
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	var w struct {
+		Data models.Welcome `json:"data"`
+	}
+	if json.Unmarshal(r.msg, &w) == nil && w.Data.User.ID != 0 {
+		c.acct.ID = w.Data.User.ID // the session's word is final
+	}
+	return c, nil
+}
+
+// send writes one text message.
+func (c *client) send(msg []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+		return fmt.Errorf("send as %s: %w", c.acct.Name, err)
+	}
+	return nil
+}
+
+// sendJSON writes an envelope built from v.
+func (c *client) sendJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.send(b)
+}
+
+// close says goodbye and drops the connection.
+func (c *client) close() {
+	if !c.closing.CompareAndSwap(false, true) {
+		return
+	}
+	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+	_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+	_ = c.conn.Close()
+}
+
+// alive reports whether the reader still runs.
+func (c *client) alive() bool {
+	select {
+	case <-c.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// expect registers interest in the next envelope with one of codes. Call
+// it before sending what causes the envelope.
+func (c *client) expect(codes ...int) <-chan reply {
+	w := &waiter{codes: codes, ch: make(chan reply, 1)}
+	c.mu.Lock()
+	c.waiters = append(c.waiters, w)
+	c.nwait.Store(int32(len(c.waiters)))
+	c.mu.Unlock()
+	return w.ch
+}
+
+// await waits for an expected envelope, the connection's end, or a timeout.
+func (c *client) await(ctx context.Context, ch <-chan reply) (reply, error) {
+	t := time.NewTimer(connectTimeout)
+	defer t.Stop()
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-c.done:
+		return reply{}, fmt.Errorf("%s: connection closed while waiting", c.acct.Name)
+	case <-t.C:
+		return reply{}, fmt.Errorf("%s: no answer within %v", c.acct.Name, connectTimeout)
+	case <-ctx.Done():
+		return reply{}, ctx.Err()
+	}
+}
+
+func (c *client) deliver(code int, msg []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, w := range c.waiters {
+		for _, want := range w.codes {
+			if want == code {
+				w.ch <- reply{code: code, msg: append([]byte(nil), msg...)}
+				c.waiters = append(c.waiters[:i], c.waiters[i+1:]...)
+				c.nwait.Store(int32(len(c.waiters)))
+				return
+			}
+		}
+	}
+}
+
+// read is the connection's reader: it reuses one buffer, so the hot path
+// (relays and chat) allocates nothing.
+func (c *client) read() {
+	defer close(c.done)
+	buf := make([]byte, 0, 4<<10)
+	for {
+		_, r, err := c.conn.NextReader()
+		if err == nil {
+			buf, err = readAll(buf[:0], r)
+		}
+		if err != nil {
+			if !c.closing.Load() {
+				c.ev.lost(err)
+			}
+			return
+		}
+		c.ev.handle(c, buf, clock())
+		if c.nwait.Load() > 0 {
+			c.deliver(envelopeCode(buf), buf)
+		}
+		if cap(buf) > 64<<10 {
+			buf = make([]byte, 0, 4<<10) // a big presence list came: do not keep its buffer
+		}
+	}
+}
+
+// readAll appends everything r has to b.
+func readAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}

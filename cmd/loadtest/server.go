@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// userHZ is the unit of utime and stime in /proc/PID/stat: USER_HZ, 100 on
+// every Linux architecture Go runs on.
+const userHZ = 100
+
+// procSample is a process's CPU time and memory at one moment.
+type procSample struct {
+	CPU time.Duration // user + system
+	RSS int64         // bytes
+	At  time.Time
+}
+
+// readProc reads /proc/PID (or /proc/self for pid 0).
+func readProc(pid int) (procSample, error) {
+	dir := "/proc/self"
+	if pid > 0 {
+		dir = "/proc/" + strconv.Itoa(pid)
+	}
+	s := procSample{At: time.Now()}
+	stat, err := os.ReadFile(dir + "/stat")
+	if err != nil {
+		return s, err
+	}
+	if s.CPU, err = parseStatCPU(stat); err != nil {
+		return s, err
+	}
+	status, err := os.ReadFile(dir + "/status")
+	if err != nil {
+		return s, err
+	}
+	s.RSS = parseStatusKB(status, "VmRSS:") * 1024
+	return s, nil
+}
+
+// parseStatCPU returns utime + stime from a /proc/PID/stat line. The
+// command name (field 2) may hold spaces, so fields are counted from the
+// last ')'.
+func parseStatCPU(stat []byte) (time.Duration, error) {
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, errors.New("proc stat: no command field")
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
+	if len(f) < 13 {
+		return 0, errors.New("proc stat: too few fields")
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, fmt.Errorf("proc stat: %w", err)
+	}
+	return time.Duration(utime+stime) * time.Second / userHZ, nil
+}
+
+// parseStatusKB returns the kB value of a /proc/PID/status line, or 0.
+func parseStatusKB(status []byte, key string) int64 {
+	sc := bufio.NewScanner(bytes.NewReader(status))
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, key); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// serverProbe watches the server's process and, optionally, its metrics.
+type serverProbe struct {
+	pid        int
+	metricsURL string
+	http       *http.Client
+}
+
+// serverSample is what the probe saw at one moment; fields it could not
+// read are zero.
+type serverSample struct {
+	proc    procSample
+	self    procSample // the load tool itself
+	metrics map[string]float64
+}
+
+func (p *serverProbe) sample(ctx context.Context) serverSample {
+	var s serverSample
+	if p.pid > 0 {
+		s.proc, _ = readProc(p.pid)
+	}
+	s.self, _ = readProc(0)
+	if p.metricsURL != "" {
+		s.metrics, _ = p.scrape(ctx)
+	}
+	return s
+}
+
+// scrape reads the unlabeled samples of a Prometheus text page.
+func (p *serverProbe) scrape(ctx context.Context) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.metricsURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := p.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("metrics: %s", resp.Status)
+	}
+	return parseMetrics(bufio.NewScanner(resp.Body)), nil
+}
+
+// parseMetrics keeps "name value" lines: the process and Go runtime
+// gauges the report uses have no labels.
+func parseMetrics(sc *bufio.Scanner) map[string]float64 {
+	m := map[string]float64{}
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 2 || strings.HasPrefix(f[0], "#") || strings.ContainsRune(f[0], '{') {
+			continue
+		}
+		if v, err := strconv.ParseFloat(f[1], 64); err == nil {
+			m[f[0]] = v
+		}
+	}
+	return m
+}
+
+// serverUsage is what the server spent over a stretch of a run.
+type serverUsage struct {
+	CPUSeconds   float64 `json:"cpu_seconds"`
+	CPUPercent   float64 `json:"cpu_percent_of_one_core"`
+	CPUPerUnitUS float64 `json:"cpu_us_per_unit"` // per delivered message or delivery
+	ToolCPU      float64 `json:"tool_cpu_percent_of_one_core"`
+	RSSBefore    int64   `json:"rss_before_bytes,omitempty"`
+	RSSAfter     int64   `json:"rss_after_bytes,omitempty"`
+}
+
+// usage compares two samples; units is what the CPU is divided by.
+func (p *serverProbe) usage(before, after serverSample, units int64) serverUsage {
+	var u serverUsage
+	wall := after.self.At.Sub(before.self.At).Seconds()
+	if wall > 0 {
+		u.ToolCPU = 100 * (after.self.CPU - before.self.CPU).Seconds() / wall
+	}
+	if p.pid == 0 {
+		return u
+	}
+	u.CPUSeconds = (after.proc.CPU - before.proc.CPU).Seconds()
+	if wall > 0 {
+		u.CPUPercent = 100 * u.CPUSeconds / wall
+	}
+	if units > 0 {
+		u.CPUPerUnitUS = u.CPUSeconds * 1e6 / float64(units)
+	}
+	u.RSSBefore, u.RSSAfter = before.proc.RSS, after.proc.RSS
+	return u
+}
