@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"time"
 
+	"gorm.io/gorm"
+
 	"callapp/models"
 )
 
@@ -31,7 +33,8 @@ func (s *Sessions) hash(token string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// Create starts a session for the user and returns its cookie token.
+// Create starts a session for the user, records the login time, and
+// returns the cookie token.
 func (s *Sessions) Create(ctx context.Context, userID uint64, ip, userAgent string) (string, time.Time, error) {
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw)
@@ -41,7 +44,14 @@ func (s *Sessions) Create(ctx context.Context, userID uint64, ip, userAgent stri
 		TokenHash: s.hash(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.ttl),
 		IP: ip, UserAgent: truncate(userAgent, 255),
 	}
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+	// Every session start is a login, registration's included.
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return tx.Model(&models.User{}).Where("id = ?", userID).Update("last_login_at", now).Error
+	})
+	if err != nil {
 		return "", time.Time{}, wrap("create session", err)
 	}
 	return token, row.ExpiresAt, nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -92,8 +91,7 @@ func (a *Accounts) becomesAdmin(tx *gorm.DB, key string) (bool, error) {
 	return len(ids) == 0, nil
 }
 
-// CheckPassword returns the user whose credentials these are, and records
-// the login time. It takes as long for an unknown user as for a known one.
+// CheckPassword returns the user whose credentials these are. It takes as long for an unknown user as for a known one.
 func (a *Accounts) CheckPassword(ctx context.Context, username, pw string) (*models.User, error) {
 	u, err := a.UserByName(ctx, username)
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -112,11 +110,6 @@ func (a *Accounts) CheckPassword(ctx context.Context, username, pw string) (*mod
 	if u.Disabled {
 		return nil, ErrDisabled
 	}
-	now := time.Now().UTC()
-	if err := a.db.WithContext(ctx).Model(u).Update("last_login_at", now).Error; err != nil {
-		return nil, wrap("check password", err)
-	}
-	u.LastLoginAt = &now
 	return u, nil
 }
 

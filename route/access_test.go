@@ -102,6 +102,9 @@ func TestAdminListUsersPaging(t *testing.T) {
 	if r.Status != 200 || !contains(string(r.Data), `"total":2`) || !contains(string(r.Data), `"username":"bob"`) {
 		t.Errorf("search BOB page 1 size 1: %d %s", r.Status, r.Data)
 	}
+	if !contains(string(r.Data), `"lastLoginAt":"`) {
+		t.Errorf("registering is a login, but the list shows none: %s", r.Data)
+	}
 	if contains(string(r.Data), "password") {
 		t.Errorf("user list leaks password data: %s", r.Data)
 	}
