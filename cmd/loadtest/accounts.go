@@ -44,7 +44,7 @@ type accountReport struct {
 }
 
 // accountNames returns the n names of the run: PREFIX00001 and on.
-func accountNames(c *config, first, n int) []string {
+func accountNames(c *settings, first, n int) []string {
 	names := make([]string, n)
 	for i := range names {
 		names[i] = fmt.Sprintf("%s%05d", c.Prefix, first+i)
@@ -55,7 +55,7 @@ func accountNames(c *config, first, n int) []string {
 // prepareAccounts logs in the accounts the workload needs, creating them
 // first if they do not exist: through the HTTP API (one bcrypt each on the
 // server, reused by later runs), or with -create-db in the database.
-func prepareAccounts(ctx context.Context, c *config, api *apiClient, log *slog.Logger) ([]account, accountReport, error) {
+func prepareAccounts(ctx context.Context, c *settings, api *apiClient, log *slog.Logger) ([]account, accountReport, error) {
 	names := accountNames(c, c.FirstAccount, c.accountsNeeded())
 	start := time.Now()
 	var accts []account
@@ -75,7 +75,7 @@ func prepareAccounts(ctx context.Context, c *config, api *apiClient, log *slog.L
 // seedAccounts inserts the missing accounts with one precomputed hash, then
 // starts their sessions in the database when the server's session key is
 // given, or logs them in over HTTP otherwise.
-func seedAccounts(ctx context.Context, c *config, api *apiClient, names []string, log *slog.Logger) ([]account, string, error) {
+func seedAccounts(ctx context.Context, c *settings, api *apiClient, names []string, log *slog.Logger) ([]account, string, error) {
 	d, err := dao.Open(dao.Options{Driver: c.DBDriver, DSN: c.CreateDB, MaxOpenConns: 4, MaxIdleConns: 4, Logger: log})
 	if err != nil {
 		return nil, "", err
@@ -118,7 +118,7 @@ type apiClient struct {
 	http     *http.Client
 }
 
-func newAPIClient(c *config) *apiClient {
+func newAPIClient(c *settings) *apiClient {
 	tr := &http.Transport{
 		MaxIdleConns: c.Concurrency + c.LoginFlood, MaxIdleConnsPerHost: c.Concurrency + c.LoginFlood,
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: c.Insecure}, //nolint:gosec // only with -insecure, for self-signed test servers

@@ -63,7 +63,7 @@ type dialer struct {
 	ev  *events
 }
 
-func newDialer(c *config, ev *events) *dialer {
+func newDialer(c *settings, ev *events) *dialer {
 	u := strings.TrimRight(c.URL, "/") + "/webrtc/wss"
 	u = "ws" + strings.TrimPrefix(u, "http")
 	return &dialer{url: u, ev: ev, ws: websocket.Dialer{

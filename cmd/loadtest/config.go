@@ -25,14 +25,16 @@ const (
 	workloadChurn  = "churn"
 )
 
-// config is every flag, parsed and checked.
-type config struct {
+// settings is every flag, parsed and checked.
+type settings struct {
 	URL         string // the server's base URL
 	Workload    string
 	AllowRemote bool
 	Insecure    bool // skip TLS verification (self-signed servers)
 	Timeout     time.Duration
 	JSON        bool
+	JSONFile    string // also write the JSON report here
+	CPUProfile  string // the load tool's own profile, to see whether it is the bottleneck
 
 	// Accounts.
 	Prefix         string
@@ -79,8 +81,8 @@ type config struct {
 }
 
 // parseConfig reads the flags.
-func parseConfig(args []string, stderr io.Writer) (*config, error) {
-	c := &config{}
+func parseConfig(args []string, stderr io.Writer) (*settings, error) {
+	c := &settings{}
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { usage(fs, stderr) }
@@ -90,6 +92,8 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.Insecure, "insecure", false, "accept the server's self-signed TLS certificate")
 	fs.DurationVar(&c.Timeout, "timeout", 20*time.Minute, "hard limit on the whole run")
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON instead of a table")
+	fs.StringVar(&c.JSONFile, "json-file", "", "also write the JSON report to this file")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write the load tool's own CPU profile to this file")
 
 	fs.StringVar(&c.Prefix, "prefix", "lt-", "account name prefix; accounts are PREFIX00001, PREFIX00002, ...")
 	fs.IntVar(&c.FirstAccount, "first-account", 1, "number of the first account")
@@ -158,7 +162,7 @@ Usage: go run ./cmd/loadtest -workload pairs|fanout|idle|churn [flags]
 	fs.PrintDefaults()
 }
 
-func (c *config) validate() error {
+func (c *settings) validate() error {
 	switch c.Workload {
 	case workloadPairs, workloadFanout, workloadIdle, workloadChurn:
 	default:
@@ -199,7 +203,7 @@ func (c *config) validate() error {
 }
 
 // targets lists every host the tool will connect to.
-func (c *config) targets() []string {
+func (c *settings) targets() []string {
 	var hosts []string
 	for _, raw := range []string{c.URL, c.MetricsURL} {
 		if u, err := url.Parse(raw); err == nil && raw != "" {
@@ -248,7 +252,7 @@ func requireLoopback(host string) error {
 }
 
 // accountsNeeded is how many accounts the workload logs in.
-func (c *config) accountsNeeded() int {
+func (c *settings) accountsNeeded() int {
 	switch c.Workload {
 	case workloadFanout:
 		return c.Users

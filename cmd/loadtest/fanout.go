@@ -47,12 +47,13 @@ func (r *runner) fanout(ctx context.Context) error {
 			sleep(ctx, wait)
 		}
 		from := clients[k%int64(len(clients))]
-		p.sent.Add(int64(aliveCount(clients)))
+		online := int64(aliveCount(clients))
 		text := string(appendMarker(nil, stamp{phase: p.id, seq: k, sent: clock()})) + " fanout"
 		if err := from.sendJSON(models.Inbound{Method: models.MethodSendToAll, Type: models.TypeText, Message: text}); err != nil {
 			fr.SendErrors++
 			continue
 		}
+		p.sent.Add(online) // everyone online gets it, the sender too
 		fr.Messages++
 	}
 	lastAt := drain(ctx, p, p.sent.Load(), r.cfg.Drain)

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	ossignal "os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -54,6 +55,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			rep.note(fmt.Sprintf("open-file limit %d (hard %d) is below the %d this run needs: raise the hard limit (ulimit -Hn) as root", cur, hard, need))
 		}
 	}
+	if cfg.CPUProfile != "" {
+		stop, err := startProfile(cfg.CPUProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "loadtest:", err)
+			return 2
+		}
+		defer stop()
+	}
 	r := newRunner(cfg, log, rep)
 	err = r.run(ctx)
 	r.closeAll()
@@ -62,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Error("run failed", "err", err)
 	}
 	rep.Finished = time.Now()
-	if werr := rep.write(stdout, cfg.JSON); werr != nil {
+	if werr := writeReport(rep, cfg, stdout); werr != nil {
 		fmt.Fprintln(stderr, "loadtest:", werr)
 		return 1
 	}
@@ -70,6 +79,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// writeReport prints the report, and saves its JSON with -json-file.
+func writeReport(rep *Report, cfg *settings, stdout io.Writer) error {
+	if cfg.JSONFile != "" {
+		f, err := os.Create(cfg.JSONFile)
+		if err != nil {
+			return err
+		}
+		err = rep.write(f, true)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return rep.write(stdout, cfg.JSON)
+}
+
+// startProfile starts the tool's CPU profile; stop writes it out.
+func startProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // raiseFileLimit sets the soft RLIMIT_NOFILE to the hard one and returns

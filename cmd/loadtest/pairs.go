@@ -67,7 +67,7 @@ func (r *runner) pairs(ctx context.Context) error {
 }
 
 // startCalls connects the pair accounts and puts each pair in a call.
-func (r *runner) startCalls(ctx context.Context, accts []account, pr *pairsReport) ([]*route, error) {
+func (r *runner) startCalls(ctx context.Context, accts []account, pr *pairsReport) ([]*relayRoute, error) {
 	clients, open, err := r.openAll(ctx, r.dial, accts, 0, true)
 	r.rep.Open = &open
 	if err != nil {
@@ -88,7 +88,7 @@ func (r *runner) startCalls(ctx context.Context, accts []account, pr *pairsRepor
 
 // setUpCalls makes clients[2i] call clients[2i+1] and returns the two
 // directions of every call as routes.
-func (r *runner) setUpCalls(ctx context.Context, clients []*client) ([]*route, error) {
+func (r *runner) setUpCalls(ctx context.Context, clients []*client) ([]*relayRoute, error) {
 	n := len(clients) / 2
 	errs := make(chan error, n)
 	sem := make(chan struct{}, r.cfg.Concurrency)
@@ -108,7 +108,7 @@ func (r *runner) setUpCalls(ctx context.Context, clients []*client) ([]*route, e
 	if err := <-errs; err != nil {
 		return nil, err
 	}
-	routes := make([]*route, 0, 2*n)
+	routes := make([]*relayRoute, 0, 2*n)
 	for i := range n {
 		a, b := clients[2*i], clients[2*i+1]
 		routes = append(routes, newRoute(a, b, r.cfg.PayloadBytes), newRoute(b, a, r.cfg.PayloadBytes))
@@ -153,8 +153,8 @@ func call(ctx context.Context, a, b *client) error {
 	return nil
 }
 
-// route is one direction of a call: from sends to the peer toID.
-type route struct {
+// relayRoute is one direction of a call: from sends to the peer toID.
+type relayRoute struct {
 	from     *client
 	prefixes [3][]byte // envelope up to the payload, per method
 	size     int       // whole envelope
@@ -163,8 +163,8 @@ type route struct {
 
 var relayMethods = [3]string{models.MethodOffer, models.MethodAnswer, models.MethodCandidate}
 
-func newRoute(from, to *client, size int) *route {
-	rt := &route{from: from, size: size}
+func newRoute(from, to *client, size int) *relayRoute {
+	rt := &relayRoute{from: from, size: size}
 	for i, m := range relayMethods {
 		rt.prefixes[i] = []byte(`{"method":"` + m + `","type":1,"toId":` +
 			strconv.FormatUint(to.acct.ID, 10) + `,"data":{"sdp":"`)
@@ -174,7 +174,7 @@ func newRoute(from, to *client, size int) *route {
 
 // envelope builds the next message of the route into buf: offer, answer
 // and candidate in turn, stamped and padded to the route's size.
-func (rt *route) envelope(buf []byte, phase int, sent int64) []byte {
+func (rt *relayRoute) envelope(buf []byte, phase int, sent int64) []byte {
 	rt.seq++
 	buf = append(buf[:0], rt.prefixes[rt.seq%3]...)
 	buf = appendMarker(buf, stamp{phase: phase, seq: rt.seq, sent: sent})
@@ -186,7 +186,7 @@ func (rt *route) envelope(buf []byte, phase int, sent int64) []byte {
 
 // step sends at rate for the configured duration, waits for the stragglers,
 // and reports.
-func (r *runner) step(ctx context.Context, routes []*route, rate float64) (stepReport, error) {
+func (r *runner) step(ctx context.Context, routes []*relayRoute, rate float64) (stepReport, error) {
 	p, err := r.ev.newPhase()
 	if err != nil {
 		return stepReport{}, err
@@ -217,13 +217,13 @@ func (r *runner) step(ctx context.Context, routes []*route, rate float64) (stepR
 // of which walks its routes round-robin on a fixed schedule. A sender that
 // falls behind catches up in a burst; how late each message left is in
 // lag. It returns the number of failed writes.
-func (r *runner) pace(ctx context.Context, routes []*route, rate float64, p *phase, lag *Recorder) int64 {
+func (r *runner) pace(ctx context.Context, routes []*relayRoute, rate float64, p *phase, lag *Recorder) int64 {
 	senders := min(r.cfg.Senders, len(routes))
 	errs := make([]int64, senders)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for s := range senders {
-		var mine []*route
+		var mine []*relayRoute
 		for i := s; i < len(routes); i += senders {
 			mine = append(mine, routes[i])
 		}
@@ -243,7 +243,7 @@ func (r *runner) pace(ctx context.Context, routes []*route, rate float64, p *pha
 }
 
 // paceOne is one sender goroutine of pace.
-func paceOne(ctx context.Context, routes []*route, rate float64, start time.Time, d time.Duration, p *phase, lag *Recorder, hint int) int64 {
+func paceOne(ctx context.Context, routes []*relayRoute, rate float64, start time.Time, d time.Duration, p *phase, lag *Recorder, hint int) int64 {
 	interval := float64(time.Second) / rate
 	total := int64(d.Seconds() * rate)
 	buf := make([]byte, 0, 1024)
@@ -272,7 +272,7 @@ func paceOne(ctx context.Context, routes []*route, rate float64, start time.Time
 
 // findMax raises the rate step by step until a step fails, bisects, and
 // reports the last good rate; it does so -runs times.
-func (r *runner) findMax(ctx context.Context, routes []*route, pr *pairsReport) error {
+func (r *runner) findMax(ctx context.Context, routes []*relayRoute, pr *pairsReport) error {
 	fm := &findMaxReport{P99Limit: r.cfg.P99Limit}
 	pr.FindMax = fm
 	for run := 1; run <= r.cfg.Runs; run++ {
@@ -309,7 +309,7 @@ func (r *runner) findMax(ctx context.Context, routes []*route, pr *pairsReport) 
 }
 
 // restartCalls closes the pairs' connections and sets the calls up again.
-func (r *runner) restartCalls(ctx context.Context, routes []*route) ([]*route, error) {
+func (r *runner) restartCalls(ctx context.Context, routes []*relayRoute) ([]*relayRoute, error) {
 	for _, rt := range routes {
 		rt.from.close()
 	}
@@ -324,7 +324,7 @@ func (r *runner) restartCalls(ctx context.Context, routes []*route) ([]*route, e
 	return r.setUpCalls(ctx, clients)
 }
 
-func (r *runner) callsAlive(routes []*route) bool {
+func (r *runner) callsAlive(routes []*relayRoute) bool {
 	for _, rt := range routes {
 		if !rt.from.alive() {
 			return false

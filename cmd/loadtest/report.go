@@ -28,7 +28,7 @@ type Report struct {
 	Error     string         `json:"error,omitempty"`
 }
 
-func newReport(c *config) *Report {
+func newReport(c *settings) *Report {
 	rep := &Report{Workload: c.Workload, Target: c.URL, Started: time.Now()}
 	switch c.Workload {
 	case workloadPairs, workloadChurn:

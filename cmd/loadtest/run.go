@@ -11,7 +11,7 @@ import (
 
 // runner holds what every workload uses.
 type runner struct {
-	cfg    *config
+	cfg    *settings
 	log    *slog.Logger
 	rep    *Report
 	api    *apiClient
@@ -23,7 +23,7 @@ type runner struct {
 	opened []*client // every client still to close at the end
 }
 
-func newRunner(cfg *config, log *slog.Logger, rep *Report) *runner {
+func newRunner(cfg *settings, log *slog.Logger, rep *Report) *runner {
 	ev := newEvents()
 	api := newAPIClient(cfg)
 	return &runner{
