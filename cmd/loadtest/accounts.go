@@ -24,10 +24,6 @@ import (
 // sessionCookie is the server's login cookie (controllers.SessionCookie).
 const sessionCookie = "callapp_session"
 
-// seedBcryptCost is the cost of the one hash -create-db stores for every
-// account: the server's default, so logins cost what real ones do.
-const seedBcryptCost = 11
-
 // account is one logged-in user of the run.
 type account struct {
 	ID    uint64
@@ -81,7 +77,7 @@ func seedAccounts(ctx context.Context, c *settings, api *apiClient, names []stri
 		return nil, "", err
 	}
 	defer d.Close()
-	hash, err := bcrypt.GenerateFromPassword([]byte(c.Password), seedBcryptCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(c.Password), c.BcryptCost)
 	if err != nil {
 		return nil, "", err
 	}

@@ -42,6 +42,7 @@ type settings struct {
 	Password       string
 	Concurrency    int    // logins or dials at once
 	CreateDB       string // SQLite file or MySQL DSN: seed accounts there
+	BcryptCost     int    // of the one hash seeded accounts share
 	DBDriver       string
 	SessionKeyFile string // with CreateDB: start sessions in the database too
 	DataDir        string // the server's DATA_DIR: sets CreateDB and SessionKeyFile
@@ -100,6 +101,7 @@ func parseConfig(args []string, stderr io.Writer) (*settings, error) {
 	fs.StringVar(&c.Password, "password", "loadtest-password", "password shared by every account")
 	fs.IntVar(&c.Concurrency, "concurrency", 32, "logins or websocket dials in flight at once")
 	fs.StringVar(&c.CreateDB, "create-db", "", "seed accounts directly in this database (SQLite file, or MySQL DSN with -db-driver mysql) instead of registering them")
+	fs.IntVar(&c.BcryptCost, "bcrypt-cost", 11, "with -create-db: bcrypt cost of the seeded accounts' password hash; the server's default (11) makes their logins cost what real ones do")
 	fs.StringVar(&c.DBDriver, "db-driver", dao.DriverSQLite, "driver for -create-db: sqlite or mysql")
 	fs.StringVar(&c.SessionKeyFile, "session-key-file", "", "with -create-db: the server's session key (DATA_DIR/session.key); sessions are then made in the database, skipping bcrypt logins")
 	fs.StringVar(&c.DataDir, "data-dir", "", "the server's DATA_DIR: short for -create-db DIR/callapp.db -session-key-file DIR/session.key")
@@ -184,6 +186,7 @@ func (c *settings) validate() error {
 		{c.ChurnUsers > 0 && c.ChurnRate > 0 && c.ChurnHold > 0, "-churn-users, -churn-rate and -churn-hold must be positive"},
 		{c.LoginFlood >= 0 && c.FirstAccount >= 0, "-login-flood and -first-account must not be negative"},
 		{c.SessionKeyFile == "" || c.CreateDB != "", "-session-key-file needs -create-db"},
+		{c.BcryptCost >= 4 && c.BcryptCost <= 31, "-bcrypt-cost must be 4-31"},
 		{len(c.Password) >= 8 && len(c.Password) <= 72, "-password must be 8-72 bytes"},
 	}
 	for _, ch := range checks {

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/crypto/bcrypt"
+
+	"callapp/config"
+	"callapp/controllers"
+	"callapp/controllers/signal"
+	"callapp/dao"
+	"callapp/dao/password"
+	"callapp/route"
+)
+
+// startServer runs the app's real router and hub on an httptest server,
+// wired as main.go wires them, with limits raised for load. It returns the
+// base URL and the data folder (SQLite file and session key).
+func startServer(t *testing.T) (string, string) {
+	t.Helper()
+	gin.SetMode(gin.ReleaseMode)
+	dir := t.TempDir()
+	cfg, err := config.Load("", []string{
+		"CALLAPP_DATA_DIR=" + dir, "CALLAPP_BCRYPT_COST=10", "CALLAPP_TURN_ENABLED=false",
+		"CALLAPP_WS_MESSAGE_RATE=100000", "CALLAPP_WS_MESSAGE_BURST=100000",
+		"CALLAPP_CHAT_RATE=1000", "CALLAPP_CHAT_BURST=1000",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.FillSecrets(); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, err := dao.Open(dao.Options{Driver: dao.DriverSQLite, DSN: cfg.SQLitePath(), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The cheapest bcrypt, below what the config allows: the tool's
+	// logins are what is tested here, not bcrypt, and -race slows it a lot.
+	hasher, err := password.New(bcrypt.MinCost, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := signal.New(signal.Options{
+		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst, ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst,
+		CheckOrigin: controllers.NewOriginPolicy(cfg.Origins()).Allowed, Logger: log,
+	}, db)
+	sessions := dao.NewSessions(db, cfg.SessionKey, cfg.SessionTTL)
+	router, err := route.New(route.Deps{
+		Config: cfg, Log: log, DB: db, Sessions: sessions, Accounts: dao.NewAccounts(db, hasher, nil),
+		Assets: os.DirFS("../.."), Hub: hub, // the repository root holds www/ and static/
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(router)
+	t.Cleanup(func() {
+		hub.Close()
+		srv.Close()
+		_ = db.Close()
+	})
+	return srv.URL, dir
+}
+
+// runTool runs the load tool with args and returns its JSON report.
+func runTool(t *testing.T, args ...string) *Report {
+	t.Helper()
+	var out, errs bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code := run(ctx, append(args, "-json", "-timeout", "50s"), &out, &errs)
+	var rep Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("exit %d, report not JSON: %v\n%s\n%s", code, err, out.String(), errs.String())
+	}
+	if code != 0 || rep.Error != "" {
+		t.Fatalf("exit %d, error %q\n%s", code, rep.Error, errs.String())
+	}
+	return &rep
+}
+
+func TestPairsOverHTTPAccounts(t *testing.T) {
+	url, _ := startServer(t)
+	args := []string{"-url", url, "-workload", "pairs", "-pairs", "2", "-rate", "200", "-duration", "300ms", "-concurrency", "4"}
+	rep := runTool(t, args...)
+	if rep.Accounts.Count != 4 || !strings.Contains(rep.Accounts.Via, "http") {
+		t.Errorf("accounts: %+v", rep.Accounts)
+	}
+	st := rep.Pairs.Steps[0]
+	if st.Sent != 60 || st.Received != st.Sent || st.Lost != 0 || st.Latency.Count != st.Sent || st.Latency.P99 <= 0 {
+		t.Errorf("step: sent %d received %d lost %d latency %+v", st.Sent, st.Received, st.Lost, st.Latency)
+	}
+	if n := st.Events.ByCode[10009] + st.Events.ByCode[10010] + st.Events.ByCode[10011]; n != st.Received || len(st.Events.Errors) > 0 {
+		t.Errorf("events: %+v", st.Events)
+	}
+	// A second run finds the accounts and logs them in.
+	rep = runTool(t, args...)
+	if rep.Accounts.Count != 4 || rep.Pairs.Steps[0].Lost != 0 {
+		t.Errorf("rerun: accounts %+v, lost %d", rep.Accounts, rep.Pairs.Steps[0].Lost)
+	}
+}
+
+func TestFindMaxSteps(t *testing.T) {
+	url, dir := startServer(t)
+	rep := runTool(t, "-url", url, "-data-dir", dir, "-bcrypt-cost", "4", "-pairs", "2", "-find-max", "-rate", "100", "-step", "2",
+		"-max-rate", "200", "-duration", "200ms", "-step-pause", "10ms", "-runs", "2", "-p99", "2s")
+	fm := rep.Pairs.FindMax
+	if fm == nil || len(fm.Best) != 2 || fm.Median != 200 || len(rep.Pairs.Steps) != 4 {
+		t.Fatalf("find-max: %+v, %d steps", fm, len(rep.Pairs.Steps))
+	}
+	for _, st := range rep.Pairs.Steps {
+		if st.Verdict == nil || !st.Verdict.OK || st.Run == 0 {
+			t.Errorf("step at %.0f/s: run %d verdict %+v", st.Offered, st.Run, st.Verdict)
+		}
+	}
+}
+
+func TestFanoutIdleChurnWithSeededAccounts(t *testing.T) {
+	url, dir := startServer(t)
+	rep := runTool(t, "-url", url, "-data-dir", dir, "-bcrypt-cost", "4", "-workload", "fanout", "-users", "5",
+		"-interval", "20ms", "-duration", "200ms", "-settle", "50ms")
+	if rep.Accounts.Via != "database users and sessions" {
+		t.Errorf("accounts via %q", rep.Accounts.Via)
+	}
+	fr := rep.Fanout
+	if fr.Messages != 10 || fr.Expected != 50 || fr.Delivered != 50 || fr.Latency.Count != 50 {
+		t.Errorf("fanout: %+v", fr)
+	}
+
+	rep = runTool(t, "-url", url, "-data-dir", dir, "-bcrypt-cost", "4", "-workload", "idle", "-conns", "20",
+		"-duration", "100ms", "-settle", "50ms", "-pid", strconv.Itoa(os.Getpid()))
+	if rep.Open.Opened != 20 || rep.Idle.Conns != 20 || rep.Idle.DroppedHolding != 0 || rep.Idle.RSSAfter == 0 {
+		t.Errorf("idle: open %+v idle %+v", rep.Open, rep.Idle)
+	}
+
+	rep = runTool(t, "-url", url, "-data-dir", dir, "-bcrypt-cost", "4", "-workload", "churn", "-pairs", "2", "-rate", "100",
+		"-churn-users", "4", "-churn-rate", "40", "-churn-hold", "50ms", "-duration", "1s", "-login-flood", "1")
+	cr := rep.Churn
+	if cr.Connects < 5 || cr.Failed != 0 || cr.Presence == 0 || rep.Pairs.Steps[0].Lost != 0 {
+		t.Errorf("churn: %+v, lost %d", cr, rep.Pairs.Steps[0].Lost)
+	}
+	if f := rep.Pairs.LoginFlood; f == nil || f.OK == 0 || f.Failed != 0 {
+		t.Errorf("login flood: %+v", f)
+	}
+}
+
+func TestRefusesRemoteTargets(t *testing.T) {
+	for _, args := range [][]string{
+		{"-url", "http://192.0.2.10:8080"},
+		{"-url", "http://127.0.0.1:8080", "-metrics-url", "http://192.0.2.10/metrics"},
+		{"-url", "http://127.0.0.1:8080", "-db-driver", "mysql", "-create-db", "u:p@tcp(192.0.2.10:3306)/callapp"},
+	} {
+		if _, err := parseConfig(args, io.Discard); err == nil || !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("%v: err = %v, want a loopback refusal", args, err)
+		}
+	}
+	c, err := parseConfig([]string{"-url", "http://192.0.2.10:8080", "-allow-remote"}, io.Discard)
+	if err != nil || !c.AllowRemote {
+		t.Errorf("-allow-remote: %v", err)
+	}
+	for _, ok := range []string{"http://127.0.0.1:1", "http://[::1]:1", "http://localhost:1"} {
+		if _, err := parseConfig([]string{"-url", ok}, io.Discard); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	c, err = parseConfig([]string{"-data-dir", "/srv/data"}, io.Discard)
+	if err != nil || c.CreateDB != filepath.Join("/srv/data", "callapp.db") || c.SessionKeyFile != "/srv/data/session.key" {
+		t.Errorf("-data-dir: %+v, %v", c, err)
+	}
+}
