@@ -43,6 +43,7 @@ const (
 	CodeCallEnded    = 10015 // CallPeerEvent
 	CodeCallFailed   = 10016 // CallTargetEvent
 	CodeCallRinging  = 10017 // CallTargetEvent
+	CodePresence     = 10018 // Presence: several presence changes of one tick
 	CodeChatDeleted  = 10019 // ChatDeleted: an admin removed a message
 )
 
@@ -157,6 +158,15 @@ type OnlineUser struct {
 type StatusChange struct {
 	ID     uint64 `json:"id"`
 	Status string `json:"status"`
+}
+
+// Presence is the data of 10018: the presence changes of one tick, for
+// a recipient who would otherwise get several 10006/10007/10008. Each list
+// is present, empty or not; apply offline, then online, then status.
+type Presence struct {
+	Online  []OnlineUser   `json:"online"`
+	Offline []uint64       `json:"offline"`
+	Status  []StatusChange `json:"status"`
 }
 
 // UserOffline is the data of 10008.

@@ -38,6 +38,8 @@ func (h *Hub) invite(c *client, r *request) error {
 		return nil
 	}
 	cl := h.ring(models.UserBrief{ID: from, Username: c.user.Username}, to)
+	// Neither side may hear of the call before hearing the other is online.
+	h.flushPresenceOf(from, to)
 	incoming := models.IncomingCall{CallID: cl.id, FromID: from, User: cl.caller}
 	h.router.SendToUser(to, encode(models.CodeIncomingCall, models.MethodInvite, incoming))
 	c.enqueue(encode(models.CodeCallRinging, models.MethodInvite, models.CallTargetEvent{CallID: cl.id, ToID: to}))
@@ -87,6 +89,8 @@ func (h *Hub) accept(c *client, r *request) error {
 	if cl.accepted || cl.callee != c.user.ID {
 		return errUnknownCall
 	}
+	h.touch(cl.caller.ID) // both show in_call from now
+	h.touch(cl.callee)
 	cl.accepted = true
 	cl.timer.Stop()
 	h.stats.ringing.Add(-1)
@@ -94,8 +98,6 @@ func (h *Hub) accept(c *client, r *request) error {
 	h.rec.push(callEvent{id: cl.id, at: time.Now(), answered: true})
 	ev := models.CallPeerEvent{CallID: cl.id, FromID: cl.callee}
 	h.router.SendToUser(cl.caller.ID, encode(models.CodeCallAccepted, models.MethodAccept, ev))
-	h.broadcastStatus(cl.caller.ID, models.StatusInCall)
-	h.broadcastStatus(cl.callee, models.StatusInCall)
 	return nil
 }
 
@@ -160,7 +162,6 @@ func (h *Hub) endFor(cl *call, by uint64, reason string) {
 	h.finish(cl, reason)
 	ev := models.CallPeerEvent{CallID: cl.id, FromID: by, Reason: reason}
 	h.router.SendToUser(cl.other(by), encode(models.CodeCallEnded, models.MethodHangup, ev))
-	h.statusAfter(cl)
 }
 
 // ringTimeout ends a call still ringing when its timer fires: the caller
@@ -176,8 +177,13 @@ func (h *Hub) ringTimeout(cl *call) {
 	h.router.SendToUser(cl.callee, encode(models.CodeCallEnded, models.MethodHangup, ended))
 }
 
-// finish removes a call from the state and records its end.
+// finish removes a call from the state and records its end. The parties
+// of an accepted call show online again from the next tick.
 func (h *Hub) finish(cl *call, reason string) {
+	if cl.accepted {
+		h.touch(cl.caller.ID)
+		h.touch(cl.callee)
+	}
 	delete(h.calls, cl.id)
 	delete(h.callOf, cl.caller.ID)
 	delete(h.callOf, cl.callee)
@@ -188,14 +194,6 @@ func (h *Hub) finish(cl *call, reason string) {
 		h.stats.ringing.Add(-1)
 	}
 	h.rec.push(callEvent{id: cl.id, at: time.Now(), reason: reason})
-}
-
-// statusAfter shows both parties of an accepted call as online again.
-func (h *Hub) statusAfter(cl *call) {
-	if cl.accepted {
-		h.broadcastStatus(cl.caller.ID, models.StatusOnline)
-		h.broadcastStatus(cl.callee, models.StatusOnline)
-	}
 }
 
 // relay returns the handler for Offer, Answer and Candidate: passed on

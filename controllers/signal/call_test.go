@@ -240,10 +240,10 @@ func TestDisconnectMidCallFreesBoth(t *testing.T) {
 	if ended != (models.CallPeerEvent{CallID: callID, FromID: 2, Reason: models.CallDisconnected}) {
 		t.Errorf("10015 = %+v", ended)
 	}
-	off := decode[models.UserOffline](t, c.waitFor(models.CodeUserOffline))
-	if off.FromID != 2 {
-		t.Errorf("10008 = %+v", off)
-	}
+	c.waitView("bob gone, alice free", func(view map[uint64]models.OnlineUser) bool {
+		_, bob := view[2]
+		return !bob && view[1].Status == models.StatusOnline
+	})
 	a.send(models.MethodInvite, 3, nil) // alice is free again
 	a.waitFor(models.CodeCallRinging)
 	c.waitFor(models.CodeIncomingCall)

@@ -30,7 +30,7 @@ func (h *Hub) sendToAll(c *client, r *request) error {
 	}
 	h.stats.chat.Add(1)
 	msg := encodeText(models.CodeChat, models.MethodSendToAll, m.View())
-	h.submit(op{do: func() { h.router.Broadcast(msg, 0) }})
+	h.submit(op{do: func() { h.router.Broadcast(msg) }})
 	return nil
 }
 

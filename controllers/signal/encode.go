@@ -3,6 +3,7 @@ package signal
 import (
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strconv"
 
 	"callapp/models"
@@ -40,13 +41,81 @@ func marshal(env models.Outbound) []byte {
 // JSON value: the request decoder has validated it.
 func encodeRelay(code int, method string, fromID uint64, data json.RawMessage) []byte {
 	b := make([]byte, 0, len(data)+len(method)+96)
-	b = append(b, `{"method":`...)
-	b = strconv.AppendQuote(b, method) // a method constant: plain ASCII
-	b = append(b, `,"type":0,"message":"","code":`...)
-	b = strconv.AppendInt(b, int64(code), 10)
-	b = append(b, `,"data":{"fromId":`...)
+	b = appendHeader(b, code, method)
+	b = append(b, `{"fromId":`...)
 	b = strconv.AppendUint(b, fromID, 10)
 	b = append(b, `,"data":`...)
 	b = append(b, data...)
 	return append(b, "}}"...)
+}
+
+// appendHeader appends a system envelope up to its data value, with the
+// fields in the order json.Marshal writes models.Outbound.
+func appendHeader(b []byte, code int, method string) []byte {
+	b = append(b, `{"method":`...)
+	b = strconv.AppendQuote(b, method) // a method constant: plain ASCII
+	b = append(b, `,"type":0,"message":"","code":`...)
+	b = strconv.AppendInt(b, int64(code), 10)
+	return append(b, `,"data":`...)
+}
+
+// jsonList is a JSON array whose elements, each about one user, are
+// marshaled once, so that a copy leaving one user out (a recipient never
+// hears about themselves) costs a memcpy rather than a marshal. Elements
+// are added in ascending user id.
+type jsonList struct {
+	ids  []uint64 // the user element i is about
+	ends []int    // where element i ends in buf
+	buf  []byte   // the elements, comma-separated
+}
+
+// add appends v, which is about user id.
+func (l *jsonList) add(id uint64, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		slog.Error("signal: cannot marshal list element", "err", err)
+		return
+	}
+	if len(l.buf) > 0 {
+		l.buf = append(l.buf, ',')
+	}
+	l.buf = append(l.buf, b...)
+	l.ids = append(l.ids, id)
+	l.ends = append(l.ends, len(l.buf))
+}
+
+// index returns the element about user id, or -1.
+func (l *jsonList) index(id uint64) int {
+	if i, ok := slices.BinarySearch(l.ids, id); ok {
+		return i
+	}
+	return -1
+}
+
+// count is the number of elements not about skip.
+func (l *jsonList) count(skip uint64) int {
+	if l.index(skip) >= 0 {
+		return len(l.ids) - 1
+	}
+	return len(l.ids)
+}
+
+// appendArray appends the array without the element about skip (0 for
+// none).
+func (l *jsonList) appendArray(dst []byte, skip uint64) []byte {
+	dst = append(dst, '[')
+	i := l.index(skip)
+	if i < 0 {
+		return append(append(dst, l.buf...), ']')
+	}
+	var before []byte
+	if i > 0 {
+		before = l.buf[:l.ends[i-1]]
+	}
+	after := l.buf[l.ends[i]:] // "" or ",next,..."
+	if len(before) == 0 && len(after) > 0 {
+		after = after[1:]
+	}
+	dst = append(append(dst, before...), after...)
+	return append(dst, ']')
 }

@@ -41,7 +41,7 @@ type harness struct {
 func fast() signal.Options {
 	return signal.Options{
 		PingInterval: 50 * time.Millisecond, PongWait: 2 * time.Second, WriteWait: time.Second,
-		ConnectTimeout: 2 * time.Second, RingTimeout: 5 * time.Second,
+		ConnectTimeout: 2 * time.Second, RingTimeout: 5 * time.Second, PresenceTick: 10 * time.Millisecond,
 		MessageRate: 10000, MessageBurst: 10000, ChatRate: 10000, ChatBurst: 10000,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
@@ -109,14 +109,27 @@ func (h *harness) dialWith(id uint64, name string, setup func(*websocket.Conn)) 
 }
 
 // join dials and connects: it consumes the welcome (10002), the online
-// list (10000) and the chat history (10004).
+// list (10000) and the chat history (10004). Presence pending from earlier
+// joins is flushed first, so that the list holds every earlier user.
 func (h *harness) join(id uint64, name string) *peer {
+	h.t.Helper()
+	signal.FlushPresence(h.hub)
+	return h.connect(id, name)
+}
+
+// connect is join without the flush: the user may arrive within a tick
+// of others.
+func (h *harness) connect(id uint64, name string) *peer {
 	h.t.Helper()
 	p := h.dial(id, name)
 	p.send(models.MethodConnect, 0, nil)
 	p.welcome = decode[models.Welcome](p.t, p.expect(models.CodeWelcome))
 	p.online = decode[[]models.OnlineUser](p.t, p.expect(models.CodeOnlineUsers))
 	p.history = decode[[]models.ChatMessageView](p.t, p.expect(models.CodeChatHistory))
+	p.view = make(map[uint64]models.OnlineUser)
+	for _, u := range p.online {
+		p.view[u.ID] = u
+	}
 	return p
 }
 
@@ -143,6 +156,7 @@ type peer struct {
 	welcome models.Welcome
 	online  []models.OnlineUser
 	history []models.ChatMessageView
+	view    map[uint64]models.OnlineUser // who is online: 10000 and the presence since
 }
 
 func (p *peer) read() {
@@ -224,10 +238,15 @@ func (p *peer) next() envelope {
 	return envelope{}
 }
 
-// expect returns the next envelope, which must have the code.
+// expect returns the next envelope, which must have the code. Presence
+// goes out on its own tick, so unless code is a presence code, presence
+// envelopes before it are applied to the view and skipped.
 func (p *peer) expect(code int) envelope {
 	p.t.Helper()
 	env := p.next()
+	for !isPresence(code) && p.applyPresence(env) {
+		env = p.next()
+	}
 	if env.Code != code {
 		p.t.Fatalf("user %d: got %d %s %s, want %d", p.id, env.Code, env.Method, env.Data, code)
 	}
@@ -299,5 +318,59 @@ func eventually(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("never: %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// applyPresence applies a presence envelope to the peer's view as the web
+// UI does (offline, then online, then status); false if env is not one.
+func (p *peer) applyPresence(env envelope) bool {
+	var d models.Presence
+	switch env.Code {
+	case models.CodeUserOnline:
+		d.Online = []models.OnlineUser{decode[models.OnlineUser](p.t, env)}
+	case models.CodeUserStatus:
+		d.Status = []models.StatusChange{decode[models.StatusChange](p.t, env)}
+	case models.CodeUserOffline:
+		d.Offline = []uint64{decode[models.UserOffline](p.t, env).FromID}
+	case models.CodePresence:
+		d = decode[models.Presence](p.t, env)
+	default:
+		return false
+	}
+	if p.view == nil {
+		p.view = make(map[uint64]models.OnlineUser)
+	}
+	for _, id := range d.Offline {
+		delete(p.view, id)
+	}
+	for _, u := range d.Online {
+		p.view[u.ID] = u
+	}
+	for _, s := range d.Status {
+		if u, ok := p.view[s.ID]; ok {
+			u.Status = s.Status
+			p.view[s.ID] = u
+		}
+	}
+	return true
+}
+
+func isPresence(code int) bool {
+	switch code {
+	case models.CodeUserOnline, models.CodeUserStatus, models.CodeUserOffline, models.CodePresence:
+		return true
+	}
+	return false
+}
+
+// waitView reads envelopes, applying presence and skipping the rest,
+// until cond holds for the peer's view.
+func (p *peer) waitView(what string, cond func(view map[uint64]models.OnlineUser) bool) {
+	p.t.Helper()
+	for !cond(p.view) {
+		env := p.next()
+		if !p.applyPresence(env) {
+			p.t.Logf("user %d: skipped %d waiting for %s", p.id, env.Code, what)
+		}
 	}
 }

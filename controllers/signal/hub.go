@@ -59,6 +59,7 @@ type Hub struct {
 	router   Router
 	calls    map[string]*call
 	callOf   map[uint64]*call // both parties of every call
+	presence coalescer
 	stopping bool
 }
 
@@ -88,6 +89,7 @@ func New(opts Options, store Store) *Hub {
 		clients:  make(registry),
 		calls:    make(map[string]*call),
 		callOf:   make(map[uint64]*call),
+		presence: newCoalescer(),
 	}
 	h.router = h.clients
 	h.stats.started = time.Now()
@@ -177,6 +179,8 @@ func (h *Hub) loop() {
 		select {
 		case o := <-h.ops:
 			h.exec(o)
+		case <-h.presence.timer.C:
+			h.flushPresence()
 		case <-h.quit:
 			return
 		}
@@ -231,4 +235,6 @@ func (h *Hub) shutdown() {
 	}
 	clear(h.clients)
 	h.stats.online.Store(0)
+	h.presence.timer.Stop() // everyone is leaving: no one to tell
+	clear(h.presence.pending)
 }

@@ -6,5 +6,5 @@ import "callapp/models"
 // (10019), so it disappears from every open page.
 func (h *Hub) ChatDeleted(id uint64) {
 	msg := encodeMessage(models.CodeChatDeleted, models.MethodSendToAll, "message deleted by an admin", models.ChatDeleted{ID: id})
-	h.do(func() { h.router.Broadcast(msg, 0) })
+	h.do(func() { h.router.Broadcast(msg) })
 }

@@ -24,8 +24,9 @@ type Options struct {
 	ChatRate     float64 // 1 chat message per second per user...
 	ChatBurst    int     // ...with bursts of 5
 
-	RingTimeout time.Duration // 30s: an unanswered invite ends with "timeout"
-	ChatHistory int           // 50: messages in the 10004 history on connect
+	RingTimeout  time.Duration // 30s: an unanswered invite ends with "timeout"
+	PresenceTick time.Duration // 200ms: presence changes within it go out as one envelope
+	ChatHistory  int           // 50: messages in the 10004 history on connect
 
 	// CheckOrigin decides whether an upgrade's Origin is allowed; nil
 	// allows only the request's own host (gorilla's same-origin check).
@@ -43,6 +44,7 @@ func (o Options) withDefaults() Options {
 	setDuration(&o.WriteWait, 10*time.Second)
 	setDuration(&o.ConnectTimeout, 5*time.Second)
 	setDuration(&o.RingTimeout, 30*time.Second)
+	setDuration(&o.PresenceTick, 200*time.Millisecond)
 	if o.PingInterval >= o.PongWait {
 		// A ping must be answered before the read deadline it renews runs out.
 		o.PingInterval = o.PongWait * 9 / 10

@@ -66,13 +66,12 @@ func (h *Hub) register(c *client, welcome []byte) {
 		// never knew the call and hears nothing of it.
 		h.endCallOf(id, models.CallDisconnected)
 	} else {
-		online := models.OnlineUser{ID: id, Username: c.user.Username, Status: models.StatusOnline}
-		h.router.Broadcast(encode(models.CodeUserOnline, models.MethodConnect, online), id)
+		h.touch(id) // others hear of the arrival at the tick
 	}
 	h.clients[id] = c
 	h.stats.online.Store(int64(len(h.clients)))
 	c.enqueue(welcome)
-	c.enqueue(encode(models.CodeOnlineUsers, models.MethodConnect, h.onlineList(id)))
+	c.enqueue(h.onlineSnapshot(id))
 }
 
 // detach forgets a connection whose reader has ended.
@@ -88,13 +87,14 @@ func (h *Hub) leave(c *client) {
 	if h.clients[id] != c {
 		return
 	}
+	h.touch(id) // others hear of the departure at the tick
 	delete(h.clients, id)
 	h.stats.online.Store(int64(len(h.clients)))
 	h.endCallOf(id, models.CallDisconnected)
-	h.router.Broadcast(encode(models.CodeUserOffline, models.MethodDisconnect, models.UserOffline{FromID: id}), 0)
 }
 
-// onlineList returns the connected users but except, by id.
+// onlineList returns the connected users but except, by id, as they are
+// now (the admin's view; clients get the known state, onlineSnapshot).
 func (h *Hub) onlineList(except uint64) []models.OnlineUser {
 	list := make([]models.OnlineUser, 0, len(h.clients))
 	for id, c := range h.clients {
@@ -112,15 +112,6 @@ func (h *Hub) statusOf(id uint64) string {
 		return models.StatusInCall
 	}
 	return models.StatusOnline
-}
-
-// broadcastStatus tells everyone else a connected user's new status.
-func (h *Hub) broadcastStatus(id uint64, status string) {
-	if h.clients[id] == nil {
-		return // gone: 10008 says it all
-	}
-	msg := encode(models.CodeUserStatus, models.MethodStatus, models.StatusChange{ID: id, Status: status})
-	h.router.Broadcast(msg, id)
 }
 
 // sendHistory sends the latest chat messages, oldest first (10004).

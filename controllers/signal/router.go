@@ -1,5 +1,7 @@
 package signal
 
+import "slices"
+
 // Router delivers envelopes, marshaled once, to users wherever they are
 // connected. It is the one seam between the hub's state and delivery: the
 // in-process registry implements it today; a multi-node deployment puts an
@@ -10,8 +12,8 @@ type Router interface {
 	// SendToUser queues msg for the user's connection and reports whether
 	// the user was connected.
 	SendToUser(userID uint64, msg []byte) bool
-	// Broadcast queues msg for every connected user but except (0: none).
-	Broadcast(msg []byte, except uint64)
+	// Broadcast queues msg for every connected user but those in except.
+	Broadcast(msg []byte, except ...uint64)
 }
 
 // registry is the local Router: each user's current connection. Only the
@@ -25,9 +27,17 @@ func (r registry) SendToUser(userID uint64, msg []byte) bool {
 }
 
 // Broadcast implements Router.
-func (r registry) Broadcast(msg []byte, except uint64) {
+func (r registry) Broadcast(msg []byte, except ...uint64) {
+	skip := func(id uint64) bool { return slices.Contains(except, id) }
+	if len(except) > 8 { // a presence batch during an arrival storm
+		set := make(map[uint64]struct{}, len(except))
+		for _, id := range except {
+			set[id] = struct{}{}
+		}
+		skip = func(id uint64) bool { _, ok := set[id]; return ok }
+	}
 	for id, c := range r {
-		if id != except {
+		if !skip(id) {
 			c.enqueue(msg)
 		}
 	}

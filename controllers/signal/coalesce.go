@@ -1,0 +1,227 @@
+package signal
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"time"
+
+	"callapp/models"
+)
+
+// Presence is coalesced per tick. Telling everyone about every arrival
+// at once costs O(N) envelopes per arrival, O(N^2) to fill a server; so
+// the loop notes which users changed (touch, before the change) and, one
+// tick after the first change, compares each with what everyone was last
+// told: one envelope per recipient says it all (10018), or the old
+// 10006/10007/10008 when that recipient has a single change to hear. A
+// user who came and went within the tick costs nothing.
+//
+// Every connection's view is therefore "the state as of the last tick"
+// (the known state): 10000 lists it too, so that a newcomer and everyone
+// else apply the same next batch. Call events that name a user flush
+// first (see flushPresenceOf), so no call comes from or goes to a user
+// the client has not yet been told is online.
+
+// coalescer is the presence bookkeeping of the loop goroutine.
+type coalescer struct {
+	pending map[uint64]shown // users changed this tick, as last told
+	timer   *time.Timer      // armed while pending is not empty
+	snap    *jsonList        // the known state for 10000, built on demand
+	snapMsg []byte           // 10000 with snap, for a user not in it
+}
+
+// shown is a user's presence as others see it.
+type shown struct {
+	username string
+	online   bool
+	status   string
+}
+
+func newCoalescer() coalescer {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return coalescer{pending: make(map[uint64]shown), timer: t}
+}
+
+// touch notes that user id's presence is about to change. The first
+// change of a tick records what everyone was last told and arms the tick.
+func (h *Hub) touch(id uint64) {
+	p := &h.presence
+	if _, ok := p.pending[id]; ok {
+		return
+	}
+	if len(p.pending) == 0 {
+		p.timer.Reset(h.opts.PresenceTick)
+	}
+	p.pending[id] = h.shownNow(id)
+}
+
+// shownNow is the user's presence in the hub's state now.
+func (h *Hub) shownNow(id uint64) shown {
+	c := h.clients[id]
+	if c == nil {
+		return shown{}
+	}
+	return shown{username: c.user.Username, online: true, status: h.statusOf(id)}
+}
+
+// flushPresenceOf flushes the tick now if it holds a change of one of
+// ids: a call event naming them is about to go out.
+func (h *Hub) flushPresenceOf(ids ...uint64) {
+	for _, id := range ids {
+		if _, ok := h.presence.pending[id]; ok {
+			h.flushPresence()
+			return
+		}
+	}
+}
+
+// flushPresence sends the tick's changes and makes them the known state.
+func (h *Hub) flushPresence() {
+	p := &h.presence
+	p.timer.Stop()
+	if len(p.pending) == 0 {
+		return
+	}
+	b := h.collectPresence()
+	clear(p.pending)
+	p.snap, p.snapMsg = nil, nil
+	b.deliver(h.router)
+}
+
+// collectPresence compares each changed user with what was last told.
+func (h *Hub) collectPresence() *presenceBatch {
+	b := new(presenceBatch)
+	for _, id := range slices.Sorted(maps.Keys(h.presence.pending)) {
+		was, now := h.presence.pending[id], h.shownNow(id)
+		switch {
+		case now.online && !was.online:
+			b.addOnline(models.OnlineUser{ID: id, Username: now.username, Status: now.status})
+		case was.online && !now.online:
+			b.addOffline(id)
+		case now.online && now.status != was.status:
+			b.addStatus(models.StatusChange{ID: id, Status: now.status})
+		}
+	}
+	return b
+}
+
+// onlineSnapshot returns the 10000 envelope for user self: the known
+// state, marshaled once per tick for every newcomer who is not in it.
+func (h *Hub) onlineSnapshot(self uint64) []byte {
+	p := &h.presence
+	if p.snap == nil {
+		p.snap = h.knownList()
+		p.snapMsg = snapshotEnvelope(p.snap, 0)
+	}
+	if p.snap.index(self) < 0 {
+		return p.snapMsg
+	}
+	return snapshotEnvelope(p.snap, self) // a replacement, or back within the tick
+}
+
+// knownList lists the known state by id: the users changed this tick as
+// they were, everyone else as they are.
+func (h *Hub) knownList() *jsonList {
+	list := make([]models.OnlineUser, 0, len(h.clients)+len(h.presence.pending))
+	for id, c := range h.clients {
+		if _, changed := h.presence.pending[id]; !changed {
+			list = append(list, models.OnlineUser{ID: id, Username: c.user.Username, Status: h.statusOf(id)})
+		}
+	}
+	for id, was := range h.presence.pending {
+		if was.online {
+			list = append(list, models.OnlineUser{ID: id, Username: was.username, Status: was.status})
+		}
+	}
+	slices.SortFunc(list, func(a, b models.OnlineUser) int { return cmp.Compare(a.ID, b.ID) })
+	l := &jsonList{buf: make([]byte, 0, 64*len(list))}
+	for _, u := range list {
+		l.add(u.ID, u)
+	}
+	return l
+}
+
+func snapshotEnvelope(l *jsonList, skip uint64) []byte {
+	b := make([]byte, 0, len(l.buf)+96)
+	b = appendHeader(b, models.CodeOnlineUsers, models.MethodConnect)
+	b = l.appendArray(b, skip)
+	return append(b, '}')
+}
+
+// presenceBatch is one tick's changes. Most recipients get the same
+// envelope; a user the batch is about gets a copy without their own entry.
+type presenceBatch struct {
+	online, offline, status jsonList
+	onlineUsers             []models.OnlineUser
+	offlineIDs              []uint64
+	statuses                []models.StatusChange
+}
+
+func (b *presenceBatch) addOnline(u models.OnlineUser) {
+	b.onlineUsers = append(b.onlineUsers, u)
+	b.online.add(u.ID, u)
+}
+
+func (b *presenceBatch) addOffline(id uint64) {
+	b.offlineIDs = append(b.offlineIDs, id)
+	b.offline.add(id, id)
+}
+
+func (b *presenceBatch) addStatus(s models.StatusChange) {
+	b.statuses = append(b.statuses, s)
+	b.status.add(s.ID, s)
+}
+
+// deliver sends each recipient its envelope: the users the batch is about
+// one without their own entry, everyone else the shared one.
+func (b *presenceBatch) deliver(r Router) {
+	about := slices.Concat(b.online.ids, b.status.ids) // online now: recipients
+	slices.Sort(about)
+	for _, id := range about {
+		if msg := b.envelope(id); msg != nil {
+			r.SendToUser(id, msg)
+		}
+	}
+	if msg := b.envelope(0); msg != nil {
+		r.Broadcast(msg, about...)
+	}
+}
+
+// envelope is what a recipient who is user skip (0: none of the batch)
+// gets: nothing, the old code for a single change, or 10018.
+func (b *presenceBatch) envelope(skip uint64) []byte {
+	switch b.online.count(skip) + b.offline.count(skip) + b.status.count(skip) {
+	case 0:
+		return nil
+	case 1:
+		return b.lone(skip)
+	}
+	size := len(b.online.buf) + len(b.offline.buf) + len(b.status.buf) + 160
+	m := appendHeader(make([]byte, 0, size), models.CodePresence, models.MethodStatus)
+	m = b.online.appendArray(append(m, `{"online":`...), skip)
+	m = b.offline.appendArray(append(m, `,"offline":`...), skip)
+	m = b.status.appendArray(append(m, `,"status":`...), skip)
+	return append(m, "}}"...)
+}
+
+// lone encodes the one change not about skip with its own code.
+func (b *presenceBatch) lone(skip uint64) []byte {
+	for _, u := range b.onlineUsers {
+		if u.ID != skip {
+			return encode(models.CodeUserOnline, models.MethodConnect, u)
+		}
+	}
+	for _, id := range b.offlineIDs {
+		if id != skip {
+			return encode(models.CodeUserOffline, models.MethodDisconnect, models.UserOffline{FromID: id})
+		}
+	}
+	for _, s := range b.statuses {
+		if s.ID != skip {
+			return encode(models.CodeUserStatus, models.MethodStatus, s)
+		}
+	}
+	return nil
+}

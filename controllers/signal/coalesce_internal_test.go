@@ -1,0 +1,105 @@
+package signal
+
+import (
+	"encoding/json"
+	"testing"
+
+	"callapp/models"
+)
+
+func TestJSONListLeavesOneOut(t *testing.T) {
+	var l jsonList
+	for _, id := range []uint64{3, 5, 9} {
+		l.add(id, id*10)
+	}
+	cases := map[uint64]string{0: "[30,50,90]", 3: "[50,90]", 5: "[30,90]", 9: "[30,50]", 4: "[30,50,90]"}
+	for skip, want := range cases {
+		if got := string(l.appendArray(nil, skip)); got != want {
+			t.Errorf("skip %d: %s, want %s", skip, got, want)
+		}
+	}
+	var one jsonList
+	one.add(7, "x")
+	if got := string(one.appendArray(nil, 7)); got != "[]" {
+		t.Errorf("the only element left out: %s", got)
+	}
+	if got := string(new(jsonList).appendArray(nil, 0)); got != "[]" {
+		t.Errorf("empty: %s", got)
+	}
+}
+
+// recorder is a Router that keeps what it was asked to deliver.
+type routerLog struct {
+	sent      map[uint64][]byte
+	broadcast [][]byte
+	except    [][]uint64
+}
+
+func (r *routerLog) SendToUser(id uint64, msg []byte) bool {
+	r.sent[id] = msg
+	return true
+}
+
+func (r *routerLog) Broadcast(msg []byte, except ...uint64) {
+	r.broadcast = append(r.broadcast, msg)
+	r.except = append(r.except, except)
+}
+
+func TestBatchIsMarshaledOnceAndLeavesRecipientsOut(t *testing.T) {
+	b := new(presenceBatch)
+	b.addOnline(models.OnlineUser{ID: 2, Username: "bob", Status: models.StatusOnline})
+	b.addOffline(4)
+	b.addStatus(models.StatusChange{ID: 7, Status: models.StatusInCall})
+	r := &routerLog{sent: map[uint64][]byte{}}
+	b.deliver(r)
+
+	if len(r.broadcast) != 1 || len(r.except[0]) != 2 || r.except[0][0] != 2 || r.except[0][1] != 7 {
+		t.Fatalf("broadcasts %d, except %v: want one, all but 2 and 7", len(r.broadcast), r.except)
+	}
+	var env struct {
+		Code   int
+		Method string
+		Data   models.Presence
+	}
+	if err := json.Unmarshal(r.broadcast[0], &env); err != nil || env.Code != models.CodePresence || env.Method != models.MethodStatus {
+		t.Fatalf("shared envelope %s: %v", r.broadcast[0], err)
+	}
+	if len(env.Data.Online) != 1 || env.Data.Offline[0] != 4 || env.Data.Status[0].ID != 7 {
+		t.Errorf("shared data = %+v", env.Data)
+	}
+	// Each user the batch is about gets it without their own entry.
+	if err := json.Unmarshal(r.sent[2], &env); err != nil || len(env.Data.Online) != 0 || len(env.Data.Status) != 1 {
+		t.Errorf("bob's copy %s: %v", r.sent[2], err)
+	}
+	if err := json.Unmarshal(r.sent[7], &env); err != nil || len(env.Data.Online) != 1 || len(env.Data.Status) != 0 {
+		t.Errorf("user 7's copy %s: %v", r.sent[7], err)
+	}
+	if _, ok := r.sent[4]; ok {
+		t.Error("the user who left was sent something")
+	}
+}
+
+func TestBatchOfOneUsesTheOldCodes(t *testing.T) {
+	b := new(presenceBatch)
+	b.addOnline(models.OnlineUser{ID: 2, Username: "bob", Status: models.StatusOnline})
+	b.addStatus(models.StatusChange{ID: 3, Status: models.StatusInCall})
+	r := &routerLog{sent: map[uint64][]byte{}}
+	b.deliver(r)
+	want := map[uint64]string{
+		2: `{"method":"User/Status","type":0,"message":"","code":10007,"data":{"id":3,"status":"in_call"}}`,
+		3: `{"method":"User/Connect","type":0,"message":"","code":10006,"data":{"id":2,"username":"bob","status":"online"}}`,
+	}
+	for id, w := range want {
+		if string(r.sent[id]) != w {
+			t.Errorf("user %d got %s\nwant %s", id, r.sent[id], w)
+		}
+	}
+	if got := b.envelope(0); got == nil || json.Valid(got) == false {
+		t.Errorf("shared envelope %s", got)
+	}
+	lone := new(presenceBatch)
+	lone.addOffline(9)
+	if got := string(lone.envelope(0)); got != `{"method":"User/Disconnect","type":0,"message":"","code":10008,"data":{"fromId":9}}` {
+		t.Errorf("lone offline = %s", got)
+	}
+}
