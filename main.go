@@ -104,7 +104,7 @@ func newHub(cfg *config.Config, log *slog.Logger, db *dao.DAO, iceServers *ice.P
 		PingInterval: cfg.WSPingInterval, PongWait: cfg.WSPongWait, WriteWait: cfg.WSWriteWait,
 		ConnectTimeout: cfg.WSConnectTimeout, MaxMessageBytes: cfg.WSMaxMessage, SendQueue: cfg.WSSendQueue,
 		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst,
-		ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst, RingTimeout: cfg.CallRingTimeout,
+		ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst, RingTimeout: cfg.CallRingTimeout, PresenceTick: cfg.PresenceTick,
 		CheckOrigin: controllers.NewOriginPolicy(cfg.Origins()).Allowed,
 		ICEServers:  iceServers.ICEServers,
 		Logger:      log,

@@ -58,7 +58,8 @@ type Config struct {
 	ChatRate         float64 // chat messages per second per user
 	ChatBurst        int
 	CallRingTimeout  time.Duration
-	STUNURLs         []string // plain STUN servers handed to browsers
+	PresenceTick     time.Duration // presence changes within one tick go out as one envelope
+	STUNURLs         []string      // plain STUN servers handed to browsers
 
 	// ICE relay: the embedded STUN/TURN server, or external TURN servers
 	// that share TURNSecret (see README "STUN and TURN").
@@ -107,6 +108,7 @@ func Default() *Config {
 		ChatRate:             1,
 		ChatBurst:            5,
 		CallRingTimeout:      30 * time.Second,
+		PresenceTick:         200 * time.Millisecond,
 
 		TURNEnabled:               true,
 		TURNRealm:                 "callapp",
@@ -199,6 +201,7 @@ func (c *Config) Validate() error {
 		"WS_MAX_MESSAGE": c.WSMaxMessage > 0, "WS_SEND_QUEUE": c.WSSendQueue > 0,
 		"WS_MESSAGE_RATE": c.WSMessageRate > 0, "WS_MESSAGE_BURST": c.WSMessageBurst > 0,
 		"CHAT_RATE": c.ChatRate > 0, "CHAT_BURST": c.ChatBurst > 0, "CALL_RING_TIMEOUT": c.CallRingTimeout > 0,
+		"PRESENCE_TICK": c.PresenceTick > 0,
 	}
 	for _, key := range sortedKeys(positive) {
 		if !positive[key] {
