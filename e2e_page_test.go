@@ -293,18 +293,68 @@ func (p *page) waitVideo() {
 	p.t.Fatalf("%s: framesDecoded stuck at %v (then %v)\n%s", p.name, first.Frames, second.Frames, p.report())
 }
 
+// setICEPolicy makes the page's next call use an ICE transport policy,
+// 'all' or 'relay', through the hook home.js reads when a call starts. A
+// navigation forgets it.
+func (p *page) setICEPolicy(policy string) {
+	p.t.Helper()
+	var ok bool
+	if err := p.eval(fmt.Sprintf(`(window.callappICEPolicy = %q) && !!window.callapp`, policy), &ok); err != nil || !ok {
+		p.t.Fatalf("%s: setting the ICE policy (home page loaded: %v): %v", p.name, ok, err)
+	}
+}
+
+// candidatePair is the ICE candidate pair the call's peer connection
+// selected, from getStats().
+type candidatePair struct {
+	Local    string `json:"local"`  // candidateType: host, srflx, prflx or relay
+	Remote   string `json:"remote"` // the same, of the other side's candidate
+	Address  string `json:"address"`
+	Protocol string `json:"protocol"` // of the local candidate; relayProtocol for a relay
+}
+
+const candidatePairJS = `(async () => {
+  const pc = window.callapp?.peer?.();
+  if (!pc) return null;
+  const stats = await pc.getStats();
+  let id;
+  stats.forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) id = s.selectedCandidatePairId; });
+  const pair = id && stats.get(id);
+  if (!pair) return null;
+  const l = stats.get(pair.localCandidateId), r = stats.get(pair.remoteCandidateId);
+  return { local: l?.candidateType || '', remote: r?.candidateType || '', address: l?.address || '', protocol: l?.relayProtocol || l?.protocol || '' };
+})()`
+
+// selectedPair returns the candidate pair of the current call, waiting
+// for one to be selected.
+func (p *page) selectedPair() candidatePair {
+	p.t.Helper()
+	p.waitFor(10*time.Second, "a selected candidate pair", `(async () => !!(await `+candidatePairJS+`))()`)
+	var pair candidatePair
+	if err := p.eval(candidatePairJS, &pair); err != nil {
+		p.t.Fatalf("%s: reading the candidate pair: %v", p.name, err)
+	}
+	return pair
+}
+
 // viewports are the sizes every page is photographed at: desktop and phone.
 var viewports = []struct{ w, h int64 }{{1280, 800}, {390, 844}}
 
 // screenshot saves the page at each viewport as
-// <output>/<name>-<w>x<h>.png, then restores the desktop size.
-func (p *page) screenshot(name string) {
+// <output>/<name>-<w>x<h>.png, then restores the desktop size. With a
+// selector, the element it finds is scrolled to the middle of each shot.
+func (p *page) screenshot(name string, scrollTo ...string) {
 	p.t.Helper()
 	dir := outputDir(p.t)
+	scroll := "true"
+	for _, sel := range scrollTo {
+		scroll = fmt.Sprintf(`document.querySelector(%q)?.scrollIntoView({ block: 'center' }) ?? true`, sel)
+	}
 	for _, v := range viewports {
 		var png []byte
 		p.run(15*time.Second, "screenshot "+name,
 			chromedp.EmulateViewport(v.w, v.h),
+			chromedp.Evaluate(scroll, nil),
 			// Let layout settle on the new size before capturing.
 			chromedp.Evaluate(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, nil,
 				func(e *runtime.EvaluateParams) *runtime.EvaluateParams { return e.WithAwaitPromise(true) }),

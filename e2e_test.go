@@ -48,13 +48,7 @@ func TestE2ECall(t *testing.T) {
 	bob.waitFor(10*time.Second, "alice in the online list", `!!document.querySelector('#users li[data-user="alice"]')`)
 	alice.screenshot("home-idle")
 
-	alice.call("bob")
-	bob.waitFor(10*time.Second, "the incoming call dialog", `!!document.querySelector('#accept') && document.querySelector('#peer-name')?.textContent === 'alice'`)
-	bob.screenshot("incoming")
-	bob.click("#accept")
-
-	alice.waitVideo()
-	bob.waitVideo()
+	callWithVideo(alice, bob, func() { bob.screenshot("incoming") })
 	alice.waitFor(5*time.Second, "the call timer", `/^\d\d:\d\d$/.test(document.querySelector('#call-phase')?.textContent.trim())`)
 	alice.screenshot("home-in-call")
 
@@ -167,6 +161,22 @@ func TestE2ERinging(t *testing.T) {
 		alice.waitIdle()
 		bob.waitIdle()
 	})
+}
+
+// callWithVideo has caller call callee, who accepts; then each must decode
+// the other's video. atIncoming, when not nil, runs while the callee's
+// incoming-call dialog shows.
+func callWithVideo(caller, callee *page, atIncoming func()) {
+	caller.t.Helper()
+	caller.call(callee.name)
+	callee.waitFor(10*time.Second, "the incoming call dialog",
+		fmt.Sprintf(`!!document.querySelector('#accept') && document.querySelector('#peer-name')?.textContent === %q`, caller.name))
+	if atIncoming != nil {
+		atIncoming()
+	}
+	callee.click("#accept")
+	caller.waitVideo()
+	callee.waitVideo()
 }
 
 // twoUsers registers alice and bob at once, in browser contexts of their
