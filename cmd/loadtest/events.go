@@ -15,10 +15,6 @@ import (
 	"callapp/models"
 )
 
-// codePresenceBatch is the coalesced presence envelope (10018) a newer
-// server sends instead of many 10006/10007/10008.
-const codePresenceBatch = 10018
-
 // maxPhases bounds the timed phases of one run (find-max steps).
 const maxPhases = 256
 
@@ -83,7 +79,7 @@ func (e *events) handle(c *client, msg []byte, now int64) {
 		e.note("10015 call ended: " + envelopeReason(msg))
 	case models.CodeCallFailed:
 		e.note("10016 invite failed: " + envelopeReason(msg))
-	case codePresenceBatch:
+	case models.CodePresence:
 		e.presenceItems.Add(presenceItems(msg))
 	}
 }
@@ -190,7 +186,7 @@ func (s eventCounts) since(before eventCounts) eventCounts {
 // presence counts the presence envelopes among the counts.
 func (s eventCounts) presence() int64 {
 	return s.ByCode[models.CodeUserOnline] + s.ByCode[models.CodeUserStatus] +
-		s.ByCode[models.CodeUserOffline] + s.ByCode[codePresenceBatch]
+		s.ByCode[models.CodeUserOffline] + s.ByCode[models.CodePresence]
 }
 
 // errorCount adds up the errors.
