@@ -81,6 +81,7 @@ export function mountAdmin(selector, me) {
           this.relayResult = { ok: false, error: e.message };
         } finally {
           this.relayTesting = false;
+          this.poll(); // the test's allocations show in the relay counts
         }
       },
       deleteMessage(m) {

@@ -37,8 +37,8 @@ export async function relaySelfTest(iceServers, timeoutMs = 10000) {
     return {
       ok: false,
       error: gathered === 0
-        ? 'No relay candidate was gathered: the TURN server is unreachable or refused the credentials (check TURN_SECRET, TURN_REALM, that UDP 3478 is open, and the server log).'
-        : `Relay candidates were gathered but no connection came up within ${timeoutMs / 1000} s: check TURN_PUBLIC_IP and that the relay port range is open.`,
+        ? 'No relay candidate was gathered: the TURN server is unreachable or refused the credentials (check TURN_SECRET and TURN_REALM, that the TURN port in the URLs above is open, and the server log).'
+        : `Relay candidates were gathered but no connection came up within ${timeoutMs / 1000} s: check TURN_PUBLIC_IP, that the relay port range is open, and that the relay may reach its own address (a private relay IP needs TURN_ALLOW_PRIVATE, 127.0.0.1 needs TURN_ALLOW_LOOPBACK).`,
     };
   } finally {
     a.close();
