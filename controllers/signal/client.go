@@ -3,6 +3,7 @@ package signal
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
@@ -11,20 +12,33 @@ import (
 )
 
 // client is one websocket connection of one user.
+//
+// Memory matters here: an idle server holds tens of thousands of these.
+// An idle connection has one goroutine, its reader, blocked on the socket.
+// The writer is started when there is something to write (a message, a
+// ping, a close) and ends when the queue is empty; the queue is a slice
+// that is dropped when drained rather than a channel whose buffer would
+// be allocated, full size, for the connection's whole life.
 type client struct {
 	hub  *Hub
 	conn *websocket.Conn
 	user models.UserView // from the session; the only identity a message has
 
-	send       chan frame    // never closed: senders select on done instead
-	done       chan struct{} // closed by stop: the writer says goodbye and ends
-	readerDone chan struct{}
-	writerDone chan struct{}
-	stopOnce   sync.Once
-	closeCode  int // written once, before done is closed
-	closeText  string
-	leaving    atomic.Bool // a goodbye is queued: nothing may follow it
-	slow       atomic.Bool // dropped for not keeping up; counted once
+	mu        sync.Mutex
+	queue     [][]byte    // messages for the writer, at most opts.SendQueue
+	ready     bool        // conn is set: a writer may start
+	writing   bool        // a writer runs; once the socket is closed it stays set
+	closing   bool        // a goodbye is queued: close after the queue
+	pingDue   bool        // the ping timer fired
+	closeCode int         // the close frame to send, once closing or halted
+	closeText string      //
+	ping      *time.Timer // sets pingDue every PingInterval
+
+	halted     atomic.Bool   // stop: close at once, skipping the queue
+	leaving    atomic.Bool   // a goodbye is queued: nothing may follow it
+	slow       atomic.Bool   // dropped for not keeping up; counted once
+	readerDone chan struct{} // closed when the reader ends
+	closed     chan struct{} // closed by the writer once the socket is closed
 
 	// Owned by the reader goroutine (readFailed: the writer reads it after
 	// readerDone is closed).
@@ -34,41 +48,60 @@ type client struct {
 	strikes    *rate.Limiter // rate-limited messages tolerated before a close
 }
 
-// frame is one queued write: a text message, or a close frame that ends
-// the writer once everything queued before it is written.
-type frame struct {
-	msg       []byte
-	closeCode int
-	closeText string
-}
-
 func newClient(h *Hub, u models.UserView) *client {
 	o := &h.opts
 	return &client{
 		hub: h, user: u,
-		send:       make(chan frame, o.SendQueue),
-		done:       make(chan struct{}),
 		readerDone: make(chan struct{}),
-		writerDone: make(chan struct{}),
+		closed:     make(chan struct{}),
 		limit:      rate.NewLimiter(rate.Limit(o.MessageRate), o.MessageBurst),
 		strikes:    rate.NewLimiter(1, o.RateStrikes),
+	}
+}
+
+// start hands the upgraded socket to the client: from now on a writer may
+// run, and what was queued meanwhile (a Kick's goodbye) goes out.
+func (c *client) start(conn *websocket.Conn) {
+	c.mu.Lock()
+	c.conn, c.ready = conn, true
+	c.ping = time.AfterFunc(c.hub.opts.PingInterval, c.pingTick)
+	run := (len(c.queue) > 0 || c.closing || c.halted.Load()) && c.claimWriter()
+	c.mu.Unlock()
+	if run {
+		go c.writeLoop()
 	}
 }
 
 // enqueue queues msg without ever blocking. A client whose queue is full is
 // too slow to keep up and is dropped, so that it cannot hold back the hub.
 func (c *client) enqueue(msg []byte) bool {
-	if msg == nil || c.leaving.Load() || c.stopped() {
+	if msg == nil || c.leaving.Load() || c.halted.Load() {
 		return false
 	}
-	select {
-	case c.send <- frame{msg: msg}:
-		return true
-	default:
+	c.mu.Lock()
+	if len(c.queue) >= c.hub.opts.SendQueue {
+		c.mu.Unlock()
+		c.stop(models.ClosePolicyViolation, "send queue full")
+		c.dropSlow()
+		return false
 	}
-	c.stop(models.ClosePolicyViolation, "send queue full")
-	c.dropSlow()
-	return false
+	c.queue = append(c.queue, msg)
+	run := c.claimWriter()
+	c.mu.Unlock()
+	if run {
+		go c.writeLoop()
+	}
+	return true
+}
+
+// claimWriter makes the caller responsible for starting the writer, if
+// none runs and the socket is ready. c.mu is held.
+func (c *client) claimWriter() bool {
+	if c.writing || !c.ready {
+		return false
+	}
+	c.writing = true
+	return true
 }
 
 // dropSlow counts a client dropped for not keeping up, once: its queue
@@ -87,36 +120,53 @@ func (c *client) goodbye(msg []byte, code int, text string) {
 	if !c.leaving.CompareAndSwap(false, true) {
 		return
 	}
-	if (msg != nil && !c.put(frame{msg: msg})) || !c.put(frame{closeCode: code, closeText: text}) {
+	c.mu.Lock()
+	if msg != nil && len(c.queue) >= c.hub.opts.SendQueue {
+		c.mu.Unlock()
 		c.stop(code, text)
+		return
+	}
+	if msg != nil {
+		c.queue = append(c.queue, msg)
+	}
+	if !c.halted.Load() {
+		c.closing, c.closeCode, c.closeText = true, code, text
+	}
+	run := c.claimWriter()
+	c.mu.Unlock()
+	if run {
+		go c.writeLoop()
 	}
 }
 
-func (c *client) put(f frame) bool {
-	select {
-	case c.send <- f:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop ends the connection now, skipping what is queued. It reports
-// whether this call was the one that stopped it.
+// stop ends the connection now, skipping what is queued; a goodbye
+// already queued keeps its close code. It reports whether this call was
+// the one that stopped it.
 func (c *client) stop(code int, text string) bool {
-	first := false
-	c.stopOnce.Do(func() {
-		c.closeCode, c.closeText, first = code, text, true
-		close(c.done)
-	})
-	return first
+	c.mu.Lock()
+	if c.halted.Load() {
+		c.mu.Unlock()
+		return false
+	}
+	c.halted.Store(true)
+	if !c.closing {
+		c.closeCode, c.closeText = code, text
+	}
+	run := c.claimWriter()
+	c.mu.Unlock()
+	if run {
+		go c.writeLoop()
+	}
+	return true
 }
 
-func (c *client) stopped() bool {
-	select {
-	case <-c.done:
-		return true
-	default:
-		return false
+// pingTick runs on the ping timer: the writer sends a ping.
+func (c *client) pingTick() {
+	c.mu.Lock()
+	c.pingDue = true
+	run := c.claimWriter()
+	c.mu.Unlock()
+	if run {
+		go c.writeLoop()
 	}
 }

@@ -3,6 +3,7 @@ package signal
 import (
 	"encoding/json"
 	"errors"
+	"time"
 
 	"callapp/models"
 )
@@ -10,7 +11,8 @@ import (
 // request is one decoded client message.
 type request struct {
 	models.Inbound
-	callID string // data.callId of the call methods
+	callID string    // data.callId of the call methods
+	readAt time.Time // when the reader had it: relay latency starts here
 }
 
 // handler runs one method for c. A *protoError it returns becomes the
@@ -70,8 +72,8 @@ var (
 
 // dispatch handles one message; false means the connection is abusing
 // the rate limit and must be closed.
-func (h *Hub) dispatch(c *client, raw []byte) bool {
-	r := new(request)
+func (h *Hub) dispatch(c *client, raw []byte, readAt time.Time) bool {
+	r := &request{readAt: readAt}
 	err := json.Unmarshal(raw, &r.Inbound)
 	if !c.limit.Allow() {
 		if !c.strikes.Allow() {

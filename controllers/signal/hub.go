@@ -5,9 +5,10 @@
 // user -> connection registry, the calls) and is the only caller of the
 // Router, so messages leave in the order the state changed. Each connection
 // has a reader goroutine (parsing, rate limits, database work for chat) that
-// hands state changes to the loop as ops, and a writer goroutine, the only
-// one that writes to the socket. Sends to a connection never block: a
-// client whose bounded queue is full is dropped.
+// hands state changes to the loop as ops, and, while it has something to
+// write, a writer goroutine, the only one that writes to the socket. Sends
+// to a connection never block: a client whose bounded queue is full is
+// dropped.
 package signal
 
 import (
@@ -50,7 +51,7 @@ type Hub struct {
 
 	life      sync.Mutex // guards closed, so that serving.Add never races serving.Wait
 	closed    bool
-	serving   sync.WaitGroup // one per running Serve
+	serving   sync.WaitGroup // one per connection until its goroutines end
 	closeOnce sync.Once
 
 	// Owned by the loop goroutine.
@@ -78,7 +79,7 @@ func New(opts Options, store Store) *Hub {
 	h := &Hub{
 		opts:     opts,
 		store:    store,
-		upgrader: websocket.Upgrader{CheckOrigin: opts.CheckOrigin, WriteBufferPool: &sync.Pool{}}, // idle connections hold no write buffer
+		upgrader: newUpgrader(opts.CheckOrigin),
 		chatRate: newUserLimiters(opts.ChatRate, opts.ChatBurst),
 		rec:      newRecorder(store, opts.Logger),
 		replaced: encodeMessage(models.CodeReplaced, models.MethodConnect, "replaced by a newer connection", nil),
@@ -97,15 +98,15 @@ func New(opts Options, store Store) *Hub {
 	return h
 }
 
-// Serve upgrades the request to a websocket for the authenticated user u and
-// runs the connection until it ends. The caller has checked the session;
-// the Origin is checked again here by Options.CheckOrigin.
+// Serve upgrades the request to a websocket for the authenticated user u
+// and returns; the connection runs on its own goroutines until it ends.
+// The caller has checked the session; the Origin is checked again here by
+// Options.CheckOrigin.
 func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, u models.UserView) {
 	if !h.enter() {
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	defer h.serving.Done()
 	// Attached before the handshake completes, so that a Kick or Close
 	// that returns after the client saw the upgrade reaches it.
 	c := newClient(h, u)
@@ -114,14 +115,22 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, u models.UserView) {
 	if err != nil {
 		h.opts.Logger.Debug("websocket upgrade refused", "user", u.ID, "err", err)
 		h.submit(op{do: func() { delete(h.conns, c) }})
+		h.serving.Done()
 		return // the upgrader has answered the request
 	}
-	c.conn = conn // before its goroutines start; the loop never touches it
 	h.stats.open.Add(1)
-	defer h.stats.open.Add(-1)
-	go c.writePump()
-	c.readPump()
-	<-c.writerDone
+	c.start(conn)
+	go c.run()
+}
+
+// newUpgrader sizes the buffers for many idle connections: writes borrow
+// a buffer from a pool only while they write, and reads use 1 KiB (an ICE
+// candidate's envelope fits; an SDP takes a few reads) instead of the
+// 4 KiB net/http buffer gorilla would otherwise keep for each connection.
+func newUpgrader(checkOrigin func(*http.Request) bool) websocket.Upgrader {
+	return websocket.Upgrader{
+		CheckOrigin: checkOrigin, ReadBufferSize: 1024, WriteBufferPool: &sync.Pool{},
+	}
 }
 
 // enter counts a new connection unless the hub is closed.

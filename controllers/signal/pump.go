@@ -1,9 +1,11 @@
 package signal
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -12,35 +14,73 @@ import (
 	"callapp/models"
 )
 
-// writePump is the connection's only writer.
-func (c *client) writePump() {
-	defer close(c.writerDone)
-	ping := time.NewTicker(c.hub.opts.PingInterval)
-	defer ping.Stop()
+// writeLoop is the connection's only writer while it runs; claimWriter
+// ensures no two run at once. It writes until the queue is empty, then
+// ends; it closes the socket when the connection ends.
+func (c *client) writeLoop() {
 	for {
-		var err error
-		select {
-		case f := <-c.send:
-			if f.closeCode != 0 {
-				c.closeHandshake(f.closeCode, f.closeText)
-				return
-			}
-			err = c.write(websocket.TextMessage, f.msg)
-		case <-ping.C:
-			err = c.write(websocket.PingMessage, nil)
-		case <-c.done:
-			c.closeHandshake(c.closeCode, c.closeText)
+		batch, ping, closing := c.take()
+		switch {
+		case closing:
+			c.closeHandshake()
 			return
+		case batch == nil && !ping:
+			return // idle: take gave up the writer role
 		}
-		if err != nil {
-			if isTimeout(err) {
-				c.dropSlow()
-			}
-			c.stop(models.CloseGoingAway, "")
-			_ = c.conn.Close() // the socket is broken: no close frame to wait for
+		if err := c.writeBatch(batch, ping); err != nil {
+			c.writeFailed(err)
 			return
 		}
 	}
+}
+
+// take hands the writer what is due. With nothing due it gives up the
+// writer role, under the same lock that enqueue claims it with, so that no
+// message is left behind without a writer.
+func (c *client) take() (batch [][]byte, ping, closing bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.halted.Load() || (c.closing && len(c.queue) == 0) {
+		return nil, false, true
+	}
+	batch, c.queue = c.queue, nil // an idle connection keeps no queue
+	ping, c.pingDue = c.pingDue, false
+	if batch == nil && !ping {
+		c.writing = false
+	}
+	return batch, ping, false
+}
+
+func (c *client) writeBatch(batch [][]byte, ping bool) error {
+	for _, msg := range batch {
+		if c.halted.Load() {
+			return nil // take says what comes next
+		}
+		if err := c.write(websocket.TextMessage, msg); err != nil {
+			return err
+		}
+	}
+	if !ping {
+		return nil
+	}
+	c.ping.Reset(c.hub.opts.PingInterval)
+	return c.write(websocket.PingMessage, nil)
+}
+
+// writeFailed ends a connection whose socket broke or stalled.
+func (c *client) writeFailed(err error) {
+	if isTimeout(err) {
+		c.dropSlow()
+	}
+	c.stop(models.CloseGoingAway, "")
+	c.release() // the socket is broken: no close frame to wait for
+}
+
+// release closes the socket: the connection's last act.
+func (c *client) release() {
+	c.ping.Stop()
+	_ = c.conn.Close()
+	close(c.closed)
 }
 
 func (c *client) write(kind int, msg []byte) error {
@@ -52,15 +92,18 @@ func (c *client) write(kind int, msg []byte) error {
 	return err
 }
 
-// closeHandshake sends a close frame, gives the peer a moment to answer,
-// then drops the socket.
-func (c *client) closeHandshake(code int, text string) {
-	c.stop(code, text)
+// closeHandshake sends the close frame, gives the peer a moment to
+// answer, then drops the socket.
+func (c *client) closeHandshake() {
+	c.stop(c.closeCode, c.closeText) // nothing more is queued from now on
+	c.mu.Lock()
+	code, text := c.closeCode, c.closeText
+	c.mu.Unlock()
 	err := c.write(websocket.CloseMessage, websocket.FormatCloseMessage(code, clip(text, 123)))
 	if err == nil {
 		c.awaitPeerClose(time.Now().Add(c.hub.opts.closeGrace()))
 	}
-	_ = c.conn.Close()
+	c.release()
 }
 
 // awaitPeerClose waits until deadline for the reader to see the peer's
@@ -99,35 +142,79 @@ func clip(s string, n int) string {
 	return s[:n]
 }
 
-// readPump reads until the connection ends, then takes the client out of
-// the hub.
-func (c *client) readPump() {
-	defer close(c.readerDone)
-	defer c.hub.submit(op{do: func() { c.hub.detach(c) }})
+// run is the connection's goroutine once the upgrade is done: it reads
+// until the connection ends, then waits for the writer to close the
+// socket. The HTTP handler has returned by then, so that net/http's
+// buffers and the handler's stack are not kept for the connection's life.
+//
+// The loop is here rather than in a helper because an idle connection is
+// this goroutine parked in NextReader: with every frame between here and
+// the socket, the stack it parks with stays under 2 KiB, so the garbage
+// collector shrinks it to 4 KiB even after handling a message grew it.
+func (c *client) run() {
+	defer c.hub.serving.Done()
+	defer c.hub.stats.open.Add(-1)
+	c.startReading()
+	for {
+		_, r, err := c.conn.NextReader()
+		if err == nil {
+			err = c.readOne(r)
+		}
+		if err != nil {
+			c.readEnded(err)
+			break
+		}
+	}
+	<-c.closed
+}
+
+// startReading sets the reader's limits and handlers.
+func (c *client) startReading() {
 	o := &c.hub.opts
 	c.conn.SetReadLimit(o.MaxMessageBytes)
 	_ = c.conn.SetReadDeadline(time.Now().Add(o.ConnectTimeout))
 	c.conn.SetPongHandler(c.onPong)
 	// The writer answers a close frame, so that only it writes.
 	c.conn.SetCloseHandler(func(int, string) error { return nil })
-	for {
-		_, msg, err := c.conn.ReadMessage()
-		if err != nil {
-			var ce *websocket.CloseError
-			c.readFailed = !errors.As(err, &ce)
-			c.stop(c.closeFor(err))
-			return
-		}
-		c.hub.stats.in.Add(1)
-		if c.leaving.Load() || c.stopped() {
-			continue // closing: only the peer's close frame matters now
-		}
-		if !c.hub.dispatch(c, msg) {
-			// Queued, so that the answers already given go out first. The
-			// reader reads on, unheard, until the peer answers the close:
-			// dropping the socket with its data unread would reset it.
-			c.goodbye(nil, models.ClosePolicyViolation, "rate limit exceeded")
-		}
+}
+
+// readEnded closes the connection after a read error (a close frame
+// counts) and takes the client out of the hub.
+func (c *client) readEnded(err error) {
+	var ce *websocket.CloseError
+	c.readFailed = !errors.As(err, &ce)
+	c.stop(c.closeFor(err))
+	c.hub.submit(op{do: func() { c.hub.detach(c) }})
+	close(c.readerDone)
+}
+
+// readBuffers holds the buffers messages are read into: a message is
+// decoded before the next is read, and idle connections hold none.
+var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readOne reads the message r and handles it.
+func (c *client) readOne(r io.Reader) error {
+	buf := readBuffers.Get().(*bytes.Buffer)
+	defer readBuffers.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return err
+	}
+	c.handle(buf.Bytes(), time.Now())
+	return nil
+}
+
+// handle dispatches one message read at readAt.
+func (c *client) handle(msg []byte, readAt time.Time) {
+	c.hub.stats.in.Add(1)
+	if c.leaving.Load() || c.halted.Load() {
+		return // closing: only the peer's close frame matters now
+	}
+	if !c.hub.dispatch(c, msg, readAt) {
+		// Queued, so that the answers already given go out first. The
+		// reader reads on, unheard, until the peer answers the close:
+		// dropping the socket with its data unread would reset it.
+		c.goodbye(nil, models.ClosePolicyViolation, "rate limit exceeded")
 	}
 }
 
