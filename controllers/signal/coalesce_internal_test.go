@@ -10,16 +10,16 @@ import (
 func TestJSONListLeavesOneOut(t *testing.T) {
 	var l jsonList
 	for _, id := range []uint64{3, 5, 9} {
-		l.add(id, id*10)
+		l.addID(id)
 	}
-	cases := map[uint64]string{0: "[30,50,90]", 3: "[50,90]", 5: "[30,90]", 9: "[30,50]", 4: "[30,50,90]"}
+	cases := map[uint64]string{0: "[3,5,9]", 3: "[5,9]", 5: "[3,9]", 9: "[3,5]", 4: "[3,5,9]"}
 	for skip, want := range cases {
 		if got := string(l.appendArray(nil, skip)); got != want {
 			t.Errorf("skip %d: %s, want %s", skip, got, want)
 		}
 	}
 	var one jsonList
-	one.add(7, "x")
+	one.addStatus(models.StatusChange{ID: 7, Status: models.StatusOnline})
 	if got := string(one.appendArray(nil, 7)); got != "[]" {
 		t.Errorf("the only element left out: %s", got)
 	}
@@ -101,5 +101,27 @@ func TestBatchOfOneUsesTheOldCodes(t *testing.T) {
 	lone.addOffline(9)
 	if got := string(lone.envelope(0)); got != `{"method":"User/Disconnect","type":0,"message":"","code":10008,"data":{"fromId":9}}` {
 		t.Errorf("lone offline = %s", got)
+	}
+}
+
+func TestListElementsMatchEncodingJSON(t *testing.T) {
+	users := []models.OnlineUser{
+		{ID: 1, Username: "alice", Status: models.StatusOnline},
+		{ID: 2, Username: "jörg", Status: models.StatusInCall},
+		{ID: 3, Username: "a\"b<c>&\\d\u2028", Status: models.StatusOnline},
+	}
+	var l jsonList
+	for _, u := range users {
+		l.addUser(u)
+	}
+	want, _ := json.Marshal(users)
+	if got := l.appendArray(nil, 0); string(got) != string(want) {
+		t.Errorf("hand-encoded\n%s\nencoding/json\n%s", got, want)
+	}
+	var s jsonList
+	s.addStatus(models.StatusChange{ID: 9, Status: models.StatusInCall})
+	want, _ = json.Marshal([]models.StatusChange{{ID: 9, Status: models.StatusInCall}})
+	if got := s.appendArray(nil, 0); string(got) != string(want) {
+		t.Errorf("status list %s, want %s", got, want)
 	}
 }
