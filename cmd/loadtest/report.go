@@ -95,7 +95,7 @@ func (p *printer) pairs(pr *pairsReport) {
 	}
 	p.f("calls        %d pairs up in %v; %d-byte offer/answer/candidate envelopes\n\n", pr.Pairs, pr.CallSetup.Round(time.Millisecond), pr.PayloadBytes)
 	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\toffered/s\tsent\treceived\tlost\tdelivered/s\tp50\tp95\tp99\tmax\tsend lag p99\tserver CPU/msg\tserver CPU\ttool CPU\tverdict\t")
+	fmt.Fprintln(tw, "run\toffered/s\tsent\treceived\tlost\tdelivered/s\tp50\tp95\tp99\tmax\tsend lag p99\tserver CPU/msg\tserver CPU\ttool CPU\tother CPU\tsteal\tverdict\t")
 	for _, s := range pr.Steps {
 		verdict := ""
 		if s.Verdict != nil {
@@ -104,9 +104,10 @@ func (p *printer) pairs(pr *pairsReport) {
 				verdict = s.Verdict.Reason
 			}
 		}
-		fmt.Fprintf(tw, "%d\t%.0f\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%s\t\n",
+		fmt.Fprintf(tw, "%d\t%.0f\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t%.1f%%\t%s\t\n",
 			s.Run, s.Offered, s.Sent, s.Received, s.Lost, s.Delivered, ms(s.Latency.P50), ms(s.Latency.P95),
-			ms(s.Latency.P99), ms(s.Latency.Max), ms(s.SendLag.P99), us(s.Server.CPUPerUnitUS), pct(s.Server.CPUPercent), s.Server.ToolCPU, verdict)
+			ms(s.Latency.P99), ms(s.Latency.Max), ms(s.SendLag.P99), us(s.Server.CPUPerUnitUS), pct(s.Server.CPUPercent),
+			s.Server.ToolCPU, s.Server.OtherCPU, s.Server.StealPercent, verdict)
 	}
 	p.err = tw.Flush()
 	p.f("\n")
@@ -149,6 +150,7 @@ func (p *printer) fanout(fr *fanoutReport) {
 	p.f("             %.0f deliveries/s; latency p50 %s p95 %s p99 %s max %s\n",
 		fr.PerSecond, ms(fr.Latency.P50), ms(fr.Latency.P95), ms(fr.Latency.P99), ms(fr.Latency.Max))
 	p.f("             server CPU %s per delivery, %s of a core; tool CPU %.0f%%\n", us(fr.Server.CPUPerUnitUS), pct(fr.Server.CPUPercent), fr.Server.ToolCPU)
+	p.machine(fr.Server)
 	p.errors("fanout", fr.Events)
 }
 
@@ -168,7 +170,13 @@ func (p *printer) idle(ir *idleReport) {
 	if ir.Server.CPUSeconds > 0 {
 		p.f("server CPU   %s per connection opened (with presence to those online)\n", us(ir.Server.CPUPerUnitUS))
 	}
+	p.machine(ir.Server)
 	p.errors("idle", ir.Events)
+}
+
+// machine says how busy the rest of the machine was.
+func (p *printer) machine(u serverUsage) {
+	p.f("machine      other processes %.0f%% of a core, steal %.1f%% (both near 0 on a quiet machine)\n", u.OtherCPU, u.StealPercent)
 }
 
 // errors lists errors and unexpected events, if there were any.

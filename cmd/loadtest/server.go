@@ -80,6 +80,47 @@ func parseStatusKB(status []byte, key string) int64 {
 	return 0
 }
 
+// machineSample is the whole machine's CPU time from /proc/stat, to tell
+// a quiet machine from a busy one: other processes' work, and time the
+// hypervisor gave no CPU at all (steal), both delay the server and the
+// tool without showing in their own CPU time.
+type machineSample struct {
+	Busy  time.Duration // user, nice, system, irq, softirq: all cores
+	Steal time.Duration
+	Total time.Duration // everything, idle included
+}
+
+func readMachine() (machineSample, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineSample{}, err
+	}
+	return parseProcStat(b)
+}
+
+// parseProcStat reads the first ("cpu", all cores) line of /proc/stat.
+func parseProcStat(b []byte) (machineSample, error) {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) < 9 || f[0] != "cpu" {
+		return machineSample{}, errors.New("proc stat: no cpu line")
+	}
+	var v [8]int64 // user nice system idle iowait irq softirq steal
+	for i := range v {
+		n, err := strconv.ParseInt(f[i+1], 10, 64)
+		if err != nil {
+			return machineSample{}, fmt.Errorf("proc stat: %w", err)
+		}
+		v[i] = n
+	}
+	tick := func(n int64) time.Duration { return time.Duration(n) * time.Second / userHZ }
+	return machineSample{
+		Busy:  tick(v[0] + v[1] + v[2] + v[5] + v[6]),
+		Steal: tick(v[7]),
+		Total: tick(v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7]),
+	}, nil
+}
+
 // serverProbe watches the server's process and, optionally, its metrics.
 type serverProbe struct {
 	pid        int
@@ -92,6 +133,7 @@ type serverProbe struct {
 type serverSample struct {
 	proc    procSample
 	self    procSample // the load tool itself
+	machine machineSample
 	metrics map[string]float64
 }
 
@@ -101,6 +143,7 @@ func (p *serverProbe) sample(ctx context.Context) serverSample {
 		s.proc, _ = readProc(p.pid)
 	}
 	s.self, _ = readProc(0)
+	s.machine, _ = readMachine()
 	if p.metricsURL != "" {
 		s.metrics, _ = p.scrape(ctx)
 	}
@@ -146,6 +189,12 @@ type serverUsage struct {
 	CPUPercent   float64 `json:"cpu_percent_of_one_core"`
 	CPUPerUnitUS float64 `json:"cpu_us_per_unit"` // per delivered message or delivery
 	ToolCPU      float64 `json:"tool_cpu_percent_of_one_core"`
+	// OtherCPU is what everything but the server and the tool used, in
+	// percent of one core; StealPercent the share of all cores' time the
+	// hypervisor ran something else. Either well above zero means the
+	// figures were taken on a busy machine.
+	OtherCPU     float64 `json:"other_cpu_percent_of_one_core"`
+	StealPercent float64 `json:"steal_percent"`
 	RSSBefore    int64   `json:"rss_before_bytes,omitempty"`
 	RSSAfter     int64   `json:"rss_after_bytes,omitempty"`
 }
@@ -154,13 +203,20 @@ type serverUsage struct {
 func (p *serverProbe) usage(before, after serverSample, units int64) serverUsage {
 	var u serverUsage
 	wall := after.self.At.Sub(before.self.At).Seconds()
+	tool := (after.self.CPU - before.self.CPU).Seconds()
+	u.CPUSeconds = (after.proc.CPU - before.proc.CPU).Seconds()
 	if wall > 0 {
-		u.ToolCPU = 100 * (after.self.CPU - before.self.CPU).Seconds() / wall
+		u.ToolCPU = 100 * tool / wall
+		if busy := (after.machine.Busy - before.machine.Busy).Seconds(); busy > 0 {
+			u.OtherCPU = max(0, 100*(busy-tool-u.CPUSeconds)/wall)
+		}
+	}
+	if total := after.machine.Total - before.machine.Total; total > 0 {
+		u.StealPercent = 100 * float64(after.machine.Steal-before.machine.Steal) / float64(total)
 	}
 	if p.pid == 0 {
-		return u
+		return u // the server's CPU, unknown, is in OtherCPU
 	}
-	u.CPUSeconds = (after.proc.CPU - before.proc.CPU).Seconds()
 	if wall > 0 {
 		u.CPUPercent = 100 * u.CPUSeconds / wall
 	}
