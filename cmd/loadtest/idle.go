@@ -14,6 +14,11 @@ type idleReport struct {
 	RSSBefore      int64         `json:"rss_before_bytes,omitempty"`
 	RSSAfter       int64         `json:"rss_after_bytes,omitempty"`
 	BytesPerConn   float64       `json:"rss_bytes_per_connection,omitempty"`
+	// RSS again at the end of the hold: with a -duration past two minutes
+	// the server's periodic GC and scavenger have run, so less of it is
+	// garbage not yet collected.
+	RSSEnd          int64   `json:"rss_end_bytes,omitempty"`
+	BytesPerConnEnd float64 `json:"rss_end_bytes_per_connection,omitempty"`
 	// From the server's metrics, when -metrics-url answered.
 	HeapPerConn       float64     `json:"heap_inuse_bytes_per_connection,omitempty"`
 	StackPerConn      float64     `json:"stack_inuse_bytes_per_connection,omitempty"`
@@ -56,6 +61,10 @@ func (r *runner) idle(ctx context.Context) error {
 	sleep(ctx, r.cfg.Duration)
 	ir.Held = time.Since(start)
 	ir.DroppedHolding = r.ev.dropped.Load() - held
+	if end := r.probe.sample(ctx); r.cfg.PID > 0 && len(clients) > 0 {
+		ir.RSSEnd = end.proc.RSS
+		ir.BytesPerConnEnd = float64(end.proc.RSS-before.proc.RSS) / float64(len(clients))
+	}
 	ir.Events = r.ev.snapshot().since(evBefore)
 	return ctx.Err()
 }

@@ -161,7 +161,8 @@ func (p *printer) idle(ir *idleReport) {
 	p.f("idle         %d connections; server quiet %v after the last; held %v, %d dropped meanwhile\n",
 		ir.Conns, ir.Settled.Round(time.Millisecond), ir.Held.Round(time.Millisecond), ir.DroppedHolding)
 	if ir.RSSAfter > 0 {
-		p.f("memory       server RSS %s -> %s: %.1f KiB per connection\n", mib(ir.RSSBefore), mib(ir.RSSAfter), ir.BytesPerConn/1024)
+		p.f("memory       server RSS %s -> %s: %.1f KiB per connection; at the end of the hold %s: %.1f KiB\n",
+			mib(ir.RSSBefore), mib(ir.RSSAfter), ir.BytesPerConn/1024, mib(ir.RSSEnd), ir.BytesPerConnEnd/1024)
 	}
 	if ir.HeapPerConn != 0 || ir.GoroutinesPerConn != 0 {
 		p.f("metrics      heap in use %.1f KiB, stacks %.1f KiB, %.2f goroutines per connection\n",
