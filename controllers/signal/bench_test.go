@@ -1,0 +1,99 @@
+package signal_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+
+	"callapp/controllers/signal"
+	"callapp/dao"
+	"callapp/dao/daotest"
+	"callapp/models"
+)
+
+// BenchmarkRelayOverWebsockets is one candidate from alice's socket to
+// bob's through a real hub on loopback: the server's reader, loop and
+// writer, and the test's two gorilla clients, all in this process (so
+// the figures include the clients' work). Up to 64 messages are in
+// flight.
+func BenchmarkRelayOverWebsockets(b *testing.B) {
+	a, bob := benchPair(b)
+	msg := []byte(`{"method":"Message/Candidate","toId":2,"data":{"candidate":"` + strings.Repeat("x", 520) + `"}}`)
+	window := make(chan struct{}, 64)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	b.ResetTimer()
+	go func() {
+		for range b.N {
+			window <- struct{}{}
+			if err := a.WriteMessage(websocket.TextMessage, msg); err != nil {
+				return
+			}
+		}
+	}()
+	for range b.N {
+		if _, _, err := bob.ReadMessage(); err != nil {
+			b.Fatal(err)
+		}
+		<-window
+	}
+}
+
+// benchPair returns alice's and bob's sockets, in a call with each other.
+func benchPair(b *testing.B) (alice, bob *websocket.Conn) {
+	opts := signal.Options{MessageRate: 1e9, MessageBurst: 1e9, SendQueue: 1024,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	hub := signal.New(opts, daotest.Open(b, dao.DriverSQLite))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, _ := strconv.ParseUint(r.URL.Query().Get("id"), 10, 64)
+		hub.Serve(w, r, models.UserView{ID: id, Username: fmt.Sprint("user", id), Role: models.RoleUser})
+	}))
+	b.Cleanup(func() { hub.Close(); srv.Close() })
+	dial := func(id int) *websocket.Conn {
+		c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/?id="+strconv.Itoa(id), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { c.Close() })
+		send(b, c, `{"method":"User/Connect"}`)
+		readData[json.RawMessage](b, c, models.CodeChatHistory) // connected
+		return c
+	}
+	alice, bob = dial(1), dial(2)
+	send(b, alice, `{"method":"Call/Invite","toId":2}`)
+	callID := readData[models.IncomingCall](b, bob, models.CodeIncomingCall).CallID
+	send(b, bob, `{"method":"Call/Accept","toId":1,"data":{"callId":"`+callID+`"}}`)
+	readData[models.CallPeerEvent](b, alice, models.CodeCallAccepted)
+	return alice, bob
+}
+
+func send(b *testing.B, c *websocket.Conn, msg string) {
+	if err := c.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// readData reads until an envelope with code arrives and decodes its data.
+func readData[T any](b *testing.B, c *websocket.Conn, code int) T {
+	for {
+		_, raw, err := c.ReadMessage()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var env struct {
+			Code int
+			Data T
+		}
+		if json.Unmarshal(raw, &env) == nil && env.Code == code {
+			return env.Data
+		}
+	}
+}
