@@ -15,7 +15,7 @@ func TestDecodeInbound(t *testing.T) {
 		data   string
 	}{
 		{`{"method":"Message/Offer","toId":2,"data":{"sdp":"v=0"},"fromId":9}`, true, models.MethodOffer, 2, `{"sdp":"v=0"}`},
-		{`{"METHOD":"Call/Invite","ToId":3}`, true, models.MethodInvite, 3, ``}, // names match without case, as encoding/json's
+		{`{"METHOD":"Call/Invite","ToId":3}`, true, models.MethodInvite, 3, ``},    // names match without case, as encoding/json's
 		{`{"method":"Call/Invite","toId":"3"}`, false, models.MethodInvite, 0, ``}, // a type error keeps the method for the 10001
 		{`{"method":"Message/SendToAll","message":`, false, "", 0, ``},             // not JSON: nothing kept
 		{`{"method":"Call/Invite","toId":2,"toId":3}`, false, "", 0, ``},
