@@ -68,6 +68,7 @@ func (h *Hub) ring(caller models.UserBrief, to uint64) *call {
 		h.submit(op{do: func() { h.ringTimeout(cl) }})
 	})
 	h.stats.ringing.Add(1)
+	h.stats.callsRang.Add(1)
 	h.rec.push(callEvent{create: &models.Call{ID: cl.id, CallerID: caller.ID, CalleeID: to, InvitedAt: time.Now()}})
 	return cl
 }
@@ -193,6 +194,7 @@ func (h *Hub) finish(cl *call, reason string) {
 	} else {
 		h.stats.ringing.Add(-1)
 	}
+	h.stats.callsEnded.add(reason)
 	h.rec.push(callEvent{id: cl.id, at: time.Now(), reason: reason})
 }
 
@@ -206,6 +208,9 @@ func relay(code int) handler {
 			return errNotInCall
 		}
 		h.router.SendToUser(r.ToID, encodeRelay(code, r.Method, c.user.ID, r.Data))
+		if h.opts.ObserveRelay != nil {
+			h.opts.ObserveRelay(time.Since(r.readAt))
+		}
 		return nil
 	}
 }

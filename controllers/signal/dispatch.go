@@ -78,6 +78,7 @@ var (
 func (h *Hub) dispatch(c *client, raw []byte, readAt time.Time) bool {
 	r := &request{readAt: readAt}
 	err := decodeInbound(raw, &r.Inbound)
+	h.stats.in.add(r.Method)
 	if !c.limit.Allow() {
 		if !c.strikes.Allow() {
 			return false
@@ -165,6 +166,7 @@ func (h *Hub) replyError(c *client, method string, err error) {
 		h.opts.Logger.Error("signaling request failed", "user", c.user.ID, "method", method, "err", err)
 		pe = &protoError{reason: models.ReasonInternal, text: "internal error; try again later"}
 	}
+	h.stats.errors.add(pe.reason)
 	data := models.ErrorData{Method: method, Reason: pe.reason}
 	c.enqueue(encodeMessage(models.CodeError, method, pe.text, data))
 }

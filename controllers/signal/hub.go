@@ -79,6 +79,7 @@ func New(opts Options, store Store) *Hub {
 	h := &Hub{
 		opts:     opts,
 		store:    store,
+		stats:    newCounters(),
 		upgrader: newUpgrader(opts.CheckOrigin),
 		chatRate: newUserLimiters(opts.ChatRate, opts.ChatBurst),
 		rec:      newRecorder(store, opts.Logger),
@@ -93,7 +94,6 @@ func New(opts Options, store Store) *Hub {
 		presence: newCoalescer(),
 	}
 	h.router = h.clients
-	h.stats.started = time.Now()
 	go h.loop()
 	return h
 }

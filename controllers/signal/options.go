@@ -35,6 +35,10 @@ type Options struct {
 	// sends none (host candidates only).
 	ICEServers func(userID uint64) []models.ICEServer
 	Logger     *slog.Logger // nil: slog.Default()
+	// ObserveRelay, if set, is given the time each relayed offer, answer or
+	// candidate spent in the hub, from being read to being queued for its
+	// target. It runs on the loop: it must be quick (a histogram's Observe).
+	ObserveRelay func(time.Duration)
 }
 
 // withDefaults fills the zero fields.

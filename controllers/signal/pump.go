@@ -73,6 +73,7 @@ func (c *client) writeFailed(err error) {
 		c.dropSlow()
 	}
 	c.stop(models.CloseGoingAway, "")
+	c.hub.stats.closes.add(closeBroken)
 	c.release() // the socket is broken: no close frame to wait for
 }
 
@@ -87,7 +88,7 @@ func (c *client) write(kind int, msg []byte) error {
 	_ = c.conn.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteWait))
 	err := c.conn.WriteMessage(kind, msg)
 	if err == nil && kind == websocket.TextMessage {
-		c.hub.stats.out.Add(1)
+		c.hub.stats.out.addBytes(envelopeMethod(msg))
 	}
 	return err
 }
@@ -99,6 +100,7 @@ func (c *client) closeHandshake() {
 	c.mu.Lock()
 	code, text := c.closeCode, c.closeText
 	c.mu.Unlock()
+	c.hub.stats.closes.add(closeLabel(code))
 	err := c.write(websocket.CloseMessage, websocket.FormatCloseMessage(code, clip(text, 123)))
 	if err == nil {
 		c.awaitPeerClose(time.Now().Add(c.hub.opts.closeGrace()))
@@ -206,8 +208,8 @@ func (c *client) readOne(r io.Reader) error {
 
 // handle dispatches one message read at readAt.
 func (c *client) handle(msg []byte, readAt time.Time) {
-	c.hub.stats.in.Add(1)
 	if c.leaving.Load() || c.halted.Load() {
+		c.hub.stats.in.add(otherLabel)
 		return // closing: only the peer's close frame matters now
 	}
 	if !c.hub.dispatch(c, msg, readAt) {

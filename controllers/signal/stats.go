@@ -1,8 +1,11 @@
 package signal
 
 import (
+	"strconv"
 	"sync/atomic"
 	"time"
+
+	"callapp/models"
 )
 
 // Stats is a snapshot of the hub's counters for the admin dashboard.
@@ -19,6 +22,19 @@ type Stats struct {
 	SlowClientsDropped uint64    `json:"slowClientsDropped"`
 }
 
+// Counters is everything the hub counts, for the metrics endpoint. Its
+// Stats is the dashboard's summary of the same counters: the two never
+// disagree.
+type Counters struct {
+	Stats
+	InByMethod   map[string]uint64 // messages read, by method ("other": unknown or not JSON)
+	OutByMethod  map[string]uint64 // messages written, by their envelope's method
+	Errors       map[string]uint64 // 10001 answers, by reason
+	Closes       map[string]uint64 // connections the server closed, by close code ("broken": no close frame)
+	CallsStarted uint64            // invites that rang
+	CallsEnded   map[string]uint64 // by end reason
+}
+
 // counters are updated where things happen and read without locks.
 type counters struct {
 	started     time.Time
@@ -27,10 +43,35 @@ type counters struct {
 	ringing     atomic.Int64
 	active      atomic.Int64
 	chat        atomic.Uint64
-	in          atomic.Uint64
-	out         atomic.Uint64
 	slowDropped atomic.Uint64
+	callsRang   atomic.Uint64
+
+	in, out, errors, closes, callsEnded *tally
 }
+
+func newCounters() counters {
+	methods := []string{models.MethodConnect, models.MethodOffer, models.MethodAnswer, models.MethodCandidate,
+		models.MethodSendToAll, models.MethodInvite, models.MethodAccept, models.MethodReject, models.MethodHangup}
+	return counters{
+		started: time.Now(),
+		in:      newTally(methods...),
+		out:     newTally(append(methods, models.MethodStatus, models.MethodDisconnect)...),
+		errors: newTally(models.ReasonBadJSON, models.ReasonUnknownMethod, models.ReasonMissingField,
+			models.ReasonEmpty, models.ReasonTooLong, models.ReasonRateLimited, models.ReasonNotConnected,
+			models.ReasonAlreadyConnected, models.ReasonNotInCall, models.ReasonAlreadyInCall,
+			models.ReasonUnknownCall, models.ReasonInternal),
+		closes: newTally(closeLabel(models.CloseNormal), closeLabel(models.CloseGoingAway),
+			closeLabel(models.ClosePolicyViolation), closeLabel(models.CloseTooBig),
+			closeLabel(models.CloseKicked), closeLabel(models.CloseReplaced), closeBroken),
+		callsEnded: newTally(models.CallRejected, models.CallHangup, models.CallCancelled,
+			models.CallDisconnected, models.CallTimeout, models.CallShutdown),
+	}
+}
+
+// closeBroken labels a connection dropped without a close frame.
+const closeBroken = "broken"
+
+func closeLabel(code int) string { return strconv.Itoa(code) }
 
 // Stats returns the current counters. Each is read atomically; together
 // they are a near-instant, not a transactional, snapshot.
@@ -44,8 +85,89 @@ func (h *Hub) Stats() Stats {
 		RingingCalls:       s.ringing.Load(),
 		ActiveCalls:        s.active.Load(),
 		ChatMessages:       s.chat.Load(),
-		MessagesIn:         s.in.Load(),
-		MessagesOut:        s.out.Load(),
+		MessagesIn:         s.in.total(),
+		MessagesOut:        s.out.total(),
 		SlowClientsDropped: s.slowDropped.Load(),
 	}
+}
+
+// Counters returns every counter, for the metrics endpoint.
+func (h *Hub) Counters() Counters {
+	s := &h.stats
+	return Counters{
+		Stats:      h.Stats(),
+		InByMethod: s.in.snapshot(), OutByMethod: s.out.snapshot(),
+		Errors: s.errors.snapshot(), Closes: s.closes.snapshot(),
+		CallsStarted: s.callsRang.Load(), CallsEnded: s.callsEnded.snapshot(),
+	}
+}
+
+// tally counts events by a label from a fixed set, without locks; an
+// unknown label counts as "other", so that clients cannot grow the set.
+type tally struct {
+	index map[string]int // label -> slot; read-only after newTally
+	names []string
+	n     []atomic.Uint64
+}
+
+const otherLabel = "other"
+
+func newTally(labels ...string) *tally {
+	t := &tally{index: make(map[string]int, len(labels)+1), n: make([]atomic.Uint64, len(labels)+1)}
+	for i, l := range append(labels, otherLabel) {
+		t.index[l] = i
+		t.names = append(t.names, l)
+	}
+	return t
+}
+
+func (t *tally) add(label string) { t.slot(label).Add(1) }
+
+// addBytes is add for a label still in a message's bytes (no allocation).
+func (t *tally) addBytes(label []byte) {
+	i, ok := t.index[string(label)]
+	if !ok {
+		i = len(t.n) - 1
+	}
+	t.n[i].Add(1)
+}
+
+func (t *tally) slot(label string) *atomic.Uint64 {
+	i, ok := t.index[label]
+	if !ok {
+		i = len(t.n) - 1
+	}
+	return &t.n[i]
+}
+
+func (t *tally) total() uint64 {
+	var sum uint64
+	for i := range t.n {
+		sum += t.n[i].Load()
+	}
+	return sum
+}
+
+func (t *tally) snapshot() map[string]uint64 {
+	m := make(map[string]uint64, len(t.n))
+	for i, name := range t.names {
+		m[name] = t.n[i].Load()
+	}
+	return m
+}
+
+// envelopeMethod returns the method of an envelope the server built: all
+// of them start with it (json.Marshal of models.Outbound, appendHeader).
+func envelopeMethod(msg []byte) []byte {
+	const prefix = `{"method":"`
+	if len(msg) < len(prefix) || string(msg[:len(prefix)]) != prefix {
+		return nil
+	}
+	rest := msg[len(prefix):]
+	for i, c := range rest {
+		if c == '"' {
+			return rest[:i]
+		}
+	}
+	return nil
 }
