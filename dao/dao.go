@@ -40,6 +40,9 @@ type Options struct {
 	MaxOpenConns int
 	MaxIdleConns int
 	Logger       *slog.Logger
+	// OnQuery, if set, is told how long each statement took, by operation
+	// (create, query, update, delete, row, raw).
+	OnQuery func(op string, took time.Duration)
 }
 
 // DAO is the application's whole view of the database.
@@ -84,6 +87,12 @@ func Open(opts Options) (*DAO, error) {
 		sqlDB.SetConnMaxLifetime(3 * time.Minute)
 	}
 	d := &DAO{db: db, driver: opts.Driver, log: opts.Logger}
+	if opts.OnQuery != nil {
+		if err := observeQueries(db, opts.OnQuery); err != nil {
+			_ = sqlDB.Close()
+			return nil, err
+		}
+	}
 	if err := d.migrate(); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
