@@ -59,6 +59,7 @@ type Config struct {
 	ChatBurst        int
 	CallRingTimeout  time.Duration
 	PresenceTick     time.Duration // presence changes within one tick go out as one envelope
+	Metrics          []string      // who may read /metrics: off, admin, or allowed IPs/CIDRs (see MetricsAccess)
 	STUNURLs         []string      // plain STUN servers handed to browsers
 
 	// ICE relay: the embedded STUN/TURN server, or external TURN servers
@@ -109,6 +110,7 @@ func Default() *Config {
 		ChatBurst:            5,
 		CallRingTimeout:      30 * time.Second,
 		PresenceTick:         200 * time.Millisecond,
+		Metrics:              []string{MetricsAdmin},
 
 		TURNEnabled:               true,
 		TURNRealm:                 "callapp",
@@ -209,6 +211,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateICE(bad)
+	c.validateMetrics(bad)
 	return errors.Join(errs...)
 }
 

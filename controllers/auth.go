@@ -20,11 +20,25 @@ type accountStore interface {
 	CheckPassword(ctx context.Context, username, password string) (*models.User, error)
 }
 
+// loginCounter counts login outcomes for the metrics endpoint.
+type loginCounter interface {
+	Login(result string)
+}
+
+// Login outcomes, as counted.
+const (
+	LoginOK        = "ok"
+	LoginFailed    = "failed"    // wrong username or password
+	LoginThrottled = "throttled" // refused with 429 before checking
+	LoginDisabled  = "disabled"  // right password, disabled account
+)
+
 // AuthHandler serves register, login, logout and me.
 type AuthHandler struct {
 	Accounts         accountStore
 	Sessions         sessionStore
 	Throttle         *Throttle
+	Logins           loginCounter // nil counts nothing
 	RegistrationOpen bool
 	SecureCookie     bool // set Secure on the cookie (HTTPS)
 	Log              *slog.Logger
@@ -67,6 +81,7 @@ func (h *AuthHandler) Login(c *gin.Context) {
 	}
 	key, ip := models.NormalizeUsername(cred.Username), c.ClientIP()
 	if wait, blocked := h.Throttle.Blocked(key, ip); blocked {
+		h.count(LoginThrottled)
 		c.Set(retryAfterKey, strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
 		Abort(c, http.StatusTooManyRequests, "too many failed logins; try again later")
 		return
@@ -77,13 +92,16 @@ func (h *AuthHandler) Login(c *gin.Context) {
 	u, err := h.Accounts.CheckPassword(c.Request.Context(), cred.Username, cred.Password)
 	switch {
 	case errors.Is(err, dao.ErrBadCredentials):
+		h.count(LoginFailed)
 		h.Throttle.Fail(key, ip)
 		Abort(c, http.StatusUnauthorized, "wrong username or password")
 	case errors.Is(err, dao.ErrDisabled):
+		h.count(LoginDisabled)
 		Abort(c, http.StatusForbidden, "this account is disabled")
 	case err != nil:
 		AbortInternal(c, err)
 	default:
+		h.count(LoginOK)
 		h.Throttle.Succeed(key)
 		// A new token on every login: the old one (fixation) stops working.
 		if err := h.endSession(c); err != nil {
@@ -91,6 +109,12 @@ func (h *AuthHandler) Login(c *gin.Context) {
 			return
 		}
 		h.startSession(c, u, http.StatusOK)
+	}
+}
+
+func (h *AuthHandler) count(result string) {
+	if h.Logins != nil {
+		h.Logins.Login(result)
 	}
 }
 
