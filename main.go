@@ -23,6 +23,7 @@ import (
 	"callapp/config"
 	"callapp/controllers"
 	"callapp/controllers/ice"
+	"callapp/controllers/metrics"
 	"callapp/controllers/signal"
 	"callapp/dao"
 	"callapp/dao/password"
@@ -68,7 +69,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		return err
 	}
 	log.Info("starting", "config", cfg.String())
-	db, err := openDB(cfg, log)
+	reg := metrics.New()
+	db, err := openDB(cfg, log, reg)
 	if err != nil {
 		return err
 	}
@@ -83,14 +85,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	}
 	defer relay.Close()
 	// The hub's call records go to the database: it closes first.
-	hub := newHub(cfg, log, db, iceServers)
+	hub := newHub(cfg, log, db, iceServers, reg)
 	defer hub.Close()
 	sessions := dao.NewSessions(db, cfg.SessionKey, cfg.SessionTTL)
 	gin.SetMode(gin.ReleaseMode)
 	router, err := route.New(route.Deps{
 		Config: cfg, Log: log, DB: db, Sessions: sessions,
 		Accounts: dao.NewAccounts(db, hasher, cfg.AdminUsernames), Assets: assets,
-		ICE: iceServers, Relay: relay, Hub: hub,
+		ICE: iceServers, Relay: relay, Hub: hub, Metrics: reg,
 	})
 	if err != nil {
 		return err
@@ -99,7 +101,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	return listen(ctx, cfg, log, router, ready, hub.Close)
 }
 
-func newHub(cfg *config.Config, log *slog.Logger, db *dao.DAO, iceServers *ice.Provider) *signal.Hub {
+func newHub(cfg *config.Config, log *slog.Logger, db *dao.DAO, iceServers *ice.Provider, reg *metrics.Registry) *signal.Hub {
 	return signal.New(signal.Options{
 		PingInterval: cfg.WSPingInterval, PongWait: cfg.WSPongWait, WriteWait: cfg.WSWriteWait,
 		ConnectTimeout: cfg.WSConnectTimeout, MaxMessageBytes: cfg.WSMaxMessage, SendQueue: cfg.WSSendQueue,
@@ -107,18 +109,18 @@ func newHub(cfg *config.Config, log *slog.Logger, db *dao.DAO, iceServers *ice.P
 		ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst, RingTimeout: cfg.CallRingTimeout, PresenceTick: cfg.PresenceTick,
 		CheckOrigin: controllers.NewOriginPolicy(cfg.Origins()).Allowed,
 		ICEServers:  iceServers.ICEServers,
-		Logger:      log,
+		Logger:      log, ObserveRelay: reg.ObserveRelay,
 	}, db)
 }
 
-func openDB(cfg *config.Config, log *slog.Logger) (*dao.DAO, error) {
+func openDB(cfg *config.Config, log *slog.Logger, reg *metrics.Registry) (*dao.DAO, error) {
 	dsn := cfg.DBDSN
 	if cfg.DBDriver == dao.DriverSQLite {
 		dsn = cfg.SQLitePath()
 	}
 	return dao.Open(dao.Options{
 		Driver: cfg.DBDriver, DSN: dsn, Logger: log,
-		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns,
+		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns, OnQuery: reg.ObserveQuery,
 	})
 }
 

@@ -38,6 +38,7 @@ func TestAccessTable(t *testing.T) {
 			{"GET", "/webrtc/api/admin/live", "", map[string]int{"anonymous": 401, "user": 403, "admin": 200}},
 			{"DELETE", "/webrtc/api/admin/messages/99", "", map[string]int{"anonymous": 401, "user": 403, "admin": 404}},
 			{"GET", "/webrtc/wss", "", map[string]int{"anonymous": 401}},
+			{"GET", "/metrics", "", map[string]int{"anonymous": 401, "user": 403, "admin": 200}},
 			{"GET", "/webrtc/static/vendor/vue/vue.esm-browser.prod.js", "", map[string]int{"anonymous": 200, "user": 200, "admin": 200}},
 			{"GET", "/webrtc/nope", "", map[string]int{"anonymous": 404, "user": 404, "admin": 404}},
 		}

@@ -15,6 +15,7 @@ import (
 	"callapp/config"
 	"callapp/controllers"
 	"callapp/controllers/ice"
+	"callapp/controllers/metrics"
 	"callapp/controllers/signal"
 	"callapp/dao"
 )
@@ -26,10 +27,11 @@ type Deps struct {
 	DB       *dao.DAO
 	Accounts *dao.Accounts
 	Sessions *dao.Sessions
-	Assets   fs.FS         // holds www/*.html and static/
-	ICE      *ice.Provider // STUN/TURN servers for browsers; nil hands out none
-	Relay    *ice.Server   // the embedded TURN server, for its stats; nil when not embedded
-	Hub      *signal.Hub   // the signaling hub behind /webrtc/wss
+	Assets   fs.FS             // holds www/*.html and static/
+	ICE      *ice.Provider     // STUN/TURN servers for browsers; nil hands out none
+	Relay    *ice.Server       // the embedded TURN server, for its stats; nil when not embedded
+	Hub      *signal.Hub       // the signaling hub behind /webrtc/wss
+	Metrics  *metrics.Registry // GET /metrics; nil: a registry of its own, without the latency hooks
 }
 
 // New returns the router.
@@ -48,9 +50,13 @@ func New(d Deps) (*gin.Engine, error) {
 		return nil, fmt.Errorf("route: static: %w", err)
 	}
 
+	m, err := watch(d)
+	if err != nil {
+		return nil, err
+	}
 	origin := controllers.NewOriginPolicy(d.Config.Origins())
 	auth := &controllers.AuthHandler{
-		Accounts: d.Accounts, Sessions: d.Sessions, Log: d.Log,
+		Accounts: d.Accounts, Sessions: d.Sessions, Log: d.Log, Logins: m,
 		Throttle:         controllers.NewThrottle(d.Config.LoginMaxUserFailures, d.Config.LoginMaxIPFailures, d.Config.LoginWindow),
 		RegistrationOpen: d.Config.RegistrationOpen, SecureCookie: d.Config.TLS(),
 	}
@@ -97,8 +103,35 @@ func New(d Deps) (*gin.Engine, error) {
 	adm.GET("/calls", calls.Recent)
 	adm.DELETE("/messages/:id", live.DeleteMessage)
 
+	// Operators: admins, or the addresses CALLAPP_METRICS allows; 404 when off.
+	r.GET("/metrics", controllers.Authenticate(d.Sessions),
+		controllers.MetricsGate(d.Config.MetricsAccess()), gin.WrapH(m.Handler()))
+
 	r.NoRoute(func(c *gin.Context) { controllers.Abort(c, http.StatusNotFound, "not found") })
 	return r, nil
+}
+
+// watch returns the metrics registry with the counters of the hub, the
+// embedded TURN server (when there is one) and the database pool.
+func watch(d Deps) (*metrics.Registry, error) {
+	m := d.Metrics
+	if m == nil {
+		m = metrics.New()
+	}
+	var src metrics.Sources // typed nils left out: they would be scraped
+	if d.Hub != nil {
+		src.Hub = d.Hub
+	}
+	if d.Relay != nil {
+		src.Relay = d.Relay
+	}
+	if d.DB != nil {
+		src.Pool = d.DB
+	}
+	if err := m.Watch(src); err != nil {
+		return nil, fmt.Errorf("route: metrics: %w", err)
+	}
+	return m, nil
 }
 
 func requestLog(log *slog.Logger) gin.HandlerFunc {

@@ -1,0 +1,58 @@
+package metrics
+
+import (
+	"database/sql"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"callapp/controllers/ice"
+	"callapp/controllers/signal"
+)
+
+type fakeHub struct{}
+
+func (fakeHub) Counters() signal.Counters {
+	return signal.Counters{
+		Stats:       signal.Stats{OpenConnections: 3, OnlineUsers: 2, ActiveCalls: 1},
+		InByMethod:  map[string]uint64{"Message/Offer": 4},
+		OutByMethod: map[string]uint64{"Message/Offer": 4},
+		CallsEnded:  map[string]uint64{"hangup": 2},
+	}
+}
+
+type fakeRelay struct{}
+
+func (fakeRelay) Stats() ice.Stats { return ice.Stats{Active: 5, Created: 9} }
+
+type fakePool struct{}
+
+func (fakePool) PoolStats() sql.DBStats { return sql.DBStats{OpenConnections: 1, WaitCount: 7} }
+
+func TestScrapeReadsTheComponents(t *testing.T) {
+	r := New()
+	if err := r.Watch(Sources{Hub: fakeHub{}, Relay: fakeRelay{}, Pool: fakePool{}}); err != nil {
+		t.Fatal(err)
+	}
+	r.ObserveRelay(300 * time.Microsecond)
+	r.ObserveQuery("query", 2*time.Millisecond)
+	r.Login("throttled")
+	w := httptest.NewRecorder()
+	r.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	body, _ := io.ReadAll(w.Body)
+	for _, line := range []string{
+		"callapp_ws_connections 3", "callapp_online_users 2", "callapp_calls_active 1",
+		`callapp_ws_messages_received_total{method="Message/Offer"} 4`,
+		`callapp_calls_ended_total{reason="hangup"} 2`,
+		"callapp_turn_allocations 5", "callapp_turn_allocations_total 9",
+		"callapp_db_connections_open 1", "callapp_db_waits_total 7",
+		"callapp_relay_latency_seconds_count 1", `callapp_db_query_duration_seconds_count{op="query"} 1`,
+		`callapp_logins_total{result="throttled"} 1`, `callapp_logins_total{result="ok"} 0`,
+	} {
+		if !strings.Contains(string(body), "\n"+line+"\n") {
+			t.Errorf("no %q in\n%s", line, body)
+		}
+	}
+}
