@@ -61,6 +61,7 @@ type settings struct {
 	Refine       int
 	P99Limit     time.Duration
 	StepPause    time.Duration
+	BusyRepeats  int // failed steps repeated when the machine was busy
 	LoginFlood   int // concurrent logins hammering the server during the run
 
 	// fanout.
@@ -119,6 +120,7 @@ func parseConfig(args []string, stderr io.Writer) (*settings, error) {
 	fs.IntVar(&c.Refine, "refine", 2, "with -find-max: bisection steps after the first failure")
 	fs.DurationVar(&c.P99Limit, "p99", 50*time.Millisecond, "with -find-max: the p99 latency a step must stay under")
 	fs.DurationVar(&c.StepPause, "step-pause", time.Second, "with -find-max: quiet time between steps")
+	fs.IntVar(&c.BusyRepeats, "busy-repeats", 2, "with -find-max: times a failed step is repeated when other processes or steal time took the CPU during it")
 	fs.IntVar(&c.LoginFlood, "login-flood", 0, "pairs, churn: logins kept in flight against POST /webrtc/login during the run")
 
 	fs.IntVar(&c.Users, "users", 2000, "fanout: users online")
@@ -184,7 +186,7 @@ func (c *settings) validate() error {
 		{c.PayloadBytes >= 200 && c.PayloadBytes <= 60000, "-payload must be 200-60000 bytes"},
 		{c.Users > 0 && c.Conns > 0 && c.Interval > 0, "-users, -conns and -interval must be positive"},
 		{c.ChurnUsers > 0 && c.ChurnRate > 0 && c.ChurnHold > 0, "-churn-users, -churn-rate and -churn-hold must be positive"},
-		{c.LoginFlood >= 0 && c.FirstAccount >= 0, "-login-flood and -first-account must not be negative"},
+		{c.LoginFlood >= 0 && c.FirstAccount >= 0 && c.BusyRepeats >= 0, "-login-flood, -first-account and -busy-repeats must not be negative"},
 		{c.SessionKeyFile == "" || c.CreateDB != "", "-session-key-file needs -create-db"},
 		{c.BcryptCost >= 4 && c.BcryptCost <= 31, "-bcrypt-cost must be 4-31"},
 		{len(c.Password) >= 8 && len(c.Password) <= 72, "-password must be 8-72 bytes"},

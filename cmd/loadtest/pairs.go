@@ -278,6 +278,7 @@ func (r *runner) findMax(ctx context.Context, routes []*relayRoute, pr *pairsRep
 	for run := 1; run <= r.cfg.Runs; run++ {
 		s := NewStepper(r.cfg.Rate, r.cfg.StepFactor, r.cfg.MaxRate, r.cfg.Refine)
 		last := "reached -max-rate"
+		repeats := 0
 		for !s.Done() {
 			st, err := r.step(ctx, routes, s.Rate())
 			v := Judge(Outcome{Offered: int64(s.Rate() * r.cfg.Duration.Seconds()), Sent: st.Sent, Lost: st.Lost, P99: st.Latency.P99}, r.cfg.P99Limit)
@@ -286,10 +287,20 @@ func (r *runner) findMax(ctx context.Context, routes []*relayRoute, pr *pairsRep
 			if err != nil {
 				return err
 			}
-			if !v.OK {
+			switch {
+			case !v.OK && repeats < r.cfg.BusyRepeats && Busy(st.Server.OtherCPU, st.Server.StealPercent):
+				// Other work or the hypervisor took the CPU: the step says
+				// nothing about the server. Try the same rate again.
+				v.Reason += "; machine busy, repeated"
+				repeats++
+				r.log.Warn("step failed on a busy machine; repeating it", "other_cpu_pct", int(st.Server.OtherCPU), "steal_pct", st.Server.StealPercent)
+			case !v.OK:
 				last = fmt.Sprintf("%s at %.0f/s", v.Reason, s.Rate())
+				fallthrough
+			default:
+				s.Record(v.OK)
+				repeats = 0
 			}
-			s.Record(v.OK)
 			sleep(ctx, r.cfg.StepPause)
 			if !r.callsAlive(routes) {
 				// The server dropped a connection (a slow reader, most

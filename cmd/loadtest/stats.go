@@ -200,6 +200,18 @@ func Judge(o Outcome, limit time.Duration) Verdict {
 	return Verdict{OK: true}
 }
 
+// Thresholds past which a step ran on a busy machine: other processes
+// used a fifth of a core, or the hypervisor withheld 5 % of the time.
+const (
+	busyOtherCPU = 20.0 // percent of one core
+	busySteal    = 5.0  // percent of all cores' time
+)
+
+// Busy reports whether a step's figures were taken on a busy machine.
+func Busy(otherCPU, stealPercent float64) bool {
+	return otherCPU > busyOtherCPU || stealPercent > busySteal
+}
+
 // Stepper chooses the offered rates of a -find-max search: it multiplies
 // the rate by Factor while steps pass, then bisects between the last good
 // and the first bad rate Refine times. The answer is the last good rate.

@@ -171,3 +171,15 @@ func TestStepperEdges(t *testing.T) {
 		t.Errorf("Record after Done changed Best to %v", s.Best())
 	}
 }
+
+func TestBusy(t *testing.T) {
+	cases := []struct {
+		other, steal float64
+		busy         bool
+	}{{0, 0, false}, {20, 5, false}, {20.1, 0, true}, {0, 5.1, true}}
+	for _, c := range cases {
+		if got := Busy(c.other, c.steal); got != c.busy {
+			t.Errorf("Busy(%v, %v) = %v", c.other, c.steal, got)
+		}
+	}
+}
