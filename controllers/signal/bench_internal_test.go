@@ -2,6 +2,7 @@ package signal
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -52,14 +53,27 @@ func benchClient(h *Hub, id uint64) *client {
 	return c
 }
 
+// BenchmarkDecodeInbound compares the decoder the hub uses with
+// encoding/json, which it replaced.
 func BenchmarkDecodeInbound(b *testing.B) {
-	b.ReportAllocs()
-	b.SetBytes(int64(len(candidate)))
-	for b.Loop() {
-		var in models.Inbound
-		if err := decodeInbound(candidate, &in); err != nil {
-			b.Fatal(err)
-		}
+	decoders := []struct {
+		name   string
+		decode func([]byte, *models.Inbound) error
+	}{
+		{"v2", decodeInbound},
+		{"encoding-json", func(raw []byte, in *models.Inbound) error { return json.Unmarshal(raw, in) }},
+	}
+	for _, d := range decoders {
+		b.Run(d.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(candidate)))
+			for b.Loop() {
+				var in models.Inbound
+				if err := d.decode(candidate, &in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
