@@ -96,8 +96,8 @@ func (c *client) write(kind int, msg []byte) error {
 // closeHandshake sends the close frame, gives the peer a moment to
 // answer, then drops the socket.
 func (c *client) closeHandshake() {
-	c.stop(c.closeCode, c.closeText) // nothing more is queued from now on
 	c.mu.Lock()
+	c.halted.Store(true) // nothing more is queued from now on
 	code, text := c.closeCode, c.closeText
 	c.mu.Unlock()
 	c.hub.stats.closes.add(closeLabel(code))
