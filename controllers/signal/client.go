@@ -34,6 +34,7 @@ type client struct {
 	closeText string      //
 	ping      *time.Timer // sets pingDue every PingInterval
 
+	writeSince atomic.Int64  // when the write in progress began (UnixNano); 0: none
 	halted     atomic.Bool   // stop: close at once, skipping the queue
 	leaving    atomic.Bool   // a goodbye is queued: nothing may follow it
 	slow       atomic.Bool   // dropped for not keeping up; counted once
@@ -105,7 +106,7 @@ func (c *client) claimWriter() bool {
 }
 
 // dropSlow counts a client dropped for not keeping up, once: its queue
-// overflowed, or a write to it outlasted WriteWait.
+// overflowed, or a write to it outlasted WriteWait (dropStalled).
 func (c *client) dropSlow() {
 	if c.slow.CompareAndSwap(false, true) {
 		c.hub.stats.slowDropped.Add(1)

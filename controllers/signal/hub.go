@@ -184,12 +184,16 @@ func (h *Hub) Online() []models.OnlineUser {
 // loop runs every op in order; it never blocks on a client.
 func (h *Hub) loop() {
 	defer close(h.loopDone)
+	stalls := time.NewTicker(h.opts.WriteWait / 4)
+	defer stalls.Stop()
 	for {
 		select {
 		case o := <-h.ops:
 			h.exec(o)
 		case <-h.presence.timer.C:
 			h.flushPresence()
+		case now := <-stalls.C:
+			h.dropStalled(now)
 		case <-h.quit:
 			return
 		}

@@ -74,10 +74,10 @@ func (h *Hub) register(c *client, welcome []byte) {
 	c.enqueue(h.onlineSnapshot(id))
 }
 
-// detach forgets a connection whose reader has ended.
+// detach forgets a connection whose socket is closed. Until then it stays
+// in conns, where dropStalled can see a write that hangs.
 func (h *Hub) detach(c *client) {
 	delete(h.conns, c)
-	h.leave(c)
 }
 
 // leave takes c offline if it is still its user's connection: a replaced

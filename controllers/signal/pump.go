@@ -28,7 +28,7 @@ func (c *client) writeLoop() {
 			return // idle: take gave up the writer role
 		}
 		if err := c.writeBatch(batch, ping); err != nil {
-			c.writeFailed(err)
+			c.writeFailed()
 			return
 		}
 	}
@@ -68,10 +68,7 @@ func (c *client) writeBatch(batch [][]byte, ping bool) error {
 }
 
 // writeFailed ends a connection whose socket broke or stalled.
-func (c *client) writeFailed(err error) {
-	if isTimeout(err) {
-		c.dropSlow()
-	}
+func (c *client) writeFailed() {
 	c.stop(models.CloseGoingAway, "")
 	c.hub.stats.closes.add(closeBroken)
 	c.release() // the socket is broken: no close frame to wait for
@@ -84,9 +81,16 @@ func (c *client) release() {
 	close(c.closed)
 }
 
+// write writes one frame. It sets no write deadline: gorilla passes the
+// deadline to the socket on every frame, and moving the socket's timer
+// each time cost 14% of the server's CPU while thousands of connections
+// opened (timer lock contention, and the stack that path needs made every
+// new writer grow its stack). The loop's dropStalled bounds writes
+// instead, from writeSince.
 func (c *client) write(kind int, msg []byte) error {
-	_ = c.conn.SetWriteDeadline(time.Now().Add(c.hub.opts.WriteWait))
+	c.writeSince.Store(time.Now().UnixNano())
 	err := c.conn.WriteMessage(kind, msg)
+	c.writeSince.Store(0)
 	if err == nil && kind == websocket.TextMessage {
 		c.hub.stats.out.addBytes(envelopeMethod(msg))
 	}
@@ -168,6 +172,7 @@ func (c *client) run() {
 		}
 	}
 	<-c.closed
+	c.hub.submit(op{do: func() { c.hub.detach(c) }})
 }
 
 // startReading sets the reader's limits and handlers.
@@ -186,7 +191,7 @@ func (c *client) readEnded(err error) {
 	var ce *websocket.CloseError
 	c.readFailed = !errors.As(err, &ce)
 	c.stop(c.closeFor(err))
-	c.hub.submit(op{do: func() { c.hub.detach(c) }})
+	c.hub.submit(op{do: func() { c.hub.leave(c) }})
 	close(c.readerDone)
 }
 
@@ -240,6 +245,19 @@ func (c *client) closeFor(err error) (int, string) {
 		return models.CloseGoingAway, "pong timeout" // most likely never arrives
 	}
 	return models.CloseNormal, ""
+}
+
+// dropStalled drops the clients whose write has lasted over WriteWait: it
+// closes the socket under the writer, whose write then fails. Run by the
+// loop every WriteWait/4, so a stalled write ends within 1.25 WriteWait.
+func (h *Hub) dropStalled(now time.Time) {
+	limit := now.Add(-h.opts.WriteWait).UnixNano()
+	for c := range h.conns {
+		if since := c.writeSince.Load(); since != 0 && since < limit {
+			c.dropSlow()
+			_ = c.conn.NetConn().Close() // set before any write began
+		}
+	}
 }
 
 func isTimeout(err error) bool {
