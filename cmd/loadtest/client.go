@@ -201,7 +201,7 @@ func (c *client) read() {
 	for {
 		_, r, err := c.conn.NextReader()
 		if err == nil {
-			buf, err = readAll(buf[:0], r)
+			buf, err = c.readMessage(buf[:0], r)
 		}
 		if err != nil {
 			if !c.closing.Load() {
@@ -217,6 +217,37 @@ func (c *client) read() {
 			buf = make([]byte, 0, 4<<10) // a big presence list came: do not keep its buffer
 		}
 	}
+}
+
+// readMessage reads one message into b. The online list (10000) and the
+// chat history (10004) are only counted, and the online list is large on a
+// full server (10,000 users: 500 KB for every connect), so past the first
+// buffer they are skipped instead of kept.
+func (c *client) readMessage(b []byte, r io.Reader) ([]byte, error) {
+	b, done, err := readFirst(b, r)
+	if done || err != nil {
+		return b, err
+	}
+	if code := envelopeCode(b); code == models.CodeOnlineUsers || code == models.CodeChatHistory {
+		_, err = io.Copy(io.Discard, r)
+		return b, err
+	}
+	return readAll(b, r)
+}
+
+// readFirst fills b up to its capacity; done says the message ended.
+func readFirst(b []byte, r io.Reader) (_ []byte, done bool, err error) {
+	for len(b) < cap(b) {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			return b, true, nil
+		}
+		if err != nil {
+			return b, false, err
+		}
+	}
+	return b, false, nil
 }
 
 // readAll appends everything r has to b.

@@ -42,3 +42,17 @@ func TestEnvelopeCodeAndReason(t *testing.T) {
 		t.Errorf("no reason: %q", got)
 	}
 }
+
+func TestPresenceItems(t *testing.T) {
+	cases := map[string]int64{
+		`{"code":10018,"data":{"online":[{"id":1,"username":"a","status":"online"},{"id":2,"username":"b","status":"in_call"}],"offline":[7,8,9],"status":[{"id":3,"status":"in_call"}]}}`: 6,
+		`{"code":10018,"data":{"online":[],"offline":[],"status":[]}}`:                0,
+		`{"code":10018,"data":{"online":[],"offline":[42],"status":[]}}`:              1,
+		`{"code":10018,"data":{"status":[{"id":3,"status":"online"}],"offline":[ ]}}`: 1,
+	}
+	for msg, want := range cases {
+		if got := presenceItems([]byte(msg)); got != want {
+			t.Errorf("presenceItems(%s) = %d, want %d", msg, got, want)
+		}
+	}
+}

@@ -149,7 +149,7 @@ func (p *printer) fanout(fr *fanoutReport) {
 		fr.Users, fr.Interval, fr.Messages, fr.Delivered, fr.Expected, fr.Lost, fr.SendErrors)
 	p.f("             %.0f deliveries/s; latency p50 %s p95 %s p99 %s max %s\n",
 		fr.PerSecond, ms(fr.Latency.P50), ms(fr.Latency.P95), ms(fr.Latency.P99), ms(fr.Latency.Max))
-	p.f("             server CPU %s per delivery, %s of a core; tool CPU %.0f%%\n", us(fr.Server.CPUPerUnitUS), pct(fr.Server.CPUPercent), fr.Server.ToolCPU)
+	p.f("             server CPU %s per delivery, %s of a core\n", us(fr.Server.CPUPerUnitUS), pct(fr.Server.CPUPercent))
 	p.machine(fr.Server)
 	p.errors("fanout", fr.Events)
 }
@@ -177,7 +177,8 @@ func (p *printer) idle(ir *idleReport) {
 
 // machine says how busy the rest of the machine was.
 func (p *printer) machine(u serverUsage) {
-	p.f("machine      other processes %.0f%% of a core, steal %.1f%% (both near 0 on a quiet machine)\n", u.OtherCPU, u.StealPercent)
+	p.f("machine      load tool %.0f%% of a core; other processes %.0f%% of a core, steal %.1f%% (both near 0 on a quiet machine)\n",
+		u.ToolCPU, u.OtherCPU, u.StealPercent)
 }
 
 // errors lists errors and unexpected events, if there were any.
