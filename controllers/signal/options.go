@@ -13,7 +13,7 @@ import (
 type Options struct {
 	PingInterval    time.Duration // 25s; kept below PongWait
 	PongWait        time.Duration // 60s: a connection silent this long is dead
-	WriteWait       time.Duration // 10s: the longest one frame may take to write
+	WriteWait       time.Duration // 10s: a write blocked longer drops the client (checked every WriteWait/4)
 	ConnectTimeout  time.Duration // 5s: time a new connection has to send User/Connect
 	MaxMessageBytes int64         // 64 KiB: a larger message closes the connection with 1009
 	SendQueue       int           // 256: frames queued for a client before it counts as too slow
