@@ -52,7 +52,7 @@ start_server() {
   env CALLAPP_LISTEN="$addr" CALLAPP_DATA_DIR="$data" CALLAPP_LOG_LEVEL=warn \
     CALLAPP_TURN_LISTEN=127.0.0.1:${LOADTEST_TURN_PORT:-13478} \
     CALLAPP_WS_MESSAGE_RATE=1000000 CALLAPP_WS_MESSAGE_BURST=1000000 \
-    CALLAPP_CHAT_RATE=100 CALLAPP_CHAT_BURST=100 \
+    CALLAPP_CHAT_RATE=100 CALLAPP_CHAT_BURST=100 CALLAPP_METRICS=127.0.0.1 \
     taskset -c 0 "$out/callapp-$rev" >>"$out/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do
@@ -88,7 +88,7 @@ for w in $workloads; do
   findmax) tool findmax -workload pairs -pairs 100 -find-max -runs 3 -rate 10000 -step 1.25 -refine 2 -duration 5s ;;
   flood) tool flood -workload pairs -pairs 100 -rate 10000 -duration 10s -login-flood 32 ;;
   fanout) tool fanout -workload fanout -users 2000 -interval 100ms -duration 10s -drain 5s ;;
-  idle) tool idle -workload idle -conns 10000 -concurrency 64 -duration 150s -timeout 30m ;;
+  idle) tool idle -workload idle -conns 10000 -concurrency 64 -duration 150s -timeout 30m -metrics-url "http://$addr/metrics" ;;
   churn) tool churn -workload churn -pairs 100 -rate 2000 -churn-users 200 -churn-rate 50 -churn-hold 2s -duration 10s ;;
   *) echo "unknown workload $w" >&2 ;;
   esac
