@@ -28,6 +28,7 @@ func (h *Hub) sendToAll(c *client, r *request) error {
 	if err := h.store.SaveChatMessage(ctx, m); err != nil {
 		return err
 	}
+	h.history.changed()
 	h.stats.chat.Add(1)
 	msg := encodeText(models.CodeChat, models.MethodSendToAll, m.View())
 	h.submit(op{do: func() { h.router.Broadcast(msg) }})

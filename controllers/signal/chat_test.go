@@ -3,6 +3,7 @@ package signal_test
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,4 +93,54 @@ func TestChatDeletedReachesEveryone(t *testing.T) {
 	}
 	h.hub.Close()
 	h.hub.ChatDeleted(43) // after Close: nothing to tell, and no panic
+}
+
+// countingStore counts the history queries the hub makes.
+type countingStore struct {
+	*dao.DAO
+	history atomic.Int64
+}
+
+func (s *countingStore) ChatHistory(ctx context.Context, beforeID uint64, limit int) ([]models.ChatMessage, error) {
+	s.history.Add(1)
+	return s.DAO.ChatHistory(ctx, beforeID, limit)
+}
+
+func TestHistoryIsReadOnceUntilTheChatChanges(t *testing.T) {
+	t.Parallel()
+	db := daotest.Open(t, dao.DriverSQLite)
+	store := &countingStore{DAO: db}
+	h := startStore(t, fast(), store, db)
+	a := h.join(1, "alice")
+	a.chat("first")
+	a.expect(models.CodeChat)
+	a.chat("second")
+	second := decode[models.ChatMessageView](t, a.expect(models.CodeChat))
+
+	before := store.history.Load()
+	for id := uint64(2); id <= 6; id++ {
+		p := h.join(id, "user")
+		if len(p.history) != 2 || p.history[1].Message != "second" {
+			t.Fatalf("user %d history = %+v", id, p.history)
+		}
+	}
+	if n := store.history.Load() - before; n > 1 {
+		t.Errorf("5 connects read the history %d times, want at most once", n)
+	}
+
+	// An admin deletes a message: the next newcomer's history lacks it.
+	if err := db.DeleteChatMessage(context.Background(), second.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.hub.ChatDeleted(second.ID)
+	a.expect(models.CodeChatDeleted)
+	if p := h.join(7, "gina"); len(p.history) != 1 || p.history[0].Message != "first" {
+		t.Errorf("after the delete: history = %+v", p.history)
+	}
+	// A new message: the next newcomer has it.
+	a.chat("third")
+	a.expect(models.CodeChat)
+	if p := h.join(8, "hank"); len(p.history) != 2 || p.history[1].Message != "third" {
+		t.Errorf("after a new message: history = %+v", p.history)
+	}
 }

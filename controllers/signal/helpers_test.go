@@ -54,7 +54,13 @@ func start(t *testing.T, opts signal.Options) *harness {
 
 func startWith(t *testing.T, opts signal.Options, db *dao.DAO) *harness {
 	t.Helper()
-	hub := signal.New(opts, db)
+	return startStore(t, opts, db, db)
+}
+
+// startStore starts a hub on store, which may wrap db.
+func startStore(t *testing.T, opts signal.Options, store signal.Store, db *dao.DAO) *harness {
+	t.Helper()
+	hub := signal.New(opts, store)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseUint(r.URL.Query().Get("id"), 10, 64)
 		if err != nil {

@@ -43,6 +43,7 @@ type Hub struct {
 	stats    counters
 	chatRate *userLimiters
 	rec      *recorder
+	history  historyCache
 	replaced []byte // the 10003 envelope, the same for everyone
 
 	ops      chan op

@@ -2,7 +2,6 @@ package signal
 
 import (
 	"cmp"
-	"context"
 	"slices"
 	"time"
 
@@ -116,12 +115,10 @@ func (h *Hub) statusOf(id uint64) string {
 
 // sendHistory sends the latest chat messages, oldest first (10004).
 func (h *Hub) sendHistory(c *client) error {
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-	defer cancel()
-	rows, err := h.store.ChatHistory(ctx, 0, h.opts.ChatHistory)
+	msg, err := h.history.get(h.store, h.opts.ChatHistory)
 	if err != nil {
 		return err
 	}
-	c.enqueue(encodeText(models.CodeChatHistory, models.MethodConnect, models.ChatViews(rows)))
+	c.enqueue(msg)
 	return nil
 }
