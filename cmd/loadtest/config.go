@@ -31,6 +31,7 @@ type settings struct {
 	Workload    string
 	AllowRemote bool
 	Insecure    bool // skip TLS verification (self-signed servers)
+	Compress    bool // offer permessage-deflate, as browsers do
 	Timeout     time.Duration
 	JSON        bool
 	JSONFile    string // also write the JSON report here
@@ -92,6 +93,7 @@ func parseConfig(args []string, stderr io.Writer) (*settings, error) {
 	fs.StringVar(&c.Workload, "workload", workloadPairs, "pairs, fanout, idle or churn")
 	fs.BoolVar(&c.AllowRemote, "allow-remote", false, "allow a target that is not on loopback")
 	fs.BoolVar(&c.Insecure, "insecure", false, "accept the server's self-signed TLS certificate")
+	fs.BoolVar(&c.Compress, "compress", true, "offer permessage-deflate, as every browser does (-compress=false: plain frames)")
 	fs.DurationVar(&c.Timeout, "timeout", 20*time.Minute, "hard limit on the whole run")
 	fs.BoolVar(&c.JSON, "json", false, "print the report as JSON instead of a table")
 	fs.StringVar(&c.JSONFile, "json-file", "", "also write the JSON report to this file")

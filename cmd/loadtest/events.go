@@ -80,7 +80,9 @@ func (e *events) handle(c *client, msg []byte, now int64) {
 	case models.CodeCallFailed:
 		e.note("10016 invite failed: " + envelopeReason(msg))
 	case models.CodePresence:
-		e.presenceItems.Add(presenceItems(msg))
+		if !c.skim {
+			e.presenceItems.Add(presenceItems(msg))
+		}
 	}
 }
 

@@ -38,6 +38,10 @@ type countingRouter struct{ sent, broadcast int }
 
 func (r *countingRouter) SendToUser(uint64, []byte) bool { r.sent++; return true }
 func (r *countingRouter) Broadcast([]byte, ...uint64)    { r.broadcast++ }
+func (r *countingRouter) SendSplice(uint64, []byte, []byte) bool {
+	r.sent++
+	return true
+}
 
 func benchHub(b *testing.B) *Hub {
 	h := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MessageRate: 1e9, MessageBurst: 1e9}, nullStore{})

@@ -25,7 +25,7 @@ type client struct {
 	user models.UserView // from the session; the only identity a message has
 
 	mu        sync.Mutex
-	queue     [][]byte    // messages for the writer, at most opts.SendQueue
+	queue     []outgoing  // messages for the writer, at most opts.SendQueue
 	ready     bool        // conn is set: a writer may start
 	writing   bool        // a writer runs; once the socket is closed it stays set
 	closing   bool        // a goodbye is queued: close after the queue
@@ -63,6 +63,7 @@ func newClient(h *Hub, u models.UserView) *client {
 // start hands the upgraded socket to the client: from now on a writer may
 // run, and what was queued meanwhile (a Kick's goodbye) goes out.
 func (c *client) start(conn *websocket.Conn) {
+	conn.EnableWriteCompression(false) // writeOut compresses bulk envelopes only
 	c.mu.Lock()
 	c.conn, c.ready = conn, true
 	c.ping = time.AfterFunc(c.hub.opts.PingInterval, c.pingTick)
@@ -76,7 +77,12 @@ func (c *client) start(conn *websocket.Conn) {
 // enqueue queues msg without ever blocking. A client whose queue is full is
 // too slow to keep up and is dropped, so that it cannot hold back the hub.
 func (c *client) enqueue(msg []byte) bool {
-	if msg == nil || c.leaving.Load() || c.halted.Load() {
+	return c.enqueueOut(outgoing{data: msg})
+}
+
+// enqueueOut is enqueue for a message that may be shared (newOutgoing).
+func (c *client) enqueueOut(msg outgoing) bool {
+	if msg.data == nil || c.leaving.Load() || c.halted.Load() {
 		return false
 	}
 	c.mu.Lock()
@@ -128,7 +134,7 @@ func (c *client) goodbye(msg []byte, code int, text string) {
 		return
 	}
 	if msg != nil {
-		c.queue = append(c.queue, msg)
+		c.queue = append(c.queue, outgoing{data: msg})
 	}
 	if !c.halted.Load() {
 		c.closing, c.closeCode, c.closeText = true, code, text

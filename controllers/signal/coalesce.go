@@ -27,7 +27,7 @@ type coalescer struct {
 	pending map[uint64]shown // users changed this tick, as last told
 	timer   *time.Timer      // armed while pending is not empty
 	snap    *jsonList        // the known state for 10000, built on demand
-	snapMsg []byte           // 10000 with snap, for a user not in it
+	snapMsg outgoing         // 10000 with snap, for a user not in it
 }
 
 // shown is a user's presence as others see it.
@@ -85,7 +85,7 @@ func (h *Hub) flushPresence() {
 	}
 	b := h.collectPresence()
 	clear(p.pending)
-	p.snap, p.snapMsg = nil, nil
+	p.snap, p.snapMsg = nil, outgoing{}
 	b.deliver(h.router)
 }
 
@@ -108,16 +108,18 @@ func (h *Hub) collectPresence() *presenceBatch {
 
 // onlineSnapshot returns the 10000 envelope for user self: the known
 // state, marshaled once per tick for every newcomer who is not in it.
-func (h *Hub) onlineSnapshot(self uint64) []byte {
+func (h *Hub) onlineSnapshot(self uint64) outgoing {
 	p := &h.presence
 	if p.snap == nil {
 		p.snap = h.knownList()
-		p.snapMsg = snapshotEnvelope(p.snap, 0)
+		p.snapMsg = newOutgoing(snapshotEnvelope(p.snap, 0))
 	}
 	if p.snap.index(self) < 0 {
 		return p.snapMsg
 	}
-	return snapshotEnvelope(p.snap, self) // a replacement, or back within the tick
+	// A replacement, or back within the tick: a copy for one, not worth
+	// compressing.
+	return outgoing{data: snapshotEnvelope(p.snap, self)}
 }
 
 // knownList lists the known state by id: the users changed this tick as
@@ -182,35 +184,54 @@ func (b *presenceBatch) addStatus(s models.StatusChange) {
 }
 
 // deliver sends each recipient its envelope: the users the batch is about
-// one without their own entry, everyone else the shared one.
+// the shared one without their own entry, everyone else the shared one.
+// A user's copy is the shared envelope's bytes on either side of the cut
+// (Router.SendSplice), not a copy: during an arrival storm every newcomer
+// is in the batch, and copies cost the loop the square of the arrivals.
 func (b *presenceBatch) deliver(r Router) {
+	shared, base := b.envelope()
 	about := slices.Concat(b.online.ids, b.status.ids) // online now: recipients
 	slices.Sort(about)
 	for _, id := range about {
-		if msg := b.envelope(id); msg != nil {
-			r.SendToUser(id, msg)
+		switch b.online.count(id) + b.offline.count(id) + b.status.count(id) {
+		case 0:
+		case 1:
+			r.SendToUser(id, b.lone(id))
+		default:
+			l, at := &b.online, base[0]
+			if l.index(id) < 0 {
+				l, at = &b.status, base[2]
+			}
+			from, to, _ := l.cut(id)
+			r.SendSplice(id, shared[:at+from], shared[at+to:])
 		}
 	}
-	if msg := b.envelope(0); msg != nil {
-		r.Broadcast(msg, about...)
+	if shared != nil {
+		r.Broadcast(shared, about...)
 	}
 }
 
-// envelope is what a recipient who is user skip (0: none of the batch)
-// gets: nothing, the old code for a single change, or 10018.
-func (b *presenceBatch) envelope(skip uint64) []byte {
-	switch b.online.count(skip) + b.offline.count(skip) + b.status.count(skip) {
+// envelope is what recipients the batch is not about get: nothing, the
+// old code for a single change, or 10018. For 10018, base holds where
+// the online, offline and status elements begin in it.
+func (b *presenceBatch) envelope() (msg []byte, base [3]int) {
+	switch len(b.online.ids) + len(b.offline.ids) + len(b.status.ids) {
 	case 0:
-		return nil
+		return nil, base
 	case 1:
-		return b.lone(skip)
+		return b.lone(0), base
 	}
 	size := len(b.online.buf) + len(b.offline.buf) + len(b.status.buf) + 160
 	m := appendHeader(make([]byte, 0, size), models.CodePresence, models.MethodStatus)
-	m = b.online.appendArray(append(m, `{"online":`...), skip)
-	m = b.offline.appendArray(append(m, `,"offline":`...), skip)
-	m = b.status.appendArray(append(m, `,"status":`...), skip)
-	return append(m, "}}"...)
+	for i, part := range []struct {
+		key  string
+		list *jsonList
+	}{{`{"online":[`, &b.online}, {`],"offline":[`, &b.offline}, {`],"status":[`, &b.status}} {
+		m = append(m, part.key...)
+		base[i] = len(m)
+		m = append(m, part.list.buf...)
+	}
+	return append(m, "]}}"...), base
 }
 
 // lone encodes the one change not about skip with its own code.

@@ -2,6 +2,7 @@ package signal
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"callapp/models"
@@ -33,11 +34,17 @@ type routerLog struct {
 	sent      map[uint64][]byte
 	broadcast [][]byte
 	except    [][]uint64
+	spliced   int
 }
 
 func (r *routerLog) SendToUser(id uint64, msg []byte) bool {
 	r.sent[id] = msg
 	return true
+}
+
+func (r *routerLog) SendSplice(id uint64, head, tail []byte) bool {
+	r.spliced++
+	return r.SendToUser(id, append(append([]byte(nil), head...), tail...))
 }
 
 func (r *routerLog) Broadcast(msg []byte, except ...uint64) {
@@ -77,6 +84,54 @@ func TestBatchIsMarshaledOnceAndLeavesRecipientsOut(t *testing.T) {
 	if _, ok := r.sent[4]; ok {
 		t.Error("the user who left was sent something")
 	}
+	if r.spliced != 2 {
+		t.Errorf("%d copies spliced, want both", r.spliced)
+	}
+}
+
+// Every user a batch is about gets the batch without their own entry,
+// wherever the entry is in its list: the spliced copies read like
+// envelopes encoded for them alone.
+func TestSplicedCopiesLeaveTheirOwnEntryOut(t *testing.T) {
+	for _, n := range []int{1, 2, 5} {
+		b := new(presenceBatch)
+		for id := uint64(1); id <= uint64(n); id++ {
+			b.addOnline(models.OnlineUser{ID: id, Username: fmt.Sprint("u", id), Status: models.StatusOnline})
+		}
+		b.addOffline(50)
+		for id := uint64(100); id < 100+uint64(n); id++ {
+			b.addStatus(models.StatusChange{ID: id, Status: models.StatusInCall})
+		}
+		r := &routerLog{sent: map[uint64][]byte{}}
+		b.deliver(r)
+		for id, got := range r.sent {
+			var env struct{ Data models.Presence }
+			if err := json.Unmarshal(got, &env); err != nil {
+				t.Fatalf("n=%d: user %d got %s: %v", n, id, got, err)
+			}
+			if len(env.Data.Online)+len(env.Data.Offline)+len(env.Data.Status) == 0 {
+				continue // a lone change: the old codes, tested above
+			}
+			want := 2*n + 1 - 1
+			seen := len(env.Data.Online) + len(env.Data.Offline) + len(env.Data.Status)
+			if seen != want {
+				t.Errorf("n=%d: user %d sees %d changes, want %d: %s", n, id, seen, want, got)
+			}
+			for _, u := range env.Data.Online {
+				if u.ID == id {
+					t.Errorf("n=%d: user %d is told of their own arrival: %s", n, id, got)
+				}
+			}
+			for _, s := range env.Data.Status {
+				if s.ID == id {
+					t.Errorf("n=%d: user %d is told of their own status: %s", n, id, got)
+				}
+			}
+		}
+		if len(r.sent) != 2*n {
+			t.Errorf("n=%d: %d users sent a copy, want %d", n, len(r.sent), 2*n)
+		}
+	}
 }
 
 func TestBatchOfOneUsesTheOldCodes(t *testing.T) {
@@ -94,12 +149,12 @@ func TestBatchOfOneUsesTheOldCodes(t *testing.T) {
 			t.Errorf("user %d got %s\nwant %s", id, r.sent[id], w)
 		}
 	}
-	if got := b.envelope(0); got == nil || json.Valid(got) == false {
+	if got, _ := b.envelope(); got == nil || json.Valid(got) == false {
 		t.Errorf("shared envelope %s", got)
 	}
 	lone := new(presenceBatch)
 	lone.addOffline(9)
-	if got := string(lone.envelope(0)); got != `{"method":"User/Disconnect","type":0,"message":"","code":10008,"data":{"fromId":9}}` {
+	if got, _ := lone.envelope(); string(got) != `{"method":"User/Disconnect","type":0,"message":"","code":10008,"data":{"fromId":9}}` {
 		t.Errorf("lone offline = %s", got)
 	}
 }

@@ -146,18 +146,26 @@ func (l *jsonList) count(skip uint64) int {
 // none).
 func (l *jsonList) appendArray(dst []byte, skip uint64) []byte {
 	dst = append(dst, '[')
-	i := l.index(skip)
-	if i < 0 {
-		return append(append(dst, l.buf...), ']')
+	if from, to, ok := l.cut(skip); ok {
+		dst = append(append(dst, l.buf[:from]...), l.buf[to:]...)
+	} else {
+		dst = append(dst, l.buf...)
 	}
-	var before []byte
-	if i > 0 {
-		before = l.buf[:l.ends[i-1]]
-	}
-	after := l.buf[l.ends[i]:] // "" or ",next,..."
-	if len(before) == 0 && len(after) > 0 {
-		after = after[1:]
-	}
-	dst = append(append(dst, before...), after...)
 	return append(dst, ']')
+}
+
+// cut finds the element about id with one of its commas: buf[:from]
+// followed by buf[to:] is the list without it. ok is false if no element
+// is about id.
+func (l *jsonList) cut(id uint64) (from, to int, ok bool) {
+	i := l.index(id)
+	switch {
+	case i < 0:
+		return 0, 0, false
+	case i > 0:
+		return l.ends[i-1], l.ends[i], true // ",element"
+	case len(l.ends) > 1:
+		return 0, l.ends[0] + 1, true // "element," at the start
+	}
+	return 0, l.ends[0], true // the only one
 }

@@ -83,7 +83,13 @@ func (h *harness) url(id uint64, name string) string {
 // dialRaw opens a websocket for user id without reading from it.
 func (h *harness) dialRaw(id uint64, name string) *websocket.Conn {
 	h.t.Helper()
-	conn, resp, err := websocket.DefaultDialer.Dial(h.url(id, name), nil)
+	return h.dialRawWith(websocket.DefaultDialer, id, name)
+}
+
+// dialRawWith is dialRaw with a dialer of the test's own.
+func (h *harness) dialRawWith(d *websocket.Dialer, id uint64, name string) *websocket.Conn {
+	h.t.Helper()
+	conn, resp, err := d.Dial(h.url(id, name), nil)
 	if err != nil {
 		h.t.Fatalf("dial as %d: %v", id, err)
 	}
@@ -102,7 +108,13 @@ func (h *harness) dial(id uint64, name string) *peer {
 // before its read goroutine starts.
 func (h *harness) dialWith(id uint64, name string, setup func(*websocket.Conn)) *peer {
 	h.t.Helper()
-	p := &peer{t: h.t, id: id, conn: h.dialRaw(id, name), in: make(chan envelope, 4096), ended: make(chan struct{})}
+	p := h.peerOn(h.dialRaw(id, name), id, setup)
+	return p
+}
+
+// peerOn makes a peer of an open websocket and starts reading it.
+func (h *harness) peerOn(conn *websocket.Conn, id uint64, setup func(*websocket.Conn)) *peer {
+	p := &peer{t: h.t, id: id, conn: conn, in: make(chan envelope, 4096), ended: make(chan struct{})}
 	if setup != nil {
 		setup(p.conn)
 	}

@@ -19,29 +19,29 @@ import (
 // newcomer's history even if its 10005 went out before.
 type historyCache struct {
 	mu  sync.Mutex
-	msg []byte // nil: read it from the store
+	msg outgoing // msg.data nil: read it from the store
 }
 
 // get returns the history envelope with the latest limit messages.
-func (hc *historyCache) get(store Store, limit int) ([]byte, error) {
+func (hc *historyCache) get(store Store, limit int) (outgoing, error) {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
-	if hc.msg != nil {
+	if hc.msg.data != nil {
 		return hc.msg, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	rows, err := store.ChatHistory(ctx, 0, limit)
 	if err != nil {
-		return nil, err
+		return outgoing{}, err
 	}
-	hc.msg = encodeText(models.CodeChatHistory, models.MethodConnect, models.ChatViews(rows))
+	hc.msg = newOutgoing(encodeText(models.CodeChatHistory, models.MethodConnect, models.ChatViews(rows)))
 	return hc.msg, nil
 }
 
 // changed drops the cached history: a message was stored or deleted.
 func (hc *historyCache) changed() {
 	hc.mu.Lock()
-	hc.msg = nil
+	hc.msg = outgoing{}
 	hc.mu.Unlock()
 }

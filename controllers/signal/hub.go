@@ -128,9 +128,13 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, u models.UserView) {
 // a buffer from a pool only while they write, and reads use 1 KiB (an ICE
 // candidate's envelope fits; an SDP takes a few reads) instead of the
 // 4 KiB net/http buffer gorilla would otherwise keep for each connection.
+// It accepts permessage-deflate (without context takeover, so that no
+// compressor is kept per connection); the writer compresses only bulk
+// envelopes (see bulkMin).
 func newUpgrader(checkOrigin func(*http.Request) bool) websocket.Upgrader {
 	return websocket.Upgrader{
 		CheckOrigin: checkOrigin, ReadBufferSize: 1024, WriteBufferPool: &sync.Pool{},
+		EnableCompression: true,
 	}
 }
 

@@ -70,7 +70,7 @@ func (h *Hub) register(c *client, welcome []byte) {
 	h.clients[id] = c
 	h.stats.online.Store(int64(len(h.clients)))
 	c.enqueue(welcome)
-	c.enqueue(h.onlineSnapshot(id))
+	c.enqueueOut(h.onlineSnapshot(id))
 }
 
 // detach forgets a connection whose socket is closed. Until then it stays
@@ -119,6 +119,6 @@ func (h *Hub) sendHistory(c *client) error {
 	if err != nil {
 		return err
 	}
-	c.enqueue(msg)
+	c.enqueueOut(msg)
 	return nil
 }

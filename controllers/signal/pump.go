@@ -37,7 +37,7 @@ func (c *client) writeLoop() {
 // take hands the writer what is due. With nothing due it gives up the
 // writer role, under the same lock that enqueue claims it with, so that no
 // message is left behind without a writer.
-func (c *client) take() (batch [][]byte, ping, closing bool) {
+func (c *client) take() (batch []outgoing, ping, closing bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.halted.Load() || (c.closing && len(c.queue) == 0) {
@@ -51,12 +51,12 @@ func (c *client) take() (batch [][]byte, ping, closing bool) {
 	return batch, ping, false
 }
 
-func (c *client) writeBatch(batch [][]byte, ping bool) error {
+func (c *client) writeBatch(batch []outgoing, ping bool) error {
 	for _, msg := range batch {
 		if c.halted.Load() {
 			return nil // take says what comes next
 		}
-		if err := c.write(websocket.TextMessage, msg); err != nil {
+		if err := c.writeOut(msg); err != nil {
 			return err
 		}
 	}
@@ -95,6 +95,47 @@ func (c *client) write(kind int, msg []byte) error {
 		c.hub.stats.out.addBytes(envelopeMethod(msg))
 	}
 	return err
+}
+
+// writeOut writes one queued message: a bulk one from its prepared
+// frame, compressed if the peer negotiated permessage-deflate.
+func (c *client) writeOut(msg outgoing) error {
+	var pm *websocket.PreparedMessage
+	if msg.bulk != nil {
+		pm = msg.bulk.prepared()
+	}
+	switch {
+	case msg.tail != nil:
+		return c.writeSplice(msg.data, msg.tail)
+	case pm == nil:
+		return c.write(websocket.TextMessage, msg.data)
+	}
+	c.writeSince.Store(time.Now().UnixNano())
+	c.conn.EnableWriteCompression(true)
+	err := c.conn.WritePreparedMessage(pm)
+	c.conn.EnableWriteCompression(false)
+	c.writeSince.Store(0)
+	if err == nil {
+		c.hub.stats.out.addBytes(envelopeMethod(msg.data))
+	}
+	return err
+}
+
+// writeSplice writes head and tail as one text message.
+func (c *client) writeSplice(head, tail []byte) error {
+	c.writeSince.Store(time.Now().UnixNano())
+	defer c.writeSince.Store(0)
+	w, err := c.conn.NextWriter(websocket.TextMessage)
+	if err != nil {
+		return err
+	}
+	_, _ = w.Write(head) // an error comes back from Close too
+	_, _ = w.Write(tail)
+	if err := w.Close(); err != nil {
+		return err
+	}
+	c.hub.stats.out.addBytes(envelopeMethod(head))
+	return nil
 }
 
 // closeHandshake sends the close frame, gives the peer a moment to
@@ -204,8 +245,15 @@ func (c *client) readOne(r io.Reader) error {
 	buf := readBuffers.Get().(*bytes.Buffer)
 	defer readBuffers.Put(buf)
 	buf.Reset()
-	if _, err := buf.ReadFrom(r); err != nil {
+	// The read limit counts the bytes on the wire; a compressed message
+	// is held to it once inflated too.
+	limit := c.hub.opts.MaxMessageBytes
+	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	if err != nil {
 		return err
+	}
+	if n > limit {
+		return websocket.ErrReadLimit
 	}
 	c.handle(buf.Bytes(), time.Now())
 	return nil

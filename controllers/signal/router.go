@@ -14,6 +14,9 @@ type Router interface {
 	SendToUser(userID uint64, msg []byte) bool
 	// Broadcast queues msg for every connected user but those in except.
 	Broadcast(msg []byte, except ...uint64)
+	// SendSplice is SendToUser for the envelope head followed by tail:
+	// a shared envelope with a part cut out, sent without copying it.
+	SendSplice(userID uint64, head, tail []byte) bool
 }
 
 // registry is the local Router: each user's current connection. Only the
@@ -26,6 +29,12 @@ func (r registry) SendToUser(userID uint64, msg []byte) bool {
 	return c != nil && c.enqueue(msg)
 }
 
+// SendSplice implements Router.
+func (r registry) SendSplice(userID uint64, head, tail []byte) bool {
+	c := r[userID]
+	return c != nil && c.enqueueOut(outgoing{data: head, tail: tail})
+}
+
 // Broadcast implements Router.
 func (r registry) Broadcast(msg []byte, except ...uint64) {
 	skip := func(id uint64) bool { return slices.Contains(except, id) }
@@ -36,9 +45,10 @@ func (r registry) Broadcast(msg []byte, except ...uint64) {
 		}
 		skip = func(id uint64) bool { _, ok := set[id]; return ok }
 	}
+	out := newOutgoing(msg)
 	for id, c := range r {
 		if !skip(id) {
-			c.enqueue(msg)
+			c.enqueueOut(out)
 		}
 	}
 }

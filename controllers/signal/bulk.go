@@ -1,0 +1,49 @@
+package signal
+
+import (
+	"sync"
+
+	"github.com/gorilla/websocket"
+)
+
+// bulkMin is the size from which an envelope sent to many connections is
+// written from a websocket.PreparedMessage: compressed once for every
+// connection that negotiated permessage-deflate (all browsers offer it),
+// instead of the same bytes written in full to each. The online list of
+// a full server is 45 bytes per user, so 10,000 users make it 450 KB for
+// every newcomer; deflate makes it several times smaller. Smaller
+// envelopes (relays, chat) are not worth the compressor's time.
+const bulkMin = 2 << 10
+
+// outgoing is one queued message: data, followed by tail if there is one
+// (Router.SendSplice). bulk is set for a large envelope that many
+// connections get; data is then the whole envelope.
+type outgoing struct {
+	data []byte
+	tail []byte
+	bulk *bulk
+}
+
+// bulk is a large envelope shared by many connections. Its
+// PreparedMessage is made by the first writer that needs it, off the
+// loop, and holds the frames (plain, compressed) made once for all.
+type bulk struct {
+	data []byte
+	once sync.Once
+	pm   *websocket.PreparedMessage
+}
+
+// newOutgoing wraps msg for many recipients: a bulk one if it is large.
+func newOutgoing(msg []byte) outgoing {
+	if len(msg) < bulkMin {
+		return outgoing{data: msg}
+	}
+	return outgoing{data: msg, bulk: &bulk{data: msg}}
+}
+
+// prepared returns the PreparedMessage, or nil if it could not be made
+// (it cannot for a text message): the writer then writes data as is.
+func (b *bulk) prepared() *websocket.PreparedMessage {
+	b.once.Do(func() { b.pm, _ = websocket.NewPreparedMessage(websocket.TextMessage, b.data) })
+	return b.pm
+}
