@@ -107,9 +107,10 @@ func newHub(cfg *config.Config, log *slog.Logger, db *dao.DAO, iceServers *ice.P
 		ConnectTimeout: cfg.WSConnectTimeout, MaxMessageBytes: cfg.WSMaxMessage, SendQueue: cfg.WSSendQueue,
 		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst,
 		ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst, RingTimeout: cfg.CallRingTimeout, PresenceTick: cfg.PresenceTick,
-		CheckOrigin: controllers.NewOriginPolicy(cfg.Origins()).Allowed,
-		ICEServers:  iceServers.ICEServers,
-		Logger:      log, ObserveRelay: reg.ObserveRelay,
+		PresenceRate: cfg.PresenceRate,
+		CheckOrigin:  controllers.NewOriginPolicy(cfg.Origins()).Allowed,
+		ICEServers:   iceServers.ICEServers,
+		Logger:       log, ObserveRelay: reg.ObserveRelay,
 	}, db)
 }
 

@@ -59,6 +59,7 @@ type Config struct {
 	ChatBurst        int
 	CallRingTimeout  time.Duration
 	PresenceTick     time.Duration // presence changes within one tick go out as one envelope
+	PresenceRate     float64       // presence envelopes per second before the tick stretches
 	Metrics          []string      // who may read /metrics: off, admin, or allowed IPs/CIDRs (see MetricsAccess)
 	STUNURLs         []string      // plain STUN servers handed to browsers
 
@@ -110,6 +111,7 @@ func Default() *Config {
 		ChatBurst:            5,
 		CallRingTimeout:      30 * time.Second,
 		PresenceTick:         200 * time.Millisecond,
+		PresenceRate:         10000,
 		Metrics:              []string{MetricsAdmin},
 
 		TURNEnabled:               true,
@@ -203,7 +205,7 @@ func (c *Config) Validate() error {
 		"WS_MAX_MESSAGE": c.WSMaxMessage > 0, "WS_SEND_QUEUE": c.WSSendQueue > 0,
 		"WS_MESSAGE_RATE": c.WSMessageRate > 0, "WS_MESSAGE_BURST": c.WSMessageBurst > 0,
 		"CHAT_RATE": c.ChatRate > 0, "CHAT_BURST": c.ChatBurst > 0, "CALL_RING_TIMEOUT": c.CallRingTimeout > 0,
-		"PRESENCE_TICK": c.PresenceTick > 0,
+		"PRESENCE_TICK": c.PresenceTick > 0, "PRESENCE_RATE": c.PresenceRate > 0,
 	}
 	for _, key := range sortedKeys(positive) {
 		if !positive[key] {

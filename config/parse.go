@@ -114,6 +114,7 @@ var options = []option{
 	integer("CHAT_BURST", func(c *Config) *int { return &c.ChatBurst }),
 	duration("CALL_RING_TIMEOUT", func(c *Config) *time.Duration { return &c.CallRingTimeout }),
 	duration("PRESENCE_TICK", func(c *Config) *time.Duration { return &c.PresenceTick }),
+	float("PRESENCE_RATE", func(c *Config) *float64 { return &c.PresenceRate }),
 	list("METRICS", func(c *Config) *[]string { return &c.Metrics }),
 	list("STUN_URLS", func(c *Config) *[]string { return &c.STUNURLs }),
 	boolean("TURN_ENABLED", func(c *Config) *bool { return &c.TURNEnabled }),

@@ -3,7 +3,10 @@ package signal
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"testing"
+	"time"
 
 	"callapp/models"
 )
@@ -178,5 +181,27 @@ func TestListElementsMatchEncodingJSON(t *testing.T) {
 	want, _ = json.Marshal([]models.StatusChange{{ID: 9, Status: models.StatusInCall}})
 	if got := s.appendArray(nil, 0); string(got) != string(want) {
 		t.Errorf("status list %s, want %s", got, want)
+	}
+}
+
+func TestTickStretchesWithTheUsersOnline(t *testing.T) {
+	h := New(Options{PresenceTick: 200 * time.Millisecond, PresenceRate: 10, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, nullStore{})
+	defer h.Close()
+	for _, c := range []struct {
+		online int
+		want   time.Duration
+	}{{0, 200 * time.Millisecond}, {2, 200 * time.Millisecond}, {3, 300 * time.Millisecond}, {25, 2500 * time.Millisecond}} {
+		var got time.Duration
+		h.do(func() {
+			clear(h.clients)
+			for id := range c.online {
+				h.clients[uint64(id+1)] = &client{}
+			}
+			got = h.presenceTick()
+			clear(h.clients)
+		})
+		if got != c.want {
+			t.Errorf("%d online: tick %v, want %v", c.online, got, c.want)
+		}
 	}
 }

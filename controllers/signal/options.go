@@ -26,7 +26,12 @@ type Options struct {
 
 	RingTimeout  time.Duration // 30s: an unanswered invite ends with "timeout"
 	PresenceTick time.Duration // 200ms: presence changes within it go out as one envelope
-	ChatHistory  int           // 50: messages in the 10004 history on connect
+	// PresenceRate (10,000) is the presence envelopes per second a tick may
+	// cost: every tick sends one to each user online, so with more than
+	// PresenceRate*PresenceTick users online the tick stretches to
+	// online/PresenceRate seconds (10,000 online: 1 s).
+	PresenceRate float64
+	ChatHistory  int // 50: messages in the 10004 history on connect
 
 	// CheckOrigin decides whether an upgrade's Origin is allowed; nil
 	// allows only the request's own host (gorilla's same-origin check).
@@ -61,6 +66,7 @@ func (o Options) withDefaults() Options {
 	setNumber(&o.ChatRate, 1)
 	setNumber(&o.ChatBurst, 5)
 	setNumber(&o.ChatHistory, 50)
+	setNumber(&o.PresenceRate, 10000)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
