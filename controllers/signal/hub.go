@@ -112,7 +112,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, u models.UserView) {
 	// that returns after the client saw the upgrade reaches it.
 	c := newClient(h, u)
 	h.do(func() { h.attach(c) })
-	conn, err := h.upgrader.Upgrade(w, r, nil)
+	conn, err := h.upgrader.Upgrade(hijacker{w}, r, nil)
 	if err != nil {
 		h.opts.Logger.Debug("websocket upgrade refused", "user", u.ID, "err", err)
 		h.submit(op{do: func() { delete(h.conns, c) }})
