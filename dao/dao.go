@@ -69,8 +69,8 @@ func Open(opts Options) (*DAO, error) {
 		// "no eviction" value, the one that starts no sweeper goroutine
 		// (GORM cannot stop one, and every DAO opened would leak it).
 		PrepareStmt: true, PrepareStmtMaxSize: 256, PrepareStmtTTL: 10 * 365 * 24 * time.Hour,
-		Logger:         logger.Discard,
-		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+		Logger:  logger.Discard,
+		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dao: open %s: %w", opts.Driver, err)
