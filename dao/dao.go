@@ -63,14 +63,8 @@ func Open(opts Options) (*DAO, error) {
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{
 		TranslateError: true, // duplicate keys become gorm.ErrDuplicatedKey on both dialects
-		// Statements are prepared once and kept: parsing the same SQL again
-		// was a third of the session lookup that every websocket and API
-		// request makes. The cache is bounded by count; its TTL is GORM's
-		// "no eviction" value, the one that starts no sweeper goroutine
-		// (GORM cannot stop one, and every DAO opened would leak it).
-		PrepareStmt: true, PrepareStmtMaxSize: 256, PrepareStmtTTL: 10 * 365 * 24 * time.Hour,
-		Logger:  logger.Discard,
-		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+		Logger:         logger.Discard,
+		NowFunc:        func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dao: open %s: %w", opts.Driver, err)
