@@ -5,6 +5,7 @@ package dao
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,9 +48,11 @@ type Options struct {
 
 // DAO is the application's whole view of the database.
 type DAO struct {
-	db     *gorm.DB
-	driver string
-	log    *slog.Logger
+	db      *gorm.DB
+	sql     *sql.DB // the pool under db, for the session lookup
+	driver  string
+	log     *slog.Logger
+	onQuery func(op string, took time.Duration) // Options.OnQuery
 }
 
 // Open connects, sets the pool for the dialect and migrates the schema.
@@ -86,7 +89,7 @@ func Open(opts Options) (*DAO, error) {
 		// often far less behind proxies); recycle ours well before that.
 		sqlDB.SetConnMaxLifetime(3 * time.Minute)
 	}
-	d := &DAO{db: db, driver: opts.Driver, log: opts.Logger}
+	d := &DAO{db: db, sql: sqlDB, driver: opts.Driver, log: opts.Logger, onQuery: opts.OnQuery}
 	if opts.OnQuery != nil {
 		if err := observeQueries(db, opts.OnQuery); err != nil {
 			_ = sqlDB.Close()
@@ -190,7 +193,7 @@ func wrap(op string, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, gorm.ErrRecordNotFound):
+	case errors.Is(err, gorm.ErrRecordNotFound), errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("dao: %s: %w", op, ErrNotFound)
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return fmt.Errorf("dao: %s: %w", op, ErrDuplicate)

@@ -57,17 +57,30 @@ func (s *Sessions) Create(ctx context.Context, userID uint64, ip, userAgent stri
 	return token, row.ExpiresAt, nil
 }
 
+// sessionUserSQL is the session lookup that every websocket and API
+// request makes. It runs on database/sql, not GORM: GORM building the
+// statement and scanning by reflection was two thirds of its cost, and a
+// quarter of the server's CPU while 10,000 users connected. The columns
+// are models.User's, in order; the session tests hold the two together
+// on both dialects.
+const sessionUserSQL = `SELECT users.id, users.username, users.username_key, users.password_hash,
+	users.role, users.disabled, users.created_at, users.last_login_at
+FROM users JOIN sessions ON sessions.user_id = users.id
+WHERE sessions.token_hash = ? AND sessions.expires_at > ? AND users.disabled = ?`
+
 // User returns the enabled user owning the unexpired session token, or
 // ErrNotFound.
 func (s *Sessions) User(ctx context.Context, token string) (*models.User, error) {
 	if token == "" {
 		return nil, wrap("session user", ErrNotFound)
 	}
+	start := time.Now()
 	var u models.User
-	err := s.db.WithContext(ctx).
-		Joins("JOIN sessions ON sessions.user_id = users.id").
-		Where("sessions.token_hash = ? AND sessions.expires_at > ? AND users.disabled = ?", s.hash(token), time.Now().UTC(), false).
-		Take(&u).Error
+	err := s.sql.QueryRowContext(ctx, sessionUserSQL, s.hash(token), time.Now().UTC(), false).Scan(
+		&u.ID, &u.Username, &u.UsernameKey, &u.PasswordHash, &u.Role, &u.Disabled, &u.CreatedAt, &u.LastLoginAt)
+	if s.onQuery != nil {
+		s.onQuery("query", time.Since(start))
+	}
 	if err != nil {
 		return nil, wrap("session user", err)
 	}

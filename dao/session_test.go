@@ -63,6 +63,16 @@ func TestSessionRoundTrip(t *testing.T) {
 		if err != nil || u.ID != alice.ID || u.Username != "alice" {
 			t.Fatalf("User(token) = %+v, %v; want alice", u, err)
 		}
+		// The lookup reads every column of the row, as GORM does.
+		stored, err := accounts(t, d).CheckPassword(ctx, "alice", testPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.UsernameKey != stored.UsernameKey || string(u.PasswordHash) != string(stored.PasswordHash) ||
+			u.Role != stored.Role || u.Disabled || !u.CreatedAt.Equal(stored.CreatedAt) ||
+			u.LastLoginAt == nil || stored.LastLoginAt == nil || !u.LastLoginAt.Equal(*stored.LastLoginAt) {
+			t.Errorf("User(token) = %+v\nstored      %+v", u, stored)
+		}
 		other, _, _ := s.Create(ctx, alice.ID, "203.0.113.7", "Firefox")
 		if other == token {
 			t.Error("two sessions got the same token")
