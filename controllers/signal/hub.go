@@ -125,15 +125,18 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, u models.UserView) {
 }
 
 // newUpgrader sizes the buffers for many idle connections: writes borrow
-// a buffer from a pool only while they write, and reads use 1 KiB (an ICE
-// candidate's envelope fits; an SDP takes a few reads) instead of the
-// 4 KiB net/http buffer gorilla would otherwise keep for each connection.
+// a buffer from a pool only while they write, and reads keep 256 bytes
+// instead of the 4 KiB net/http buffer gorilla would otherwise keep for
+// each connection. The buffer only has to hold frame headers and small
+// frames: readOne reads longer payloads straight into its pooled buffer
+// (bufio skips its own for reads larger than it), so a 600-byte ICE
+// candidate costs two reads from the socket instead of one.
 // It accepts permessage-deflate (without context takeover, so that no
 // compressor is kept per connection); the writer compresses only bulk
 // envelopes (see bulkMin).
 func newUpgrader(checkOrigin func(*http.Request) bool) websocket.Upgrader {
 	return websocket.Upgrader{
-		CheckOrigin: checkOrigin, ReadBufferSize: 1024, WriteBufferPool: &sync.Pool{},
+		CheckOrigin: checkOrigin, ReadBufferSize: 256, WriteBufferPool: &sync.Pool{},
 		EnableCompression: true,
 	}
 }
