@@ -87,8 +87,8 @@ for w in $workloads; do
   pairs10k) for i in 1 2 3; do tool "pairs10k-$i" -workload pairs -pairs 100 -rate 10000 -duration 10s; done ;;
   findmax) tool findmax -workload pairs -pairs 100 -find-max -runs 3 -rate 10000 -step 1.25 -refine 2 -duration 5s ;;
   flood) tool flood -workload pairs -pairs 100 -rate 10000 -duration 10s -login-flood 32 ;;
-  fanout) tool fanout -workload fanout -users 2000 -interval 100ms -duration 10s -drain 5s ;;
-  idle) tool idle -workload idle -conns 10000 -concurrency 64 -duration 150s -timeout 30m -metrics-url "http://$addr/metrics" ;;
+  fanout) for i in 1 2 3; do tool "fanout-$i" -workload fanout -users 2000 -interval 100ms -duration 10s -drain 5s; done ;;
+  idle) for i in 1 2 3; do tool "idle-$i" -workload idle -conns 10000 -concurrency 64 -duration 150s -timeout 30m -metrics-url "http://$addr/metrics"; done ;;
   churn) tool churn -workload churn -pairs 100 -rate 2000 -churn-users 200 -churn-rate 50 -churn-hold 2s -duration 10s ;;
   *) echo "unknown workload $w" >&2 ;;
   esac
