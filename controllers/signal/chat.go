@@ -3,6 +3,7 @@ package signal
 import (
 	"context"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -36,26 +37,48 @@ func (h *Hub) sendToAll(c *client, r *request) error {
 }
 
 // userLimiters rate-limits per user rather than per connection, so that
-// reconnecting does not refill the bucket. Entries are kept for the life of
-// the process: one small limiter per user who ever chatted.
+// reconnecting does not refill the bucket. A user's limiter is dropped once
+// its bucket has refilled: a full bucket and a new one behave the same, so
+// the map holds only users who chatted lately.
 type userLimiters struct {
-	mu    sync.Mutex
-	m     map[uint64]*rate.Limiter
-	every rate.Limit
-	burst int
+	mu        sync.Mutex
+	m         map[uint64]*rate.Limiter
+	every     rate.Limit
+	burst     int
+	nextSweep time.Time
 }
+
+// limiterSweep is how often full buckets are dropped.
+const limiterSweep = time.Minute
 
 func newUserLimiters(perSec float64, burst int) *userLimiters {
 	return &userLimiters{m: make(map[uint64]*rate.Limiter), every: rate.Limit(perSec), burst: burst}
 }
 
 func (l *userLimiters) allow(id uint64) bool {
+	return l.allowAt(id, time.Now())
+}
+
+func (l *userLimiters) allowAt(id uint64, now time.Time) bool {
 	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.After(l.nextSweep) {
+		l.sweep(now)
+		l.nextSweep = now.Add(limiterSweep)
+	}
 	lim := l.m[id]
 	if lim == nil {
 		lim = rate.NewLimiter(l.every, l.burst)
 		l.m[id] = lim
 	}
-	l.mu.Unlock()
-	return lim.Allow()
+	return lim.AllowN(now, 1)
+}
+
+// sweep drops the limiters whose bucket is full again. l.mu is held.
+func (l *userLimiters) sweep(now time.Time) {
+	for id, lim := range l.m {
+		if lim.TokensAt(now) >= float64(l.burst) {
+			delete(l.m, id)
+		}
+	}
 }
