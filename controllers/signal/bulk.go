@@ -24,11 +24,10 @@ type outgoing struct {
 	bulk *bulk
 }
 
-// bulk is a large envelope shared by many connections. Its
+// bulk marks a large envelope shared by many connections. Its
 // PreparedMessage is made by the first writer that needs it, off the
 // loop, and holds the frames (plain, compressed) made once for all.
 type bulk struct {
-	data []byte
 	once sync.Once
 	pm   *websocket.PreparedMessage
 }
@@ -38,12 +37,13 @@ func newOutgoing(msg []byte) outgoing {
 	if len(msg) < bulkMin {
 		return outgoing{data: msg}
 	}
-	return outgoing{data: msg, bulk: &bulk{data: msg}}
+	return outgoing{data: msg, bulk: new(bulk)}
 }
 
-// prepared returns the PreparedMessage, or nil if it could not be made
-// (it cannot for a text message): the writer then writes data as is.
-func (b *bulk) prepared() *websocket.PreparedMessage {
-	b.once.Do(func() { b.pm, _ = websocket.NewPreparedMessage(websocket.TextMessage, b.data) })
+// prepared returns the PreparedMessage of data, the envelope b marks, or
+// nil if it could not be made (it cannot fail for a text message): the
+// writer then writes data as is.
+func (b *bulk) prepared(data []byte) *websocket.PreparedMessage {
+	b.once.Do(func() { b.pm, _ = websocket.NewPreparedMessage(websocket.TextMessage, data) })
 	return b.pm
 }

@@ -196,21 +196,25 @@ func (b *presenceBatch) addStatus(s models.StatusChange) {
 // A user's copy is the shared envelope's bytes on either side of the cut
 // (Router.SendSplice), not a copy: during an arrival storm every newcomer
 // is in the batch, and copies cost the loop the square of the arrivals.
+//
+// Each user the batch is about has exactly one entry in it (an arrival or
+// a status change), so each hears of one change fewer than the rest.
 func (b *presenceBatch) deliver(r Router) {
 	shared, base := b.envelope()
 	about := slices.Concat(b.online.ids, b.status.ids) // online now: recipients
 	slices.Sort(about)
+	others := len(b.online.ids) + len(b.offline.ids) + len(b.status.ids) - 1
 	for _, id := range about {
-		switch b.online.count(id) + b.offline.count(id) + b.status.count(id) {
-		case 0:
-		case 1:
+		switch {
+		case others == 1:
 			r.SendToUser(id, b.lone(id))
-		default:
-			l, at := &b.online, base[0]
-			if l.index(id) < 0 {
-				l, at = &b.status, base[2]
+		case others > 1:
+			from, to, ok := b.online.cut(id)
+			at := base[0]
+			if !ok {
+				from, to, _ = b.status.cut(id)
+				at = base[2]
 			}
-			from, to, _ := l.cut(id)
 			r.SendSplice(id, shared[:at+from], shared[at+to:])
 		}
 	}

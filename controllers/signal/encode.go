@@ -134,14 +134,6 @@ func (l *jsonList) index(id uint64) int {
 	return -1
 }
 
-// count is the number of elements not about skip.
-func (l *jsonList) count(skip uint64) int {
-	if l.index(skip) >= 0 {
-		return len(l.ids) - 1
-	}
-	return len(l.ids)
-}
-
 // appendArray appends the array without the element about skip (0 for
 // none).
 func (l *jsonList) appendArray(dst []byte, skip uint64) []byte {

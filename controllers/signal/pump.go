@@ -81,39 +81,22 @@ func (c *client) release() {
 	close(c.closed)
 }
 
-// write writes one frame. It sets no write deadline: gorilla passes the
-// deadline to the socket on every frame, and moving the socket's timer
-// each time cost 14% of the server's CPU while thousands of connections
-// opened (timer lock contention, and the stack that path needs made every
-// new writer grow its stack). The loop's dropStalled bounds writes
-// instead, from writeSince.
+// write writes one control frame (ping, close). Like every write it sets
+// no write deadline: gorilla passes the deadline to the socket on every
+// frame, and moving the socket's timer each time cost 14% of the server's
+// CPU while thousands of connections opened. The loop's dropStalled
+// bounds writes instead, from writeSince.
 func (c *client) write(kind int, msg []byte) error {
 	c.writeSince.Store(time.Now().UnixNano())
 	err := c.conn.WriteMessage(kind, msg)
 	c.writeSince.Store(0)
-	if err == nil && kind == websocket.TextMessage {
-		c.hub.stats.out.addBytes(envelopeMethod(msg))
-	}
 	return err
 }
 
-// writeOut writes one queued message: a bulk one from its prepared
-// frame, compressed if the peer negotiated permessage-deflate.
+// writeOut writes one queued message and counts it.
 func (c *client) writeOut(msg outgoing) error {
-	var pm *websocket.PreparedMessage
-	if msg.bulk != nil {
-		pm = msg.bulk.prepared()
-	}
-	switch {
-	case msg.tail != nil:
-		return c.writeSplice(msg.data, msg.tail)
-	case pm == nil:
-		return c.write(websocket.TextMessage, msg.data)
-	}
 	c.writeSince.Store(time.Now().UnixNano())
-	c.conn.EnableWriteCompression(true)
-	err := c.conn.WritePreparedMessage(pm)
-	c.conn.EnableWriteCompression(false)
+	err := c.writeText(msg)
 	c.writeSince.Store(0)
 	if err == nil {
 		c.hub.stats.out.addBytes(envelopeMethod(msg.data))
@@ -121,21 +104,27 @@ func (c *client) writeOut(msg outgoing) error {
 	return err
 }
 
-// writeSplice writes head and tail as one text message.
-func (c *client) writeSplice(head, tail []byte) error {
-	c.writeSince.Store(time.Now().UnixNano())
-	defer c.writeSince.Store(0)
-	w, err := c.conn.NextWriter(websocket.TextMessage)
-	if err != nil {
-		return err
+// writeText writes msg as one text message: its two parts one after the
+// other (Router.SendSplice), a bulk envelope from its prepared frame
+// (compressed if the peer negotiated permessage-deflate), or as it is.
+func (c *client) writeText(msg outgoing) error {
+	if msg.tail != nil {
+		w, err := c.conn.NextWriter(websocket.TextMessage)
+		if err != nil {
+			return err
+		}
+		_, _ = w.Write(msg.data) // an error comes back from Close too
+		_, _ = w.Write(msg.tail)
+		return w.Close()
 	}
-	_, _ = w.Write(head) // an error comes back from Close too
-	_, _ = w.Write(tail)
-	if err := w.Close(); err != nil {
-		return err
+	if msg.bulk != nil {
+		if pm := msg.bulk.prepared(msg.data); pm != nil {
+			c.conn.EnableWriteCompression(true)
+			defer c.conn.EnableWriteCompression(false)
+			return c.conn.WritePreparedMessage(pm)
+		}
 	}
-	c.hub.stats.out.addBytes(envelopeMethod(head))
-	return nil
+	return c.conn.WriteMessage(websocket.TextMessage, msg.data)
 }
 
 // closeHandshake sends the close frame, gives the peer a moment to
