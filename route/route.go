@@ -54,7 +54,7 @@ func New(d Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	origin := controllers.NewOriginPolicy(d.Config.Origins())
+	origin := controllers.NewOriginPolicy(d.Config)
 	auth := &controllers.AuthHandler{
 		Accounts: d.Accounts, Sessions: d.Sessions, Log: d.Log, Logins: m,
 		Throttle:         controllers.NewThrottle(d.Config.LoginMaxUserFailures, d.Config.LoginMaxIPFailures, d.Config.LoginWindow),
