@@ -34,10 +34,22 @@ type tab struct {
 	app  *e2eApp
 	ctx  context.Context
 
-	mu      sync.Mutex
-	console []string // console output, exceptions and dialogs, in order
-	dialogs int      // alert/confirm/prompt dialogs opened
+	mu         sync.Mutex
+	console    []string // console output, exceptions and dialogs, in order
+	dialogs    int      // alert/confirm/prompt dialogs opened
+	violations []string // Content-Security-Policy violations, as cspListenerJS reports them
 }
+
+// cspBinding is the function pages call to report a Content-Security-Policy
+// violation to the test; a CDP binding outlives navigations.
+const cspBinding = "callappCSPViolation"
+
+// cspListenerJS runs in every document before its own scripts and reports
+// each securitypolicyviolation event through cspBinding.
+const cspListenerJS = `document.addEventListener('securitypolicyviolation', (e) => {
+  window.` + cspBinding + `(JSON.stringify({ directive: e.effectiveDirective, blocked: e.blockedURI,
+    source: e.sourceFile + ':' + e.lineNumber, sample: e.sample, page: e.documentURI }));
+}, true);`
 
 func newPage(t *testing.T, browser context.Context, app *e2eApp, name string) *page {
 	t.Helper()
@@ -48,9 +60,21 @@ func newPage(t *testing.T, browser context.Context, app *e2eApp, name string) *p
 	chromedp.ListenTarget(ctx, p.onEvent)
 	// The first Run makes the tab and ties its event loop to the context it
 	// is given: the tab's own, not one with a timeout.
-	if err := chromedp.Run(ctx, chromedp.EmulateViewport(viewports[0].w, viewports[0].h)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(viewports[0].w, viewports[0].h),
+		runtime.AddBinding(cspBinding),
+		chromedp.ActionFunc(func(ctx context.Context) error {
+			_, err := cdppage.AddScriptToEvaluateOnNewDocument(cspListenerJS).Do(ctx)
+			return err
+		})); err != nil {
 		t.Fatalf("%s: opening a tab: %v", name, err)
 	}
+	// Every browser test fails on a violation: the pages must work under
+	// the policy the server sends, not merely load.
+	t.Cleanup(func() {
+		if v := p.takeViolations(); len(v) > 0 {
+			t.Errorf("%s: Content-Security-Policy violations:\n  %s", name, strings.Join(v, "\n  "))
+		}
+	})
 	return p
 }
 
@@ -105,6 +129,11 @@ func (p *tab) onEvent(ev any) {
 		p.console = append(p.console, fmt.Sprintf("exception: %s (%s:%d)", text, d.URL, d.LineNumber))
 	case *cdplog.EventEntryAdded: // the browser's own messages: failed loads, websocket errors
 		p.console = append(p.console, fmt.Sprintf("log.%s %s: %s %s", ev.Entry.Level, ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+	case *runtime.EventBindingCalled:
+		if ev.Name == cspBinding {
+			p.violations = append(p.violations, ev.Payload)
+			p.console = append(p.console, "CSP violation: "+ev.Payload)
+		}
 	case *cdppage.EventJavascriptDialogOpening:
 		p.dialogs++
 		p.console = append(p.console, fmt.Sprintf("dialog %s: %s", ev.Type, ev.Message))
@@ -117,6 +146,16 @@ func (p *tab) dialogCount() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.dialogs
+}
+
+// takeViolations returns the Content-Security-Policy violations reported
+// so far and forgets them.
+func (p *tab) takeViolations() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v := p.violations
+	p.violations = nil
+	return v
 }
 
 // report is what the page showed, for failure messages.

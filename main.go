@@ -108,7 +108,7 @@ func newHub(cfg *config.Config, log *slog.Logger, db *dao.DAO, iceServers *ice.P
 		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst,
 		ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst, RingTimeout: cfg.CallRingTimeout, PresenceTick: cfg.PresenceTick,
 		PresenceRate: cfg.PresenceRate,
-		CheckOrigin:  controllers.NewOriginPolicy(cfg.Origins()).Allowed,
+		CheckOrigin:  controllers.NewOriginPolicy(cfg).Allowed,
 		ICEServers:   iceServers.ICEServers,
 		Logger:       log, ObserveRelay: reg.ObserveRelay,
 	}, db)

@@ -38,6 +38,7 @@ type Config struct {
 	RegistrationOpen bool
 	AdminUsernames   []string
 	AllowedOrigins   []string // extra origins allowed besides the server's own
+	AllowedHosts     []string // extra names (host or host:port) the server answers to
 	TrustedProxies   []string // CIDRs or IPs whose X-Forwarded-For is believed
 	MaxBodyBytes     int64
 	BcryptCost       int
@@ -140,6 +141,20 @@ func (c *Config) Origins() []string {
 	return origins
 }
 
+// Hosts lists the names besides the address a connection arrives on that
+// requests may name in Host: ALLOWED_HOSTS as given, and the host names of
+// BASE_URL and ALLOWED_ORIGINS with any port (a proxy may or may not pass
+// the port on).
+func (c *Config) Hosts() []string {
+	hosts := slices.Clone(c.AllowedHosts)
+	for _, o := range c.Origins() {
+		if u, err := url.Parse(o); err == nil && u.Hostname() != "" {
+			hosts = append(hosts, strings.TrimSuffix(u.Host, ":"+u.Port()))
+		}
+	}
+	return hosts
+}
+
 // SQLitePath is where the default database file lives.
 func (c *Config) SQLitePath() string {
 	if c.DBDSN != "" {
@@ -189,6 +204,11 @@ func (c *Config) Validate() error {
 			bad("ALLOWED_ORIGINS", "%q is not an origin like https://example.com", o)
 		}
 	}
+	for _, h := range c.AllowedHosts {
+		if !validHost(h) {
+			bad("ALLOWED_HOSTS", "%q is not a host name or host:port (IPv6 in brackets)", h)
+		}
+	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {
 			if _, _, err := net.ParseCIDR(p); err != nil {
@@ -215,6 +235,13 @@ func (c *Config) Validate() error {
 	c.validateICE(bad)
 	c.validateMetrics(bad)
 	return errors.Join(errs...)
+}
+
+// validHost reports whether h is what a Host header holds: a name or an
+// address, and an optional port.
+func validHost(h string) bool {
+	u, err := url.Parse("http://" + h)
+	return err == nil && u.Host == h && u.Hostname() != "" && u.User == nil
 }
 
 // String lists the effective settings for the start-up log, secrets

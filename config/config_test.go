@@ -150,6 +150,11 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{[]string{"CALLAPP_ALLOWED_ORIGINS=example.com"}, "CALLAPP_ALLOWED_ORIGINS"},
 		{[]string{"CALLAPP_ALLOWED_ORIGINS=https://ok.example,https://example.com/path"}, "CALLAPP_ALLOWED_ORIGINS"},
 		{[]string{"CALLAPP_ALLOWED_ORIGINS=*"}, "CALLAPP_ALLOWED_ORIGINS"},
+		{[]string{"CALLAPP_ALLOWED_HOSTS=https://calls.example.com"}, "CALLAPP_ALLOWED_HOSTS"},
+		{[]string{"CALLAPP_ALLOWED_HOSTS=calls.example.com/path"}, "CALLAPP_ALLOWED_HOSTS"},
+		{[]string{"CALLAPP_ALLOWED_HOSTS=calls.example.com:http"}, "CALLAPP_ALLOWED_HOSTS"},
+		{[]string{"CALLAPP_ALLOWED_HOSTS=::1"}, "CALLAPP_ALLOWED_HOSTS"},
+		{[]string{"CALLAPP_ALLOWED_HOSTS=user@calls.example.com"}, "CALLAPP_ALLOWED_HOSTS"},
 		{[]string{"CALLAPP_TRUSTED_PROXIES=10.0.0.0/33"}, "CALLAPP_TRUSTED_PROXIES"},
 		{[]string{"CALLAPP_TRUSTED_PROXIES=proxy.internal"}, "CALLAPP_TRUSTED_PROXIES"},
 		{[]string{"CALLAPP_LOG_LEVEL=verbose"}, "CALLAPP_LOG_LEVEL"},
@@ -177,6 +182,7 @@ func TestGoodSettingsAccepted(t *testing.T) {
 		{"CALLAPP_TLS_CERT=/etc/cert.pem", "CALLAPP_TLS_KEY=/etc/key.pem"},
 		{"CALLAPP_TLS_SELF_SIGNED=true"},
 		{"CALLAPP_ALLOWED_ORIGINS=https://app.example.com, http://localhost:3000"},
+		{"CALLAPP_ALLOWED_HOSTS=calls.example.com, box.lan:8443, [::1], 192.168.1.20"},
 		{"CALLAPP_TRUSTED_PROXIES=10.0.0.0/8,192.168.1.1,::1,fd00::/8"},
 		{"CALLAPP_LOG_LEVEL=debug", "CALLAPP_LOG_FORMAT=json"},
 		{"CALLAPP_LISTEN=:8443"},
@@ -428,5 +434,17 @@ func TestSelfSignedRegeneratedWithoutKey(t *testing.T) {
 	}
 	if _, err := c.TLSConfig(); err != nil {
 		t.Errorf("a lost key file stops the server: %v; want a new certificate", err)
+	}
+}
+
+func TestHostsAddOriginHosts(t *testing.T) {
+	c := config.Default()
+	c.BaseURL = "https://calls.example.com:8443/app"
+	c.AllowedOrigins = []string{"http://[fd00::1]:3000", "https://partner.example"}
+	c.AllowedHosts = []string{"box.lan:8080"}
+	got := c.Hosts()
+	want := []string{"box.lan:8080", "[fd00::1]", "partner.example", "calls.example.com"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Hosts() = %q, want %q", got, want)
 	}
 }

@@ -95,6 +95,7 @@ var options = []option{
 	boolean("REGISTRATION_OPEN", func(c *Config) *bool { return &c.RegistrationOpen }),
 	list("ADMIN_USERNAMES", func(c *Config) *[]string { return &c.AdminUsernames }),
 	list("ALLOWED_ORIGINS", func(c *Config) *[]string { return &c.AllowedOrigins }),
+	list("ALLOWED_HOSTS", func(c *Config) *[]string { return &c.AllowedHosts }),
 	list("TRUSTED_PROXIES", func(c *Config) *[]string { return &c.TrustedProxies }),
 	int64opt("MAX_BODY_BYTES", func(c *Config) *int64 { return &c.MaxBodyBytes }),
 	integer("BCRYPT_COST", func(c *Config) *int { return &c.BcryptCost }),

@@ -37,6 +37,9 @@ type Deps struct {
 // New returns the router.
 func New(d Deps) (*gin.Engine, error) {
 	r := gin.New()
+	// gin writes its trailing-slash redirects before any middleware runs:
+	// they would skip the security headers and the host check.
+	r.RedirectTrailingSlash = false
 	if err := r.SetTrustedProxies(d.Config.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("route: trusted proxies: %w", err)
 	}
@@ -54,7 +57,7 @@ func New(d Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	origin := controllers.NewOriginPolicy(d.Config.Origins())
+	origin := controllers.NewOriginPolicy(d.Config)
 	auth := &controllers.AuthHandler{
 		Accounts: d.Accounts, Sessions: d.Sessions, Log: d.Log, Logins: m,
 		Throttle:         controllers.NewThrottle(d.Config.LoginMaxUserFailures, d.Config.LoginMaxIPFailures, d.Config.LoginWindow),
@@ -67,7 +70,7 @@ func New(d Deps) (*gin.Engine, error) {
 	messages := &controllers.MessagesHandler{Chat: d.DB}
 	iceServers := &ice.Handler{Servers: d.ICE, Relay: d.Relay, Mode: ice.Mode(d.Config)}
 
-	r.Use(gin.Recovery(), requestLog(d.Log), controllers.ErrorRenderer(d.Log),
+	r.Use(controllers.SecurityHeaders(), gin.Recovery(), requestLog(d.Log), controllers.ErrorRenderer(d.Log),
 		controllers.LimitBody(d.Config.MaxBodyBytes), origin.Middleware())
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/webrtc/in") })
 	r.GET("/healthz", controllers.Health(d.DB))

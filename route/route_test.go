@@ -89,7 +89,11 @@ func (a *app) do(c *http.Client, method, path, contentType, body string, header 
 		req.Header.Set("Content-Type", contentType)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
-		if header[i] != "" {
+		switch header[i] {
+		case "":
+		case "Host": // the client sends req.Host, not a Host header
+			req.Host = header[i+1]
+		default:
 			req.Header.Set(header[i], header[i+1])
 		}
 	}

@@ -56,7 +56,7 @@ func startServer(t *testing.T) (string, string) {
 	}
 	hub := signal.New(signal.Options{
 		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst, ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst,
-		CheckOrigin: controllers.NewOriginPolicy(cfg.Origins()).Allowed, Logger: log,
+		CheckOrigin: controllers.NewOriginPolicy(cfg).Allowed, Logger: log,
 	}, db)
 	sessions := dao.NewSessions(db, cfg.SessionKey, cfg.SessionTTL)
 	router, err := route.New(route.Deps{
