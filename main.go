@@ -75,7 +75,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		return err
 	}
 	defer db.Close()
-	hasher, err := password.New(cfg.BcryptCost, cfg.BcryptParallel)
+	hasher, err := password.New(cfg.BcryptCost, cfg.BcryptParallel, password.MaxWaiting(cfg.BcryptMaxWaiting))
 	if err != nil {
 		return err
 	}

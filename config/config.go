@@ -43,10 +43,14 @@ type Config struct {
 	MaxBodyBytes     int64
 	BcryptCost       int
 	BcryptParallel   int // concurrent bcrypt operations at most
+	BcryptMaxWaiting int // logins and registrations queued for a bcrypt slot; more get 429
 
-	LoginMaxUserFailures int
+	LoginMaxUserFailures int // per account and address
 	LoginMaxIPFailures   int
 	LoginWindow          time.Duration
+
+	LoginAccountSlowdownAfter int           // failures of one account from all addresses before its logins are delayed
+	LoginAccountMaxDelay      time.Duration // the longest such delay
 
 	WSPingInterval   time.Duration
 	WSPongWait       time.Duration
@@ -114,6 +118,10 @@ func Default() *Config {
 		PresenceTick:         200 * time.Millisecond,
 		PresenceRate:         10000,
 		Metrics:              []string{MetricsAdmin},
+
+		BcryptMaxWaiting:          32,
+		LoginAccountSlowdownAfter: 50,
+		LoginAccountMaxDelay:      10 * time.Second,
 
 		TURNEnabled:               true,
 		TURNRealm:                 "callapp",
@@ -196,6 +204,9 @@ func (c *Config) Validate() error {
 	if c.BcryptCost < 10 || c.BcryptCost > 15 {
 		bad("BCRYPT_COST", "want 10-15, got %d", c.BcryptCost)
 	}
+	if c.BcryptMaxWaiting < 0 {
+		bad("BCRYPT_MAX_WAITING", "must be 0 or more, got %d", c.BcryptMaxWaiting)
+	}
 	if u, err := url.Parse(c.BaseURL); c.BaseURL != "" && (err != nil || u.Scheme == "" || u.Host == "") {
 		bad("BASE_URL", "%q is not a URL like https://calls.example.com", c.BaseURL)
 	}
@@ -220,6 +231,7 @@ func (c *Config) Validate() error {
 		"SESSION_TTL": c.SessionTTL > 0, "MAX_BODY_BYTES": c.MaxBodyBytes > 0,
 		"BCRYPT_PARALLEL": c.BcryptParallel > 0, "LOGIN_WINDOW": c.LoginWindow > 0,
 		"LOGIN_MAX_USER_FAILURES": c.LoginMaxUserFailures > 0, "LOGIN_MAX_IP_FAILURES": c.LoginMaxIPFailures > 0,
+		"LOGIN_ACCOUNT_SLOWDOWN_AFTER": c.LoginAccountSlowdownAfter > 0, "LOGIN_ACCOUNT_MAX_DELAY": c.LoginAccountMaxDelay > 0,
 		"WS_PING_INTERVAL": c.WSPingInterval > 0, "WS_PONG_WAIT": c.WSPongWait > c.WSPingInterval,
 		"WS_WRITE_WAIT": c.WSWriteWait > 0, "WS_CONNECT_TIMEOUT": c.WSConnectTimeout > 0,
 		"WS_MAX_MESSAGE": c.WSMaxMessage > 0, "WS_SEND_QUEUE": c.WSSendQueue > 0,

@@ -147,6 +147,9 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{[]string{"CALLAPP_BCRYPT_COST=4"}, "CALLAPP_BCRYPT_COST"},
 		{[]string{"CALLAPP_BCRYPT_COST=16"}, "CALLAPP_BCRYPT_COST"},
 		{[]string{"CALLAPP_BCRYPT_PARALLEL=0"}, "CALLAPP_BCRYPT_PARALLEL"},
+		{[]string{"CALLAPP_BCRYPT_MAX_WAITING=-1"}, "CALLAPP_BCRYPT_MAX_WAITING"},
+		{[]string{"CALLAPP_LOGIN_ACCOUNT_SLOWDOWN_AFTER=0"}, "CALLAPP_LOGIN_ACCOUNT_SLOWDOWN_AFTER"},
+		{[]string{"CALLAPP_LOGIN_ACCOUNT_MAX_DELAY=0s"}, "CALLAPP_LOGIN_ACCOUNT_MAX_DELAY"},
 		{[]string{"CALLAPP_ALLOWED_ORIGINS=example.com"}, "CALLAPP_ALLOWED_ORIGINS"},
 		{[]string{"CALLAPP_ALLOWED_ORIGINS=https://ok.example,https://example.com/path"}, "CALLAPP_ALLOWED_ORIGINS"},
 		{[]string{"CALLAPP_ALLOWED_ORIGINS=*"}, "CALLAPP_ALLOWED_ORIGINS"},
@@ -178,6 +181,7 @@ func TestGoodSettingsAccepted(t *testing.T) {
 	tests := [][]string{
 		{"CALLAPP_BCRYPT_COST=10"},
 		{"CALLAPP_BCRYPT_COST=15"},
+		{"CALLAPP_BCRYPT_MAX_WAITING=0"}, // nobody waits: past BCRYPT_PARALLEL, 429
 		{"CALLAPP_DB_DRIVER=mysql", "CALLAPP_DB_DSN=root@tcp(127.0.0.1:3306)/callapp"},
 		{"CALLAPP_TLS_CERT=/etc/cert.pem", "CALLAPP_TLS_KEY=/etc/key.pem"},
 		{"CALLAPP_TLS_SELF_SIGNED=true"},

@@ -29,7 +29,7 @@ type loginCounter interface {
 const (
 	LoginOK        = "ok"
 	LoginFailed    = "failed"    // wrong username or password
-	LoginThrottled = "throttled" // refused with 429 before checking
+	LoginThrottled = "throttled" // refused with 429 before checking: throttled or too many waiting to hash
 	LoginDisabled  = "disabled"  // right password, disabled account
 )
 
@@ -63,6 +63,10 @@ func (h *AuthHandler) Register(c *gin.Context) {
 		Abort(c, http.StatusConflict, "username: already taken")
 		return
 	}
+	if errors.Is(err, dao.ErrBusy) {
+		tooMany(c, 0, busyMessage)
+		return
+	}
 	if err != nil {
 		AbortInternal(c, err)
 		return
@@ -74,35 +78,60 @@ func (h *AuthHandler) Register(c *gin.Context) {
 }
 
 // Login checks credentials and starts a new session: 200 with the user.
+// The attempt is counted before the password is checked, so parallel
+// guesses cannot outrun the throttle.
 func (h *AuthHandler) Login(c *gin.Context) {
 	var cred models.Credentials
 	if !Bind(c, &cred) {
 		return
 	}
-	key, ip := models.NormalizeUsername(cred.Username), c.ClientIP()
-	if wait, blocked := h.Throttle.Blocked(key, ip); blocked {
-		h.count(LoginThrottled)
-		c.Set(retryAfterKey, strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
-		Abort(c, http.StatusTooManyRequests, "too many failed logins; try again later")
+	attempt := h.reserve(c, models.NormalizeUsername(cred.Username))
+	if attempt == nil {
+		return
+	}
+	if err := attempt.Wait(c.Request.Context()); err != nil {
+		attempt.Release() // the client left before its password was checked
+		Abort(c, http.StatusRequestTimeout, "request cancelled")
 		return
 	}
 	if len(cred.Password) > models.PasswordMaxLen {
 		cred.Password = "" // cannot match; still spend the same time below
 	}
 	u, err := h.Accounts.CheckPassword(c.Request.Context(), cred.Username, cred.Password)
+	h.finishLogin(c, attempt, u, err)
+}
+
+// reserve counts a login for the throttle, or answers 429 and returns nil.
+func (h *AuthHandler) reserve(c *gin.Context, key string) *Attempt {
+	attempt, wait := h.Throttle.Reserve(key, c.ClientIP())
+	if attempt == nil {
+		h.count(LoginThrottled)
+		tooMany(c, wait, "too many failed logins; try again later")
+	}
+	return attempt
+}
+
+// finishLogin answers the password check. Only a wrong password stays
+// counted as a failure; a right one forgets this address's failures.
+func (h *AuthHandler) finishLogin(c *gin.Context, attempt *Attempt, u *models.User, err error) {
+	if err != nil && !errors.Is(err, dao.ErrBadCredentials) {
+		attempt.Release()
+	}
 	switch {
 	case errors.Is(err, dao.ErrBadCredentials):
 		h.count(LoginFailed)
-		h.Throttle.Fail(key, ip)
 		Abort(c, http.StatusUnauthorized, "wrong username or password")
 	case errors.Is(err, dao.ErrDisabled):
 		h.count(LoginDisabled)
 		Abort(c, http.StatusForbidden, "this account is disabled")
+	case errors.Is(err, dao.ErrBusy):
+		h.count(LoginThrottled)
+		tooMany(c, 0, busyMessage)
 	case err != nil:
 		AbortInternal(c, err)
 	default:
+		attempt.Succeed()
 		h.count(LoginOK)
-		h.Throttle.Succeed(key)
 		// A new token on every login: the old one (fixation) stops working.
 		if err := h.endSession(c); err != nil {
 			AbortInternal(c, err)
@@ -110,6 +139,17 @@ func (h *AuthHandler) Login(c *gin.Context) {
 		}
 		h.startSession(c, u, http.StatusOK)
 	}
+}
+
+// busyMessage answers a login or registration turned away because too
+// many already wait to hash a password.
+const busyMessage = "server busy; try again shortly"
+
+// tooMany answers 429 with a Retry-After of wait in whole seconds, at
+// least one.
+func tooMany(c *gin.Context, wait time.Duration, msg string) {
+	c.Set(retryAfterKey, strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
+	Abort(c, http.StatusTooManyRequests, msg)
 }
 
 func (h *AuthHandler) count(result string) {

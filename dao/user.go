@@ -21,6 +21,10 @@ var ErrBadCredentials = errors.New("dao: bad credentials")
 // disabled it.
 var ErrDisabled = errors.New("dao: account disabled")
 
+// ErrBusy means too many logins and registrations already wait to hash a
+// password; the caller is turned away at once and may try again shortly.
+var ErrBusy = password.ErrBusy
+
 // Accounts creates and checks users; passwords go in and never come out.
 type Accounts struct {
 	*DAO

@@ -60,7 +60,10 @@ func New(d Deps) (*gin.Engine, error) {
 	origin := controllers.NewOriginPolicy(d.Config)
 	auth := &controllers.AuthHandler{
 		Accounts: d.Accounts, Sessions: d.Sessions, Log: d.Log, Logins: m,
-		Throttle:         controllers.NewThrottle(d.Config.LoginMaxUserFailures, d.Config.LoginMaxIPFailures, d.Config.LoginWindow),
+		Throttle: controllers.NewThrottle(controllers.ThrottleLimits{
+			PerPair: d.Config.LoginMaxUserFailures, PerAddress: d.Config.LoginMaxIPFailures, Window: d.Config.LoginWindow,
+			SlowAfter: d.Config.LoginAccountSlowdownAfter, MaxDelay: d.Config.LoginAccountMaxDelay,
+		}),
 		RegistrationOpen: d.Config.RegistrationOpen, SecureCookie: d.Config.TLS(),
 	}
 	pages := &controllers.Pages{RegistrationOpen: d.Config.RegistrationOpen}

@@ -124,7 +124,7 @@ func newAPIClient(c *settings) *apiClient {
 }
 
 // errThrottled means the server answered 429 to a login.
-var errThrottled = errors.New("login throttled (429): too many failed logins from this address; restart the server or wait")
+var errThrottled = errors.New("login throttled (429): too many failed or concurrent logins from this address (raise CALLAPP_LOGIN_MAX_IP_FAILURES), or the server's bcrypt queue is full; restart the server or wait")
 
 // loginAll logs every name in, creating the accounts that do not exist.
 // Whether the first name logs in decides the order tried for all: login
