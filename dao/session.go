@@ -83,8 +83,9 @@ func (s *Sessions) Lookup(ctx context.Context, token string) (*models.User, mode
 		return nil, ref, wrap("session user", ErrNotFound)
 	}
 	start := time.Now()
+	ref.CheckedAt = start
 	var u models.User
-	err := s.sql.QueryRowContext(ctx, sessionUserSQL, s.hash(token), time.Now().UTC(), false).Scan(
+	err := s.sql.QueryRowContext(ctx, sessionUserSQL, s.hash(token), start.UTC(), false).Scan(
 		&u.ID, &u.Username, &u.UsernameKey, &u.PasswordHash, &u.Role, &u.Disabled, &u.CreatedAt, &u.LastLoginAt,
 		&ref.ID, &ref.ExpiresAt)
 	if s.onQuery != nil {

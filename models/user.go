@@ -76,4 +76,7 @@ type Session struct {
 type SessionRef struct {
 	ID        uint64    // the session's row; 0: none
 	ExpiresAt time.Time // the zero time never expires
+	// CheckedAt is when the database was asked whether the session is
+	// valid: a user disabled after it may have been missed.
+	CheckedAt time.Time
 }

@@ -56,7 +56,7 @@ func New(d Deps) (*gin.Engine, error) {
 	}
 	origin := controllers.NewOriginPolicy(d.Config.Origins())
 	auth := &controllers.AuthHandler{
-		Accounts: d.Accounts, Sessions: d.Sessions, Log: d.Log, Logins: m,
+		Accounts: d.Accounts, Sessions: d.Sessions, Log: d.Log, Logins: m, Live: d.Hub,
 		Throttle:         controllers.NewThrottle(d.Config.LoginMaxUserFailures, d.Config.LoginMaxIPFailures, d.Config.LoginWindow),
 		RegistrationOpen: d.Config.RegistrationOpen, SecureCookie: d.Config.TLS(),
 	}
