@@ -61,7 +61,7 @@ func New(d Deps) (*gin.Engine, error) {
 		RegistrationOpen: d.Config.RegistrationOpen, SecureCookie: d.Config.TLS(),
 	}
 	pages := &controllers.Pages{RegistrationOpen: d.Config.RegistrationOpen}
-	admin := &controllers.AdminHandler{Users: d.DB, Live: d.Hub}
+	admin := &controllers.AdminHandler{Users: d.DB, Live: d.Hub, Relay: d.Relay}
 	live := &controllers.LiveHandler{Hub: d.Hub, Chat: d.DB}
 	calls := &controllers.CallsHandler{Calls: d.DB}
 	messages := &controllers.MessagesHandler{Chat: d.DB}
