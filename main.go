@@ -79,7 +79,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 	if err != nil {
 		return err
 	}
-	relay, iceServers, err := ice.Start(cfg, log)
+	relay, iceServers, err := ice.Start(cfg, log, db)
 	if err != nil {
 		return err
 	}

@@ -24,10 +24,17 @@ type kicker interface {
 	Kick(userID uint64, reason string)
 }
 
+// relayAccess refuses or allows a user's TURN relays (the embedded TURN
+// server), closing the open ones of a disabled user.
+type relayAccess interface {
+	SetUserDisabled(userID uint64, disabled bool)
+}
+
 // AdminHandler serves the admin dashboard's user APIs.
 type AdminHandler struct {
 	Users userAdmin
 	Live  kicker
+	Relay relayAccess // nil: no embedded TURN server
 }
 
 // Paging bounds for list endpoints.
@@ -59,7 +66,7 @@ type UserUpdate struct {
 }
 
 // UpdateUser disables, enables or changes the role of a user. Disabling
-// ends the user's sessions and live connection at once.
+// ends the user's sessions, live connection and TURN relays at once.
 func (h *AdminHandler) UpdateUser(c *gin.Context) {
 	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
 	if err != nil {
@@ -98,6 +105,9 @@ func (h *AdminHandler) apply(ctx context.Context, id uint64, req UserUpdate) err
 	if req.Disabled != nil {
 		if err := h.Users.SetDisabled(ctx, id, *req.Disabled); err != nil {
 			return err
+		}
+		if h.Relay != nil {
+			h.Relay.SetUserDisabled(id, *req.Disabled)
 		}
 		if *req.Disabled && h.Live != nil {
 			h.Live.Kick(id, "account disabled")

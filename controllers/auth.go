@@ -33,10 +33,17 @@ const (
 	LoginDisabled  = "disabled"  // right password, disabled account
 )
 
+// sessionEnder closes what was opened with a session (the signaling hub's
+// websockets) when the session ends.
+type sessionEnder interface {
+	EndSession(sessionID uint64, reason string)
+}
+
 // AuthHandler serves register, login, logout and me.
 type AuthHandler struct {
 	Accounts         accountStore
 	Sessions         sessionStore
+	Live             sessionEnder // nil: no live connections to end
 	Throttle         *Throttle
 	Logins           loginCounter // nil counts nothing
 	RegistrationOpen bool
@@ -133,7 +140,7 @@ func (h *AuthHandler) finishLogin(c *gin.Context, attempt *Attempt, u *models.Us
 		attempt.Succeed()
 		h.count(LoginOK)
 		// A new token on every login: the old one (fixation) stops working.
-		if err := h.endSession(c); err != nil {
+		if err := h.endSession(c, "signed in again"); err != nil {
 			AbortInternal(c, err)
 			return
 		}
@@ -158,9 +165,10 @@ func (h *AuthHandler) count(result string) {
 	}
 }
 
-// Logout ends the current session, if any: 200 either way.
+// Logout ends the current session, if any, and the websockets opened with
+// it: 200 either way.
 func (h *AuthHandler) Logout(c *gin.Context) {
-	if err := h.endSession(c); err != nil {
+	if err := h.endSession(c, "logged out"); err != nil {
 		AbortInternal(c, err)
 		return
 	}
@@ -183,12 +191,20 @@ func (h *AuthHandler) startSession(c *gin.Context, u *models.User, status int) {
 	OK(c, status, "ok", u.View())
 }
 
-func (h *AuthHandler) endSession(c *gin.Context) error {
+// endSession deletes the cookie's session, then closes the websockets
+// opened with it: after the delete no new one can open.
+func (h *AuthHandler) endSession(c *gin.Context, reason string) error {
 	token, err := c.Cookie(SessionCookie)
 	if err != nil || token == "" {
 		return nil
 	}
-	return h.Sessions.Delete(c.Request.Context(), token)
+	if err := h.Sessions.Delete(c.Request.Context(), token); err != nil {
+		return err
+	}
+	if s := CurrentSession(c); s.ID != 0 && h.Live != nil {
+		h.Live.EndSession(s.ID, reason)
+	}
+	return nil
 }
 
 func (h *AuthHandler) setCookie(c *gin.Context, token string, maxAge int) {

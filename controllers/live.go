@@ -15,14 +15,15 @@ import (
 
 // hub is what the HTTP side needs of the signaling hub.
 type hub interface {
-	Serve(w http.ResponseWriter, r *http.Request, u models.UserView)
+	Serve(w http.ResponseWriter, r *http.Request, u models.UserView, s models.SessionRef)
 	Online() []models.OnlineUser
 	Stats() signal.Stats
 	ChatDeleted(id uint64)
 }
 
 // WebSocket upgrades GET /webrtc/wss for a logged-in user from an allowed
-// origin: 401 and 403 are answered before any upgrade.
+// origin: 401 and 403 are answered before any upgrade. The socket lives no
+// longer than the session it was opened with.
 func WebSocket(h hub, origin *OriginPolicy) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		u := CurrentUser(c)
@@ -34,7 +35,7 @@ func WebSocket(h hub, origin *OriginPolicy) gin.HandlerFunc {
 			Abort(c, http.StatusForbidden, "cross-site websocket refused")
 			return
 		}
-		h.Serve(c.Writer, c.Request, u.View())
+		h.Serve(c.Writer, c.Request, u.View(), CurrentSession(c))
 	}
 }
 

@@ -64,8 +64,10 @@ type fakeSessions struct{}
 func (fakeSessions) Create(context.Context, uint64, string, string) (string, time.Time, error) {
 	return "token", time.Now().Add(time.Hour), nil
 }
-func (fakeSessions) User(context.Context, string) (*models.User, error) { return nil, dao.ErrNotFound }
-func (fakeSessions) Delete(context.Context, string) error               { return nil }
+func (fakeSessions) Lookup(context.Context, string) (*models.User, models.SessionRef, error) {
+	return nil, models.SessionRef{}, dao.ErrNotFound
+}
+func (fakeSessions) Delete(context.Context, string) error { return nil }
 
 // loginCounts is the metrics hook, counting by result.
 type loginCounts struct {

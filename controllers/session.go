@@ -15,25 +15,29 @@ import (
 // SessionCookie is the name of the login cookie.
 const SessionCookie = "callapp_session"
 
-const userKey = "user"
+const (
+	userKey    = "user"
+	sessionKey = "session"
+)
 
 // sessionStore is what the handlers need of the session table.
 type sessionStore interface {
 	Create(ctx context.Context, userID uint64, ip, userAgent string) (string, time.Time, error)
-	User(ctx context.Context, token string) (*models.User, error)
+	Lookup(ctx context.Context, token string) (*models.User, models.SessionRef, error)
 	Delete(ctx context.Context, token string) error
 }
 
-// Authenticate loads the session's user, if any, for every later handler.
-// It never rejects: RequireUser and RequireAdmin do.
+// Authenticate loads the session's user, if any, and the session, for
+// every later handler. It never rejects: RequireUser and RequireAdmin do.
 func Authenticate(sessions sessionStore) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, err := c.Cookie(SessionCookie)
 		if err == nil && token != "" {
-			u, err := sessions.User(c.Request.Context(), token)
+			u, s, err := sessions.Lookup(c.Request.Context(), token)
 			switch {
 			case err == nil:
 				c.Set(userKey, u)
+				c.Set(sessionKey, s)
 			case !errors.Is(err, dao.ErrNotFound):
 				AbortInternal(c, err)
 				return
@@ -50,6 +54,14 @@ func CurrentUser(c *gin.Context) *models.User {
 		return v.(*models.User)
 	}
 	return nil
+}
+
+// CurrentSession names the logged-in user's session; the zero SessionRef
+// when there is none.
+func CurrentSession(c *gin.Context) models.SessionRef {
+	s, _ := c.Get(sessionKey)
+	ref, _ := s.(models.SessionRef)
+	return ref
 }
 
 // RequireUser answers 401 to anonymous API requests.

@@ -15,6 +15,7 @@ import (
 
 	"callapp/dao"
 	"callapp/dao/daotest"
+	"callapp/models"
 )
 
 // forEachDriverRaw is daotest.ForEachDriver plus a plain database/sql
@@ -235,6 +236,36 @@ func TestSessionDelete(t *testing.T) {
 		}
 		if err := s.Delete(ctx, "no such token"); err != nil {
 			t.Errorf("Delete(unknown) = %v, want nil", err)
+		}
+	})
+}
+
+// TestSessionLookupNamesTheSession: the lookup names the row and expiry a
+// websocket opened with the token is ended by.
+func TestSessionLookupNamesTheSession(t *testing.T) {
+	t.Parallel()
+	forEachDriverRaw(t, func(t *testing.T, d *dao.DAO, raw *sql.DB) {
+		ctx := context.Background()
+		alice := mustCreate(t, accounts(t, d), "alice")
+		s := dao.NewSessions(d, "key-1", time.Hour)
+		phone, phoneExpires, _ := s.Create(ctx, alice.ID, "", "phone")
+		laptop, _, _ := s.Create(ctx, alice.ID, "", "laptop")
+		u, ref, err := s.Lookup(ctx, phone)
+		if err != nil || u.ID != alice.ID {
+			t.Fatalf("Lookup(phone) = %v, %v", u, err)
+		}
+		var id uint64
+		if err := raw.QueryRow("SELECT id FROM sessions WHERE user_agent = 'phone'").Scan(&id); err != nil || ref.ID != id {
+			t.Errorf("Lookup names session %d, the phone's row is %d (%v)", ref.ID, id, err)
+		}
+		if d := ref.ExpiresAt.Sub(phoneExpires).Abs(); d > time.Second {
+			t.Errorf("Lookup expiry %v, Create said %v", ref.ExpiresAt, phoneExpires)
+		}
+		if _, other, _ := s.Lookup(ctx, laptop); other.ID == ref.ID || other.ID == 0 {
+			t.Errorf("laptop session %d, phone %d: want two distinct rows", other.ID, ref.ID)
+		}
+		if _, none, err := s.Lookup(ctx, "garbage"); !errors.Is(err, dao.ErrNotFound) || none != (models.SessionRef{}) {
+			t.Errorf("Lookup(garbage) = %+v, %v", none, err)
 		}
 	})
 }

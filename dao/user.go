@@ -219,3 +219,11 @@ func (d *DAO) UsernamesByID(ctx context.Context, ids []uint64) (map[uint64]strin
 	}
 	return names, nil
 }
+
+// DisabledUserIDs returns the ids of the disabled accounts, in order, for
+// the TURN server, which refuses them relays.
+func (d *DAO) DisabledUserIDs(ctx context.Context) ([]uint64, error) {
+	ids := []uint64{}
+	err := d.db.WithContext(ctx).Model(&models.User{}).Where("disabled = ?", true).Order("id").Pluck("id", &ids).Error
+	return ids, wrap("disabled users", err)
+}

@@ -427,3 +427,25 @@ func TestSetRole(t *testing.T) {
 		}
 	})
 }
+
+func TestDisabledUserIDs(t *testing.T) {
+	t.Parallel()
+	daotest.ForEachDriver(t, func(t *testing.T, d *dao.DAO) {
+		a, ctx := accounts(t, d), context.Background()
+		if ids, err := d.DisabledUserIDs(ctx); err != nil || len(ids) != 0 {
+			t.Fatalf("no one disabled: %v, %v", ids, err)
+		}
+		alice, bob, carol := mustCreate(t, a, "alice"), mustCreate(t, a, "bob"), mustCreate(t, a, "carol")
+		for _, u := range []*models.User{carol, alice, bob} {
+			if err := d.SetDisabled(ctx, u.ID, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := d.SetDisabled(ctx, bob.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if ids, err := d.DisabledUserIDs(ctx); err != nil || fmt.Sprint(ids) != fmt.Sprint([]uint64{alice.ID, carol.ID}) {
+			t.Errorf("DisabledUserIDs = %v, %v; want alice and carol", ids, err)
+		}
+	})
+}

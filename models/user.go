@@ -70,3 +70,13 @@ type Session struct {
 	IP        string    `gorm:"size:45"`
 	UserAgent string    `gorm:"size:255"`
 }
+
+// SessionRef names a session without its secret: what a websocket keeps
+// of the session it was opened with, so that ending the session ends it.
+type SessionRef struct {
+	ID        uint64    // the session's row; 0: none
+	ExpiresAt time.Time // the zero time never expires
+	// CheckedAt is when the database was asked whether the session is
+	// valid: a user disabled after it may have been missed.
+	CheckedAt time.Time
+}

@@ -59,7 +59,7 @@ func New(d Deps) (*gin.Engine, error) {
 	}
 	origin := controllers.NewOriginPolicy(d.Config)
 	auth := &controllers.AuthHandler{
-		Accounts: d.Accounts, Sessions: d.Sessions, Log: d.Log, Logins: m,
+		Accounts: d.Accounts, Sessions: d.Sessions, Log: d.Log, Logins: m, Live: d.Hub,
 		Throttle: controllers.NewThrottle(controllers.ThrottleLimits{
 			PerPair: d.Config.LoginMaxUserFailures, PerAddress: d.Config.LoginMaxIPFailures, Window: d.Config.LoginWindow,
 			SlowAfter: d.Config.LoginAccountSlowdownAfter, MaxDelay: d.Config.LoginAccountMaxDelay,
@@ -67,7 +67,7 @@ func New(d Deps) (*gin.Engine, error) {
 		RegistrationOpen: d.Config.RegistrationOpen, SecureCookie: d.Config.TLS(),
 	}
 	pages := &controllers.Pages{RegistrationOpen: d.Config.RegistrationOpen}
-	admin := &controllers.AdminHandler{Users: d.DB, Live: d.Hub}
+	admin := &controllers.AdminHandler{Users: d.DB, Live: d.Hub, Relay: d.Relay}
 	live := &controllers.LiveHandler{Hub: d.Hub, Chat: d.DB}
 	calls := &controllers.CallsHandler{Calls: d.DB}
 	messages := &controllers.MessagesHandler{Chat: d.DB}

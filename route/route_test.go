@@ -47,7 +47,8 @@ func newApp(t *testing.T, driver string, tweak func(*config.Config)) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hub := signal.New(signal.Options{}, db)
+	// Sockets of expired sessions close within a test's patience.
+	hub := signal.New(signal.Options{SessionCheck: 20 * time.Millisecond}, db)
 	t.Cleanup(hub.Close)
 	r, err := route.New(route.Deps{
 		Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db,

@@ -15,6 +15,7 @@ import (
 
 	"callapp/config"
 	"callapp/controllers/ice"
+	"callapp/controllers/signal"
 	"callapp/dao"
 	"callapp/dao/daotest"
 	"callapp/dao/password"
@@ -38,6 +39,8 @@ func newApp(t *testing.T, r *relay) *app {
 		t.Fatal(err)
 	}
 	stun, turnURLs := r.URLs()
+	hub := signal.New(signal.Options{Logger: slog.New(slog.DiscardHandler)}, db) // admins disabling users kick them
+	t.Cleanup(hub.Close)
 	router, err := route.New(route.Deps{
 		Config: cfg, Log: slog.New(slog.DiscardHandler), DB: db,
 		Accounts: dao.NewAccounts(db, hasher, nil),
@@ -45,6 +48,7 @@ func newApp(t *testing.T, r *relay) *app {
 		Assets:   os.DirFS("../.."),
 		ICE:      ice.NewProvider(ice.ProviderOptions{Secret: testSecret, TTL: time.Hour, STUNURLs: stun, TURNURLs: turnURLs}),
 		Relay:    r.Server,
+		Hub:      hub,
 	})
 	if err != nil {
 		t.Fatal(err)

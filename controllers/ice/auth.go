@@ -21,6 +21,10 @@ func (s *Server) authenticate(ra *turn.RequestAttributes) (userID string, key []
 		s.refuse("expired TURN credential", ra.SrcAddr, ra.Username)
 	case ra.Realm != s.opts.Realm:
 		s.refuse("TURN credential for another realm", ra.SrcAddr, ra.Username)
+	case !s.access.allowed(id):
+		// Credentials outlive the account's state: refused on every
+		// request, the open relays' refreshes and permissions included.
+		s.refuse("TURN credential of a disabled user", ra.SrcAddr, ra.Username)
 	default:
 		key := turn.GenerateAuthKey(ra.Username, ra.Realm, Password(s.opts.Secret, ra.Username))
 		return strconv.FormatUint(id, 10), key, true

@@ -20,7 +20,8 @@ var (
 	errDeniedPeer = errors.New("ice: peer address denied")
 	// RFC 6062 TCP relays are refused: browsers never ask for them, and
 	// they would let a credential open TCP connections to anywhere.
-	errTCPRelay = errors.New("ice: TCP relays are not offered")
+	errTCPRelay    = errors.New("ice: TCP relays are not offered")
+	errUserRefused = errors.New("ice: the user may not relay")
 )
 
 // relayGenerator opens the relay sockets pion asks for: in the port range,
@@ -34,6 +35,7 @@ type relayGenerator struct {
 	policy           PeerPolicy
 	bytesPerSec      int // 0: unlimited
 	limits           *limits
+	access           *access
 	stats            *counters
 	open             sync.WaitGroup // relay sockets not yet closed
 }
@@ -53,6 +55,10 @@ func (g *relayGenerator) AllocatePacketConn(c turn.AllocateListenerConfig) (net.
 	if (c.Network == "udp6") != (g.publicIP.To4() == nil) {
 		return nil, nil, errFamily
 	}
+	id, err := strconv.ParseUint(c.UserID, 10, 64) // as authenticate wrote it
+	if err != nil {
+		return nil, nil, errUserRefused
+	}
 	if !g.limits.acquire(c.UserID) {
 		g.stats.quotaRefusals.Add(1)
 		return nil, nil, errQuota
@@ -63,8 +69,13 @@ func (g *relayGenerator) AllocatePacketConn(c turn.AllocateListenerConfig) (net.
 		return nil, nil, err
 	}
 	g.open.Add(1)
+	relay := g.wrap(conn, c.UserID, id)
+	if !g.access.add(id, relay) {
+		_ = relay.Close() // disabled since authenticate let the request in
+		return nil, nil, errUserRefused
+	}
 	port := conn.LocalAddr().(*net.UDPAddr).Port
-	return g.wrap(conn, c.UserID), &net.UDPAddr{IP: g.publicIP, Port: port}, nil
+	return relay, &net.UDPAddr{IP: g.publicIP, Port: port}, nil
 }
 
 // AllocateListener would open an RFC 6062 TCP relay.
@@ -99,9 +110,9 @@ func (g *relayGenerator) listen(network string, requested int) (net.PacketConn, 
 	return nil, fmt.Errorf("ice: no free relay port in %d-%d: %w", g.minPort, g.maxPort, err)
 }
 
-func (g *relayGenerator) wrap(conn net.PacketConn, user string) *relayConn {
+func (g *relayGenerator) wrap(conn net.PacketConn, user string, id uint64) *relayConn {
 	c := &relayConn{PacketConn: conn, policy: g.policy, stats: g.stats}
-	c.onClose = func() { g.limits.release(user); g.open.Done() }
+	c.onClose = func() { g.access.remove(id, c); g.limits.release(user); g.open.Done() }
 	if g.bytesPerSec > 0 {
 		// A second's worth of burst, and never less than a few full-size
 		// packets, so a video key frame passes whole.
@@ -159,9 +170,14 @@ func (c *relayConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	return c.PacketConn.WriteTo(p, addr)
 }
 
-// Close closes the socket and gives its allocation slot back.
+// Close closes the socket and gives its allocation slot back. Closing
+// again is not an error: pion closes the socket of an allocation that
+// SetUserDisabled ended.
 func (c *relayConn) Close() error {
-	err := c.PacketConn.Close()
-	c.closeOnce.Do(c.onClose)
+	var err error
+	c.closeOnce.Do(func() {
+		err = c.PacketConn.Close()
+		c.onClose()
+	})
 	return err
 }

@@ -1,6 +1,7 @@
 package ice
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,11 @@ type ServerOptions struct {
 	MaxAllocationsPerUser      int
 	AllocationKbps             int // per allocation and direction; 0: unlimited
 
+	// Users lists the disabled accounts, whose credentials are refused;
+	// nil refuses only those SetUserDisabled names.
+	Users       DisabledUsers
+	UserRefresh time.Duration // how often Users is read again; 0: 15s
+
 	Log *slog.Logger     // nil: slog.Default()
 	Now func() time.Time // nil: time.Now; tests move the clock
 }
@@ -36,6 +42,7 @@ type Server struct {
 	opts     ServerOptions
 	log      *slog.Logger
 	limits   *limits
+	access   *access
 	stats    counters
 	gen      *relayGenerator
 	refusals rate.Sometimes // keeps a flood of bad requests out of the log
@@ -45,6 +52,9 @@ type Server struct {
 	tcp       *trackedListener
 	closeOnce sync.Once
 	closeErr  error
+	stopped   context.Context // done once Close is called: the user refresh ends
+	stop      context.CancelFunc
+	refresher sync.WaitGroup // the user refresh goroutine
 }
 
 // NewServer returns a server that Start will start.
@@ -55,11 +65,16 @@ func NewServer(o ServerOptions) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.UserRefresh <= 0 {
+		o.UserRefresh = 15 * time.Second
+	}
 	s := &Server{
 		opts: o, log: o.Log.With("component", "turn"),
 		limits:   newLimits(o.MaxAllocations, o.MaxAllocationsPerUser),
+		access:   newAccess(),
 		refusals: rate.Sometimes{First: 10, Interval: time.Minute},
 	}
+	s.stopped, s.stop = context.WithCancel(context.Background())
 	return s
 }
 
@@ -78,8 +93,9 @@ func (s *Server) Start() error {
 	s.gen = &relayGenerator{
 		bindHost: host, publicIP: publicIP, policy: s.opts.Policy,
 		minPort: s.opts.RelayPortMin, maxPort: s.opts.RelayPortMax,
-		bytesPerSec: s.opts.AllocationKbps * 1000 / 8, limits: s.limits, stats: &s.stats,
+		bytesPerSec: s.opts.AllocationKbps * 1000 / 8, limits: s.limits, access: s.access, stats: &s.stats,
 	}
+	s.reloadUsers() // before the first request
 	if err := s.listen(); err != nil {
 		return err
 	}
@@ -88,6 +104,7 @@ func (s *Server) Start() error {
 		s.tcp.Close()
 		return err
 	}
+	s.refreshUsers()
 	s.log.Info("turn server started", "udp", s.udp.LocalAddr(), "tcp", s.tcp.Addr(), "relay_ip", publicIP,
 		"realm", s.opts.Realm, "allow_private", s.opts.Policy.AllowPrivate, "allow_loopback", s.opts.Policy.AllowLoopback)
 	return nil
@@ -136,6 +153,8 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closeOnce.Do(func() {
+		s.stop()
+		s.refresher.Wait()
 		s.closeErr = s.turn.Close()
 		s.tcp.closeAll()
 		s.gen.wait(2 * time.Second)

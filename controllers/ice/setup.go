@@ -9,10 +9,11 @@ import (
 )
 
 // Start builds the ICE setup the configuration asks for: the embedded
-// server, started, with a Provider handing out its URLs; or, with external
-// TURN servers or none, only a Provider and a nil Server (whose Close and
-// Stats are safe to call).
-func Start(cfg *config.Config, log *slog.Logger) (*Server, *Provider, error) {
+// server, started, refusing the accounts users lists as disabled, with a
+// Provider handing out its URLs; or, with external TURN servers or none,
+// only a Provider and a nil Server (whose Close, Stats and
+// SetUserDisabled are safe to call).
+func Start(cfg *config.Config, log *slog.Logger, users DisabledUsers) (*Server, *Provider, error) {
 	po := ProviderOptions{
 		Secret: cfg.TURNSecret, TTL: cfg.TURNCredentialTTL,
 		STUNURLs: cfg.STUNURLs, TURNURLs: cfg.TURNURLs,
@@ -30,7 +31,7 @@ func Start(cfg *config.Config, log *slog.Logger) (*Server, *Provider, error) {
 		RelayPortMin: cfg.TURNRelayPortMin, RelayPortMax: cfg.TURNRelayPortMax,
 		Policy:         PeerPolicy{AllowPrivate: cfg.TURNAllowPrivate, AllowLoopback: cfg.TURNAllowLoopback},
 		MaxAllocations: cfg.TURNMaxAllocations, MaxAllocationsPerUser: cfg.TURNMaxAllocationsPerUser,
-		AllocationKbps: cfg.TURNAllocationKbps, Log: log,
+		AllocationKbps: cfg.TURNAllocationKbps, Users: users, Log: log,
 	})
 	if err := srv.Start(); err != nil {
 		return nil, nil, err

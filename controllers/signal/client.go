@@ -23,6 +23,10 @@ type client struct {
 	hub  *Hub
 	conn *websocket.Conn
 	user models.UserView // from the session; the only identity a message has
+	// The session the socket was opened with, which ending ends the socket.
+	// Never changed after newClient, so any goroutine may read them.
+	session uint64 // its row id; 0: none
+	expires int64  // its expiry (UnixNano); 0: never
 
 	mu        sync.Mutex
 	queue     []outgoing  // messages for the writer, at most opts.SendQueue
@@ -49,10 +53,14 @@ type client struct {
 	strikes    *rate.Limiter // rate-limited messages tolerated before a close
 }
 
-func newClient(h *Hub, u models.UserView) *client {
+func newClient(h *Hub, u models.UserView, s models.SessionRef) *client {
 	o := &h.opts
+	var expires int64
+	if !s.ExpiresAt.IsZero() {
+		expires = s.ExpiresAt.UnixNano()
+	}
 	return &client{
-		hub: h, user: u,
+		hub: h, user: u, session: s.ID, expires: expires,
 		readerDone: make(chan struct{}),
 		closed:     make(chan struct{}),
 		limit:      rate.NewLimiter(rate.Limit(o.MessageRate), o.MessageBurst),

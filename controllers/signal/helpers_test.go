@@ -28,7 +28,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 const wait = 3 * time.Second
 
 // harness is a hub behind an httptest server. The handler takes the user
-// from the query (?id=&name=): authentication is tested at route level.
+// from the query (?id=&name=), and the session too if there is one
+// (sessionOf): authentication is tested at route level.
 type harness struct {
 	t   *testing.T
 	hub *signal.Hub
@@ -67,7 +68,7 @@ func startStore(t *testing.T, opts signal.Options, store signal.Store, db *dao.D
 			http.Error(w, "no user", http.StatusUnauthorized)
 			return
 		}
-		hub.Serve(w, r, models.UserView{ID: id, Username: r.URL.Query().Get("name"), Role: models.RoleUser})
+		hub.Serve(w, r, models.UserView{ID: id, Username: r.URL.Query().Get("name"), Role: models.RoleUser}, sessionOf(r.URL.Query()))
 	}))
 	t.Cleanup(func() {
 		hub.Close()
@@ -139,7 +140,12 @@ func (h *harness) join(id uint64, name string) *peer {
 // of others.
 func (h *harness) connect(id uint64, name string) *peer {
 	h.t.Helper()
-	p := h.dial(id, name)
+	return handshake(h.dial(id, name))
+}
+
+// handshake sends User/Connect and consumes what answers it, as join.
+func handshake(p *peer) *peer {
+	p.t.Helper()
 	p.send(models.MethodConnect, 0, nil)
 	p.welcome = decode[models.Welcome](p.t, p.expect(models.CodeWelcome))
 	p.online = decode[[]models.OnlineUser](p.t, p.expect(models.CodeOnlineUsers))

@@ -63,6 +63,7 @@ type Hub struct {
 	callOf   map[uint64]*call // both parties of every call
 	presence coalescer
 	stopping bool
+	ended    endings // sessions and users ended lately, for connections still on their way
 }
 
 // op is one unit of work for the loop: a protocol method run for c, or a
@@ -93,6 +94,7 @@ func New(opts Options, store Store) *Hub {
 		calls:    make(map[string]*call),
 		callOf:   make(map[uint64]*call),
 		presence: newCoalescer(),
+		ended:    newEndings(),
 	}
 	h.router = h.clients
 	go h.loop()
@@ -100,18 +102,19 @@ func New(opts Options, store Store) *Hub {
 }
 
 // Serve upgrades the request to a websocket for the authenticated user u
-// and returns; the connection runs on its own goroutines until it ends.
+// of session s and returns; the connection runs on its own goroutines
+// until it ends, at the latest when s expires or is ended (EndSession).
 // The caller has checked the session; the Origin is checked again here by
 // Options.CheckOrigin.
-func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, u models.UserView) {
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, u models.UserView, s models.SessionRef) {
 	if !h.enter() {
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
 		return
 	}
 	// Attached before the handshake completes, so that a Kick or Close
 	// that returns after the client saw the upgrade reaches it.
-	c := newClient(h, u)
-	h.do(func() { h.attach(c) })
+	c := newClient(h, u, s)
+	h.do(func() { h.attach(c, s.CheckedAt) })
 	conn, err := h.upgrader.Upgrade(hijacker{w}, r, nil)
 	if err != nil {
 		h.opts.Logger.Debug("websocket upgrade refused", "user", u.ID, "err", err)
@@ -168,20 +171,6 @@ func (h *Hub) Close() {
 	})
 }
 
-// Kick closes the user's connections with close code 4001 and reason (an
-// admin disabled the account or the session was revoked). Their call ends
-// as for a disconnect. It returns once the user is offline to everyone.
-func (h *Hub) Kick(userID uint64, reason string) {
-	h.do(func() {
-		for c := range h.conns {
-			if c.user.ID == userID {
-				h.leave(c)
-				c.goodbye(nil, models.CloseKicked, reason)
-			}
-		}
-	})
-}
-
 // Online returns the connected users, by id, with their status.
 func (h *Hub) Online() []models.OnlineUser {
 	list := []models.OnlineUser{} // [] rather than null once closed
@@ -194,6 +183,8 @@ func (h *Hub) loop() {
 	defer close(h.loopDone)
 	stalls := time.NewTicker(h.opts.WriteWait / 4)
 	defer stalls.Stop()
+	expiries := time.NewTicker(h.opts.SessionCheck)
+	defer expiries.Stop()
 	for {
 		select {
 		case o := <-h.ops:
@@ -202,6 +193,8 @@ func (h *Hub) loop() {
 			h.flushPresence()
 		case now := <-stalls.C:
 			h.dropStalled(now)
+		case now := <-expiries.C:
+			h.endExpired(now)
 		case <-h.quit:
 			return
 		}

@@ -15,6 +15,7 @@ type Options struct {
 	PongWait        time.Duration // 60s: a connection silent this long is dead
 	WriteWait       time.Duration // 10s: a write blocked longer drops the client (checked every WriteWait/4)
 	ConnectTimeout  time.Duration // 5s: time a new connection has to send User/Connect
+	SessionCheck    time.Duration // 10s: how often idle connections are checked for an expired session
 	MaxMessageBytes int64         // 64 KiB: a larger message closes the connection with 1009
 	SendQueue       int           // 256: frames queued for a client before it counts as too slow
 
@@ -52,6 +53,7 @@ func (o Options) withDefaults() Options {
 	setDuration(&o.PingInterval, 25*time.Second)
 	setDuration(&o.WriteWait, 10*time.Second)
 	setDuration(&o.ConnectTimeout, 5*time.Second)
+	setDuration(&o.SessionCheck, 10*time.Second)
 	setDuration(&o.RingTimeout, 30*time.Second)
 	setDuration(&o.PresenceTick, 200*time.Millisecond)
 	if o.PingInterval >= o.PongWait {

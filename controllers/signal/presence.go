@@ -37,13 +37,17 @@ func (h *Hub) iceServers(userID uint64) []models.ICEServer {
 }
 
 // attach records a new connection, so that Kick and Close reach it even
-// before it sends User/Connect.
-func (h *Hub) attach(c *client) {
+// before it sends User/Connect. A connection whose session was checked
+// before it was ended (checked is when) is closed as if it had been there.
+func (h *Hub) attach(c *client, checked time.Time) {
 	if h.stopping {
 		c.goodbye(nil, models.CloseGoingAway, "server shutting down")
 		return
 	}
 	h.conns[c] = struct{}{}
+	if reason, ok := h.ended.of(c, checked); ok {
+		h.kick(c, reason)
+	}
 }
 
 // register makes c the user's connection. Replacing an older one is this

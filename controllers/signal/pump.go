@@ -258,6 +258,13 @@ func (c *client) handle(msg []byte, readAt time.Time) {
 		c.hub.stats.in.add(otherLabel)
 		return // closing: only the peer's close frame matters now
 	}
+	if c.sessionOver(readAt) {
+		// The sweep would close it within SessionCheck; until then it
+		// must not act on an ended session.
+		c.hub.stats.in.add(otherLabel)
+		c.hub.submit(op{do: func() { c.hub.kick(c, reasonExpired) }})
+		return
+	}
 	if !c.hub.dispatch(c, msg, readAt) {
 		// Queued, so that the answers already given go out first. The
 		// reader reads on, unheard, until the peer answers the close:
