@@ -122,6 +122,7 @@ func openDB(cfg *config.Config, log *slog.Logger, reg *metrics.Registry) (*dao.D
 	return dao.Open(dao.Options{
 		Driver: cfg.DBDriver, DSN: dsn, Logger: log,
 		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns, OnQuery: reg.ObserveQuery,
+		Timeout: cfg.DBTimeout,
 	})
 }
 

@@ -25,6 +25,7 @@ type Config struct {
 	DBDSN          string // file path for sqlite (default DataDir/callapp.db), DSN for mysql
 	DBMaxOpenConns int
 	DBMaxIdleConns int
+	DBTimeout      time.Duration // bound on every database call; the MySQL DSN's net timeouts when it sets none
 
 	TLSCert       string // PEM certificate file; with TLSKey turns on HTTPS
 	TLSKey        string
@@ -89,6 +90,7 @@ func Default() *Config {
 		DBDriver:             "sqlite",
 		DBMaxOpenConns:       20,
 		DBMaxIdleConns:       10,
+		DBTimeout:            5 * time.Second,
 		LogLevel:             "info",
 		LogFormat:            "text",
 		SessionTTL:           30 * 24 * time.Hour,
@@ -206,6 +208,7 @@ func (c *Config) Validate() error {
 		"WS_MESSAGE_RATE": c.WSMessageRate > 0, "WS_MESSAGE_BURST": c.WSMessageBurst > 0,
 		"CHAT_RATE": c.ChatRate > 0, "CHAT_BURST": c.ChatBurst > 0, "CALL_RING_TIMEOUT": c.CallRingTimeout > 0,
 		"PRESENCE_TICK": c.PresenceTick > 0, "PRESENCE_RATE": c.PresenceRate > 0,
+		"DB_TIMEOUT": c.DBTimeout > 0,
 	}
 	for _, key := range sortedKeys(positive) {
 		if !positive[key] {

@@ -85,6 +85,7 @@ var options = []option{
 	str("DB_DSN", func(c *Config) *string { return &c.DBDSN }),
 	integer("DB_MAX_OPEN_CONNS", func(c *Config) *int { return &c.DBMaxOpenConns }),
 	integer("DB_MAX_IDLE_CONNS", func(c *Config) *int { return &c.DBMaxIdleConns }),
+	duration("DB_TIMEOUT", func(c *Config) *time.Duration { return &c.DBTimeout }),
 	str("TLS_CERT", func(c *Config) *string { return &c.TLSCert }),
 	str("TLS_KEY", func(c *Config) *string { return &c.TLSKey }),
 	boolean("TLS_SELF_SIGNED", func(c *Config) *bool { return &c.TLSSelfSigned }),

@@ -16,13 +16,17 @@ const (
 // CreateCall stores a call that started ringing.
 func (d *DAO) CreateCall(ctx context.Context, c *models.Call) error {
 	c.InvitedAt = dbTime(c.InvitedAt)
-	return wrap("create call", d.db.WithContext(ctx).Create(c).Error)
+	db, done := d.conn(ctx)
+	defer done()
+	return wrap("create call", db.Create(c).Error)
 }
 
 // MarkCallAnswered records when a ringing call was accepted. It returns
 // ErrNotFound when no open, unanswered call has that id.
 func (d *DAO) MarkCallAnswered(ctx context.Context, id string, at time.Time) error {
-	res := d.db.WithContext(ctx).Model(&models.Call{}).
+	db, done := d.conn(ctx)
+	defer done()
+	res := db.Model(&models.Call{}).
 		Where("id = ? AND answered_at IS NULL AND ended_at IS NULL", id).
 		Update("answered_at", dbTime(at))
 	return affectedOne("mark call answered", res.Error, res.RowsAffected)
@@ -32,7 +36,9 @@ func (d *DAO) MarkCallAnswered(ctx context.Context, id string, at time.Time) err
 // no call with that id is still open, so a second end never overwrites the
 // first one's time and reason.
 func (d *DAO) MarkCallEnded(ctx context.Context, id string, at time.Time, reason string) error {
-	res := d.db.WithContext(ctx).Model(&models.Call{}).
+	db, done := d.conn(ctx)
+	defer done()
+	res := db.Model(&models.Call{}).
 		Where("id = ? AND ended_at IS NULL", id).
 		Updates(map[string]any{"ended_at": dbTime(at), "end_reason": reason})
 	return affectedOne("mark call ended", res.Error, res.RowsAffected)
@@ -42,7 +48,9 @@ func (d *DAO) MarkCallEnded(ctx context.Context, id string, at time.Time, reason
 // newest first.
 func (d *DAO) CallsOfUser(ctx context.Context, userID uint64, limit int) ([]models.Call, error) {
 	var calls []models.Call
-	err := d.db.WithContext(ctx).
+	db, done := d.conn(ctx)
+	defer done()
+	err := db.
 		Where("caller_id = ? OR callee_id = ?", userID, userID).
 		Order("invited_at DESC, id DESC").Limit(boundLimit(limit, DefaultCallLimit, MaxCallLimit)).
 		Find(&calls).Error
@@ -53,7 +61,9 @@ func (d *DAO) CallsOfUser(ctx context.Context, userID uint64, limit int) ([]mode
 // the admin dashboard.
 func (d *DAO) RecentCalls(ctx context.Context, limit int) ([]models.Call, error) {
 	var calls []models.Call
-	err := d.db.WithContext(ctx).
+	db, done := d.conn(ctx)
+	defer done()
+	err := db.
 		Order("invited_at DESC, id DESC").Limit(boundLimit(limit, DefaultCallLimit, MaxCallLimit)).
 		Find(&calls).Error
 	return calls, wrap("recent calls", err)

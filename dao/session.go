@@ -45,7 +45,9 @@ func (s *Sessions) Create(ctx context.Context, userID uint64, ip, userAgent stri
 		IP: ip, UserAgent: truncate(userAgent, 255),
 	}
 	// Every session start is a login, registration's included.
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	db, done := s.conn(ctx)
+	defer done()
+	err := db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -74,6 +76,8 @@ func (s *Sessions) User(ctx context.Context, token string) (*models.User, error)
 	if token == "" {
 		return nil, wrap("session user", ErrNotFound)
 	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	start := time.Now()
 	var u models.User
 	err := s.sql.QueryRowContext(ctx, sessionUserSQL, s.hash(token), time.Now().UTC(), false).Scan(
@@ -89,13 +93,17 @@ func (s *Sessions) User(ctx context.Context, token string) (*models.User, error)
 
 // Delete ends the session with this token, if there is one.
 func (s *Sessions) Delete(ctx context.Context, token string) error {
-	err := s.db.WithContext(ctx).Where("token_hash = ?", s.hash(token)).Delete(&models.Session{}).Error
+	db, done := s.conn(ctx)
+	defer done()
+	err := db.Where("token_hash = ?", s.hash(token)).Delete(&models.Session{}).Error
 	return wrap("delete session", err)
 }
 
 // DeleteExpired removes sessions past their expiry and returns how many.
 func (s *Sessions) DeleteExpired(ctx context.Context) (int64, error) {
-	res := s.db.WithContext(ctx).Where("expires_at <= ?", time.Now().UTC()).Delete(&models.Session{})
+	db, done := s.conn(ctx)
+	defer done()
+	res := db.Where("expires_at <= ?", time.Now().UTC()).Delete(&models.Session{})
 	return res.RowsAffected, wrap("delete expired sessions", res.Error)
 }
 

@@ -52,8 +52,10 @@ func (a *Accounts) CreateUser(ctx context.Context, cred models.Credentials) (*mo
 		PasswordHash: hash,
 		Role:         models.RoleUser,
 	}
+	db, done := a.conn(ctx)
+	defer done()
 	err = retryDeadlock(func() error {
-		return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return db.Transaction(func(tx *gorm.DB) error {
 			isAdmin, err := a.becomesAdmin(tx, u.UsernameKey)
 			if err != nil {
 				return err
@@ -116,7 +118,9 @@ func (a *Accounts) CheckPassword(ctx context.Context, username, pw string) (*mod
 // UserByName finds a user by any case or normalization of the name.
 func (d *DAO) UserByName(ctx context.Context, username string) (*models.User, error) {
 	var u models.User
-	err := d.db.WithContext(ctx).Where("username_key = ?", models.NormalizeUsername(username)).Take(&u).Error
+	db, done := d.conn(ctx)
+	defer done()
+	err := db.Where("username_key = ?", models.NormalizeUsername(username)).Take(&u).Error
 	if err != nil {
 		return nil, wrap("user by name", err)
 	}
@@ -126,7 +130,9 @@ func (d *DAO) UserByName(ctx context.Context, username string) (*models.User, er
 // UserByID finds a user by id.
 func (d *DAO) UserByID(ctx context.Context, id uint64) (*models.User, error) {
 	var u models.User
-	if err := d.db.WithContext(ctx).Take(&u, id).Error; err != nil {
+	db, done := d.conn(ctx)
+	defer done()
+	if err := db.Take(&u, id).Error; err != nil {
 		return nil, wrap("user by id", err)
 	}
 	return &u, nil
@@ -141,7 +147,9 @@ type UserPage struct {
 // ListUsers returns users whose name contains query (any case), by id, for
 // the admin dashboard.
 func (d *DAO) ListUsers(ctx context.Context, query string, offset, limit int) (*UserPage, error) {
-	q := d.db.WithContext(ctx).Model(&models.User{})
+	db, done := d.conn(ctx)
+	defer done()
+	q := db.Model(&models.User{})
 	if key := models.NormalizeUsername(query); key != "" {
 		q = q.Where("username_key LIKE ? ESCAPE '!'", "%"+escapeLike(key)+"%")
 	}
@@ -167,7 +175,9 @@ func escapeLike(s string) string {
 // SetDisabled enables or disables a user; disabling also ends every one of
 // their sessions in the same transaction.
 func (d *DAO) SetDisabled(ctx context.Context, id uint64, disabled bool) error {
-	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	db, done := d.conn(ctx)
+	defer done()
+	err := db.Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&models.User{}).Where("id = ?", id).Update("disabled", disabled)
 		if res.Error != nil {
 			return res.Error
@@ -190,7 +200,9 @@ func (d *DAO) SetRole(ctx context.Context, id uint64, role string) error {
 	if role != models.RoleAdmin && role != models.RoleUser {
 		return wrap("set role", errors.New("unknown role "+role))
 	}
-	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	db, done := d.conn(ctx)
+	defer done()
+	err := db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Take(&models.User{}, id).Error; err != nil {
 			return err
 		}
@@ -207,7 +219,9 @@ func (d *DAO) UsernamesByID(ctx context.Context, ids []uint64) (map[uint64]strin
 		return names, nil
 	}
 	var rows []models.User
-	if err := d.db.WithContext(ctx).Select("id", "username").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	db, done := d.conn(ctx)
+	defer done()
+	if err := db.Select("id", "username").Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, wrap("usernames", err)
 	}
 	for _, u := range rows {
