@@ -67,6 +67,7 @@ const (
 	ReasonMissingField     = "missing_field"
 	ReasonEmpty            = "empty"
 	ReasonTooLong          = "too_long"
+	ReasonControlChar      = "control_char" // chat with a control character other than newline and tab
 	ReasonRateLimited      = "rate_limited"
 	ReasonNotConnected     = "not_connected"     // a method before User/Connect
 	ReasonAlreadyConnected = "already_connected" // a second User/Connect

@@ -59,7 +59,7 @@ func newCounters() counters {
 		errors: newTally(models.ReasonBadJSON, models.ReasonUnknownMethod, models.ReasonMissingField,
 			models.ReasonEmpty, models.ReasonTooLong, models.ReasonRateLimited, models.ReasonNotConnected,
 			models.ReasonAlreadyConnected, models.ReasonNotInCall, models.ReasonAlreadyInCall,
-			models.ReasonUnknownCall, models.ReasonInternal),
+			models.ReasonUnknownCall, models.ReasonInternal, models.ReasonControlChar),
 		closes: newTally(closeLabel(models.CloseNormal), closeLabel(models.CloseGoingAway),
 			closeLabel(models.ClosePolicyViolation), closeLabel(models.CloseTooBig),
 			closeLabel(models.CloseKicked), closeLabel(models.CloseReplaced), closeBroken),
