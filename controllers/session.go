@@ -19,6 +19,7 @@ const userKey = "user"
 
 // sessionStore is what the handlers need of the session table.
 type sessionStore interface {
+	Prepare(ip, userAgent string) (string, *models.Session)
 	Create(ctx context.Context, userID uint64, ip, userAgent string) (string, time.Time, error)
 	User(ctx context.Context, token string) (*models.User, error)
 	Delete(ctx context.Context, token string) error

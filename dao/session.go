@@ -7,7 +7,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -33,25 +35,40 @@ func (s *Sessions) hash(token string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// Create starts a session for the user, records the login time, and
-// returns the cookie token.
-func (s *Sessions) Create(ctx context.Context, userID uint64, ip, userAgent string) (string, time.Time, error) {
+// Prepare makes the row of a new session from ip with userAgent, not yet
+// stored nor given a user, and returns the cookie token it is for. The
+// client's strings are made fit to store: valid UTF-8, cut to their
+// columns' sizes.
+func (s *Sessions) Prepare(ip, userAgent string) (string, *models.Session) {
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw)
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	now := time.Now().UTC()
-	row := models.Session{
-		TokenHash: s.hash(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.ttl),
-		IP: ip, UserAgent: truncate(userAgent, 255),
+	return token, &models.Session{
+		TokenHash: s.hash(token), CreatedAt: now, ExpiresAt: now.Add(s.ttl),
+		IP: clientString(ip, ipColumn), UserAgent: clientString(userAgent, userAgentColumn),
 	}
-	// Every session start is a login, registration's included.
+}
+
+// Sizes of the session columns that hold client strings (models.Session).
+const (
+	ipColumn        = 45
+	userAgentColumn = 255
+)
+
+// Create starts a session for the user, records the login time, and
+// returns the cookie token.
+func (s *Sessions) Create(ctx context.Context, userID uint64, ip, userAgent string) (string, time.Time, error) {
+	token, row := s.Prepare(ip, userAgent)
+	row.UserID = userID
 	db, done := s.conn(ctx)
 	defer done()
+	// Every session start is a login, registration's included.
 	err := db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&row).Error; err != nil {
+		if err := tx.Create(row).Error; err != nil {
 			return err
 		}
-		return tx.Model(&models.User{}).Where("id = ?", userID).Update("last_login_at", now).Error
+		return tx.Model(&models.User{}).Where("id = ?", userID).Update("last_login_at", row.CreatedAt).Error
 	})
 	if err != nil {
 		return "", time.Time{}, wrap("create session", err)
@@ -107,11 +124,15 @@ func (s *Sessions) DeleteExpired(ctx context.Context) (int64, error) {
 	return res.RowsAffected, wrap("delete expired sessions", res.Error)
 }
 
-func truncate(s string, n int) string {
+// clientString makes a string a client sent storable: invalid UTF-8,
+// which MySQL refuses, becomes U+FFFD, and the result is cut to at most n
+// bytes without splitting a character.
+func clientString(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && s[n]&0xC0 == 0x80 { // do not cut a UTF-8 sequence
+	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
 	return s[:n]

@@ -42,6 +42,13 @@ func NewAccounts(d *DAO, h *password.Hasher, adminUsernames []string) *Accounts 
 // admin for a configured admin username, or for the first account when
 // none are configured. A taken name returns ErrDuplicate.
 func (a *Accounts) CreateUser(ctx context.Context, cred models.Credentials) (*models.User, error) {
+	return a.CreateUserWithSession(ctx, cred, nil)
+}
+
+// CreateUserWithSession is CreateUser that also stores first, a session
+// from Sessions.Prepare, for the new user in the same transaction: an
+// account whose first session cannot be stored is not created either.
+func (a *Accounts) CreateUserWithSession(ctx context.Context, cred models.Credentials, first *models.Session) (*models.User, error) {
 	hash, err := a.hasher.Hash(ctx, cred.Password)
 	if err != nil {
 		return nil, wrap("create user", err)
@@ -50,27 +57,37 @@ func (a *Accounts) CreateUser(ctx context.Context, cred models.Credentials) (*mo
 		Username:     cred.Username,
 		UsernameKey:  models.NormalizeUsername(cred.Username),
 		PasswordHash: hash,
-		Role:         models.RoleUser,
+	}
+	if first != nil {
+		u.LastLoginAt = &first.CreatedAt // registering is the first login
 	}
 	db, done := a.conn(ctx)
 	defer done()
 	err = retryDeadlock(func() error {
-		return db.Transaction(func(tx *gorm.DB) error {
-			isAdmin, err := a.becomesAdmin(tx, u.UsernameKey)
-			if err != nil {
-				return err
-			}
-			u.ID, u.Role = 0, models.RoleUser
-			if isAdmin {
-				u.Role = models.RoleAdmin
-			}
-			return tx.Create(u).Error
-		})
+		return db.Transaction(func(tx *gorm.DB) error { return a.insertUser(tx, u, first) })
 	})
 	if err != nil {
 		return nil, wrap("create user", err)
 	}
 	return u, nil
+}
+
+// insertUser stores u, with its role decided now, and first, if any, as
+// its session. It starts afresh when retried after a deadlock.
+func (a *Accounts) insertUser(tx *gorm.DB, u *models.User, first *models.Session) error {
+	isAdmin, err := a.becomesAdmin(tx, u.UsernameKey)
+	if err != nil {
+		return err
+	}
+	u.ID, u.Role = 0, models.RoleUser
+	if isAdmin {
+		u.Role = models.RoleAdmin
+	}
+	if err := tx.Create(u).Error; err != nil || first == nil {
+		return err
+	}
+	first.ID, first.UserID = 0, u.ID
+	return tx.Create(first).Error
 }
 
 func (a *Accounts) becomesAdmin(tx *gorm.DB, key string) (bool, error) {
