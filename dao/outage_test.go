@@ -47,7 +47,9 @@ func TestCallsFailWhenDatabaseStopsAnswering(t *testing.T) {
 		"user by name": func() error { _, err := d.UserByName(ctx, "alice"); return err },
 		"session user": func() error { _, err := sessions.User(ctx, "token"); return err },
 		"create call":  func() error { return d.CreateCall(ctx, &models.Call{ID: "c1", CallerID: 1, CalleeID: 2}) },
-		"chat":         func() error { return d.SaveChatMessage(ctx, &models.ChatMessage{FromID: 1, Username: "a", Message: "hi"}) },
+		"chat": func() error {
+			return d.SaveChatMessage(ctx, &models.ChatMessage{FromID: 1, Username: "a", Message: "hi"})
+		},
 	}
 	for name, call := range calls {
 		if err := returnsWithin(t, name, call); !errors.Is(err, dao.ErrUnavailable) {
