@@ -114,6 +114,8 @@ var options = []option{
 	float("CHAT_RATE", func(c *Config) *float64 { return &c.ChatRate }),
 	integer("CHAT_BURST", func(c *Config) *int { return &c.ChatBurst }),
 	duration("CALL_RING_TIMEOUT", func(c *Config) *time.Duration { return &c.CallRingTimeout }),
+	integer("CALL_RECORD_QUEUE", func(c *Config) *int { return &c.CallRecordQueue }),
+	duration("CALL_HEARTBEAT", func(c *Config) *time.Duration { return &c.CallHeartbeat }),
 	duration("PRESENCE_TICK", func(c *Config) *time.Duration { return &c.PresenceTick }),
 	float("PRESENCE_RATE", func(c *Config) *float64 { return &c.PresenceRate }),
 	list("METRICS", func(c *Config) *[]string { return &c.Metrics }),

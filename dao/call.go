@@ -2,7 +2,10 @@ package dao
 
 import (
 	"context"
+	"slices"
 	"time"
+
+	"gorm.io/gorm"
 
 	"callapp/models"
 )
@@ -16,6 +19,9 @@ const (
 // CreateCall stores a call that started ringing.
 func (d *DAO) CreateCall(ctx context.Context, c *models.Call) error {
 	c.InvitedAt = dbTime(c.InvitedAt)
+	if c.AliveAt == nil {
+		c.AliveAt = &c.InvitedAt
+	}
 	db, done := d.conn(ctx)
 	defer done()
 	return wrap("create call", db.Create(c).Error)
@@ -28,7 +34,7 @@ func (d *DAO) MarkCallAnswered(ctx context.Context, id string, at time.Time) err
 	defer done()
 	res := db.Model(&models.Call{}).
 		Where("id = ? AND answered_at IS NULL AND ended_at IS NULL", id).
-		Update("answered_at", dbTime(at))
+		Updates(map[string]any{"answered_at": dbTime(at), "alive_at": dbTime(at)})
 	return affectedOne("mark call answered", res.Error, res.RowsAffected)
 }
 
@@ -42,6 +48,38 @@ func (d *DAO) MarkCallEnded(ctx context.Context, id string, at time.Time, reason
 		Where("id = ? AND ended_at IS NULL", id).
 		Updates(map[string]any{"ended_at": dbTime(at), "end_reason": reason})
 	return affectedOne("mark call ended", res.Error, res.RowsAffected)
+}
+
+// MarkCallsAlive records that the open calls among ids were going on at
+// at, the hub's heartbeat; a later time already recorded is kept.
+func (d *DAO) MarkCallsAlive(ctx context.Context, ids []string, at time.Time) error {
+	at = dbTime(at)
+	db, done := d.conn(ctx)
+	defer done()
+	for batch := range slices.Chunk(ids, bulkBatch) {
+		err := db.Model(&models.Call{}).
+			Where("id IN ? AND ended_at IS NULL AND (alive_at IS NULL OR alive_at < ?)", batch, at).
+			Update("alive_at", at).Error
+		if err != nil {
+			return wrap("mark calls alive", err)
+		}
+	}
+	return nil
+}
+
+// CloseCallsLeftOpen ends every call still open with CallServerRestart at
+// the last time it was known to be going on, and returns how many it
+// ended. Run at start-up, before any call can start, it closes the calls
+// the previous run left open when it stopped without ending them.
+func (d *DAO) CloseCallsLeftOpen(ctx context.Context) (int64, error) {
+	db, done := d.conn(ctx)
+	defer done()
+	res := db.Model(&models.Call{}).Where("ended_at IS NULL").Updates(map[string]any{
+		// Rows from before alive_at existed fall back to what they have.
+		"ended_at":   gorm.Expr("COALESCE(alive_at, answered_at, invited_at)"),
+		"end_reason": models.CallServerRestart,
+	})
+	return res.RowsAffected, wrap("close calls left open", res.Error)
 }
 
 // CallsOfUser returns the user's most recent calls, made or received,

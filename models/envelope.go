@@ -88,6 +88,9 @@ const (
 	CallBusy         = "busy"
 	CallSelf         = "self"
 	CallShutdown     = "shutdown" // stored only: the server stopped mid-call
+	// CallServerRestart is stored only: the server stopped without ending
+	// the call (a crash, kill -9) and closed it when it started again.
+	CallServerRestart = "server_restart"
 )
 
 // Websocket close codes the server uses.

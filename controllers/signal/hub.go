@@ -28,6 +28,7 @@ type Store interface {
 	CreateCall(ctx context.Context, c *models.Call) error
 	MarkCallAnswered(ctx context.Context, id string, at time.Time) error
 	MarkCallEnded(ctx context.Context, id string, at time.Time, reason string) error
+	MarkCallsAlive(ctx context.Context, ids []string, at time.Time) error
 	SaveChatMessage(ctx context.Context, m *models.ChatMessage) error
 	ChatHistory(ctx context.Context, beforeID uint64, limit int) ([]models.ChatMessage, error)
 }
@@ -83,7 +84,6 @@ func New(opts Options, store Store) *Hub {
 		stats:    newCounters(),
 		upgrader: newUpgrader(opts.CheckOrigin),
 		chatRate: newUserLimiters(opts.ChatRate, opts.ChatBurst),
-		rec:      newRecorder(store, opts.Logger),
 		replaced: encodeMessage(models.CodeReplaced, models.MethodConnect, "replaced by a newer connection", nil),
 		ops:      make(chan op, 64),
 		quit:     make(chan struct{}),
@@ -95,6 +95,7 @@ func New(opts Options, store Store) *Hub {
 		presence: newCoalescer(),
 	}
 	h.router = h.clients
+	h.rec = newRecorder(store, &h.opts)
 	go h.loop()
 	return h
 }
@@ -194,6 +195,8 @@ func (h *Hub) loop() {
 	defer close(h.loopDone)
 	stalls := time.NewTicker(h.opts.WriteWait / 4)
 	defer stalls.Stop()
+	beats := time.NewTicker(h.opts.CallHeartbeat)
+	defer beats.Stop()
 	for {
 		select {
 		case o := <-h.ops:
@@ -202,6 +205,8 @@ func (h *Hub) loop() {
 			h.flushPresence()
 		case now := <-stalls.C:
 			h.dropStalled(now)
+		case now := <-beats.C:
+			h.heartbeat(now)
 		case <-h.quit:
 			return
 		}
