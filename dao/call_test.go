@@ -116,7 +116,9 @@ func failOn(t *testing.T, err error) {
 func TestCloseCallsLeftOpen(t *testing.T) {
 	forEachDriverRaw(t, func(t *testing.T, d *dao.DAO, raw *sql.DB) {
 		ctx := context.Background()
-		at := func(sec int) time.Time { return callT0.Add(time.Duration(sec) * time.Second).Truncate(time.Millisecond) }
+		at := func(sec int) time.Time {
+			return callT0.Add(time.Duration(sec) * time.Second).Truncate(time.Millisecond)
+		}
 		for _, id := range []string{"ringing", "heartbeat", "ended", "old"} {
 			failOn(t, d.CreateCall(ctx, &models.Call{ID: id, CallerID: 1, CalleeID: 2, InvitedAt: at(0)}))
 		}
