@@ -154,8 +154,9 @@ func (h *Hub) enter() bool {
 }
 
 // Close says goodbye (close code 1001) to every connection, ends the calls,
-// waits for every connection's goroutines and for the call records to be
-// written. New upgrades are refused with 503 from the first moment.
+// waits for every connection's goroutines, and gives the call records up
+// to RecordCloseWait to be written (what is not is logged as lost). New
+// upgrades are refused with 503 from the first moment.
 func (h *Hub) Close() {
 	h.closeOnce.Do(func() {
 		h.life.Lock()
