@@ -116,7 +116,7 @@ func (r *recorder) run() {
 // writeUntil writes queued events in order until ctx ends. When the queue
 // is empty it waits for more if more is set, and returns otherwise.
 func (r *recorder) writeUntil(ctx context.Context, more bool) {
-	var pause time.Duration // since the first failure of an outage
+	var pause time.Duration // after the last failed write; 0 while writes succeed
 	for ctx.Err() == nil {
 		r.writeHeartbeat(ctx)
 		e, ok := r.head()
