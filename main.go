@@ -27,6 +27,7 @@ import (
 	"callapp/controllers/signal"
 	"callapp/dao"
 	"callapp/dao/password"
+	"callapp/models"
 	"callapp/route"
 )
 
@@ -84,6 +85,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		return err
 	}
 	defer relay.Close()
+	closeCallsLeftOpen(ctx, db, log)
 	// The hub's call records go to the database: it closes first.
 	hub := newHub(cfg, log, db, iceServers, reg)
 	defer hub.Close()
@@ -111,6 +113,8 @@ func newHub(cfg *config.Config, log *slog.Logger, db *dao.DAO, iceServers *ice.P
 		CheckOrigin:  controllers.NewOriginPolicy(cfg).Allowed,
 		ICEServers:   iceServers.ICEServers,
 		Logger:       log, ObserveRelay: reg.ObserveRelay,
+		// Call records wait for a failing database; calls going on are marked alive.
+		RecordQueue: cfg.CallRecordQueue, CallHeartbeat: cfg.CallHeartbeat,
 	}, db)
 }
 
@@ -122,6 +126,7 @@ func openDB(cfg *config.Config, log *slog.Logger, reg *metrics.Registry) (*dao.D
 	return dao.Open(dao.Options{
 		Driver: cfg.DBDriver, DSN: dsn, Logger: log,
 		MaxOpenConns: cfg.DBMaxOpenConns, MaxIdleConns: cfg.DBMaxIdleConns, OnQuery: reg.ObserveQuery,
+		Timeout: cfg.DBTimeout,
 	})
 }
 
@@ -170,6 +175,19 @@ func listen(ctx context.Context, cfg *config.Config, log *slog.Logger, h http.Ha
 		return err
 	}
 	return nil
+}
+
+// closeCallsLeftOpen ends the calls a crash of the previous run left open,
+// before the hub can start new ones. A failure is logged, not fatal: the
+// calls stay open until the next start.
+func closeCallsLeftOpen(ctx context.Context, db *dao.DAO, log *slog.Logger) {
+	n, err := db.CloseCallsLeftOpen(ctx)
+	switch {
+	case err != nil:
+		log.Error("closing calls left open by the last run", "err", err)
+	case n > 0:
+		log.Warn("closed calls left open by the last run", "calls", n, "reason", models.CallServerRestart)
+	}
 }
 
 // sweepSessions deletes expired sessions every hour.

@@ -25,6 +25,7 @@ type Config struct {
 	DBDSN          string // file path for sqlite (default DataDir/callapp.db), DSN for mysql
 	DBMaxOpenConns int
 	DBMaxIdleConns int
+	DBTimeout      time.Duration // bound on every database call; the MySQL DSN's net timeouts when it sets none
 
 	TLSCert       string // PEM certificate file; with TLSKey turns on HTTPS
 	TLSKey        string
@@ -63,6 +64,8 @@ type Config struct {
 	ChatRate         float64 // chat messages per second per user
 	ChatBurst        int
 	CallRingTimeout  time.Duration
+	CallRecordQueue  int           // call record changes kept while the database fails
+	CallHeartbeat    time.Duration // how often calls going on are recorded as alive
 	PresenceTick     time.Duration // presence changes within one tick go out as one envelope
 	PresenceRate     float64       // presence envelopes per second before the tick stretches
 	Metrics          []string      // who may read /metrics: off, admin, or allowed IPs/CIDRs (see MetricsAccess)
@@ -94,6 +97,7 @@ func Default() *Config {
 		DBDriver:             "sqlite",
 		DBMaxOpenConns:       20,
 		DBMaxIdleConns:       10,
+		DBTimeout:            5 * time.Second,
 		LogLevel:             "info",
 		LogFormat:            "text",
 		SessionTTL:           30 * 24 * time.Hour,
@@ -115,6 +119,8 @@ func Default() *Config {
 		ChatRate:             1,
 		ChatBurst:            5,
 		CallRingTimeout:      30 * time.Second,
+		CallRecordQueue:      10000,
+		CallHeartbeat:        time.Minute,
 		PresenceTick:         200 * time.Millisecond,
 		PresenceRate:         10000,
 		Metrics:              []string{MetricsAdmin},
@@ -238,6 +244,7 @@ func (c *Config) Validate() error {
 		"WS_MESSAGE_RATE": c.WSMessageRate > 0, "WS_MESSAGE_BURST": c.WSMessageBurst > 0,
 		"CHAT_RATE": c.ChatRate > 0, "CHAT_BURST": c.ChatBurst > 0, "CALL_RING_TIMEOUT": c.CallRingTimeout > 0,
 		"PRESENCE_TICK": c.PresenceTick > 0, "PRESENCE_RATE": c.PresenceRate > 0,
+		"DB_TIMEOUT": c.DBTimeout > 0, "CALL_RECORD_QUEUE": c.CallRecordQueue > 0, "CALL_HEARTBEAT": c.CallHeartbeat > 0,
 	}
 	for _, key := range sortedKeys(positive) {
 		if !positive[key] {

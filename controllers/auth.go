@@ -16,7 +16,7 @@ import (
 
 // accountStore is what the auth handlers need of the user table.
 type accountStore interface {
-	CreateUser(ctx context.Context, cred models.Credentials) (*models.User, error)
+	CreateUserWithSession(ctx context.Context, cred models.Credentials, first *models.Session) (*models.User, error)
 	CheckPassword(ctx context.Context, username, password string) (*models.User, error)
 }
 
@@ -65,7 +65,9 @@ func (h *AuthHandler) Register(c *gin.Context) {
 		Abort(c, http.StatusBadRequest, err.Error())
 		return
 	}
-	u, err := h.Accounts.CreateUser(c.Request.Context(), cred)
+	// The account and its first session are stored together or not at all.
+	token, first := h.Sessions.Prepare(c.ClientIP(), c.Request.UserAgent())
+	u, err := h.Accounts.CreateUserWithSession(c.Request.Context(), cred, first)
 	if errors.Is(err, dao.ErrDuplicate) {
 		Abort(c, http.StatusConflict, "username: already taken")
 		return
@@ -81,7 +83,7 @@ func (h *AuthHandler) Register(c *gin.Context) {
 	if u.IsAdmin() {
 		h.Log.Info("new account is admin", "user", u.Username, "id", u.ID)
 	}
-	h.startSession(c, u, http.StatusCreated)
+	h.sendSession(c, u, token, first.ExpiresAt, http.StatusCreated)
 }
 
 // Login checks credentials and starts a new session: 200 with the user.
@@ -187,6 +189,11 @@ func (h *AuthHandler) startSession(c *gin.Context, u *models.User, status int) {
 		AbortInternal(c, err)
 		return
 	}
+	h.sendSession(c, u, token, expires, status)
+}
+
+// sendSession answers a login or registration with its session cookie.
+func (h *AuthHandler) sendSession(c *gin.Context, u *models.User, token string, expires time.Time, status int) {
 	h.setCookie(c, token, int(time.Until(expires)/time.Second))
 	OK(c, status, "ok", u.View())
 }

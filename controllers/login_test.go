@@ -52,7 +52,7 @@ func (f *fakeAccounts) CheckPassword(ctx context.Context, _, pw string) (*models
 	return &models.User{ID: 1, Username: "alice", Role: models.RoleUser}, nil
 }
 
-func (f *fakeAccounts) CreateUser(_ context.Context, cred models.Credentials) (*models.User, error) {
+func (f *fakeAccounts) CreateUserWithSession(_ context.Context, cred models.Credentials, _ *models.Session) (*models.User, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -68,6 +68,9 @@ func (fakeSessions) Lookup(context.Context, string) (*models.User, models.Sessio
 	return nil, models.SessionRef{}, dao.ErrNotFound
 }
 func (fakeSessions) Delete(context.Context, string) error { return nil }
+func (fakeSessions) Prepare(string, string) (string, *models.Session) {
+	return "token", &models.Session{ExpiresAt: time.Now().Add(time.Hour)}
+}
 
 // loginCounts is the metrics hook, counting by result.
 type loginCounts struct {

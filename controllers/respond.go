@@ -8,6 +8,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"callapp/dao"
 )
 
 // Response is the JSON shape of every API answer.
@@ -45,9 +47,14 @@ func Abort(c *gin.Context, status int, message string) {
 	c.Abort()
 }
 
-// AbortInternal stops the request with a 500; err is logged, not shown.
+// AbortInternal stops the request with a 500, or a 503 when the database
+// did not answer in time; err is logged, not shown.
 func AbortInternal(c *gin.Context, err error) {
-	_ = c.Error(&Error{Status: http.StatusInternalServerError, Message: "internal server error", Err: err})
+	e := &Error{Status: http.StatusInternalServerError, Message: "internal server error", Err: err}
+	if errors.Is(err, dao.ErrUnavailable) {
+		e.Status, e.Message = http.StatusServiceUnavailable, "database unavailable; try again later"
+	}
+	_ = c.Error(e)
 	c.Abort()
 }
 

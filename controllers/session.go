@@ -22,6 +22,7 @@ const (
 
 // sessionStore is what the handlers need of the session table.
 type sessionStore interface {
+	Prepare(ip, userAgent string) (string, *models.Session)
 	Create(ctx context.Context, userID uint64, ip, userAgent string) (string, time.Time, error)
 	Lookup(ctx context.Context, token string) (*models.User, models.SessionRef, error)
 	Delete(ctx context.Context, token string) error

@@ -2,7 +2,10 @@ package dao
 
 import (
 	"context"
+	"slices"
 	"time"
+
+	"gorm.io/gorm"
 
 	"callapp/models"
 )
@@ -16,15 +19,22 @@ const (
 // CreateCall stores a call that started ringing.
 func (d *DAO) CreateCall(ctx context.Context, c *models.Call) error {
 	c.InvitedAt = dbTime(c.InvitedAt)
-	return wrap("create call", d.db.WithContext(ctx).Create(c).Error)
+	if c.AliveAt == nil {
+		c.AliveAt = &c.InvitedAt
+	}
+	db, done := d.conn(ctx)
+	defer done()
+	return wrap("create call", db.Create(c).Error)
 }
 
 // MarkCallAnswered records when a ringing call was accepted. It returns
 // ErrNotFound when no open, unanswered call has that id.
 func (d *DAO) MarkCallAnswered(ctx context.Context, id string, at time.Time) error {
-	res := d.db.WithContext(ctx).Model(&models.Call{}).
+	db, done := d.conn(ctx)
+	defer done()
+	res := db.Model(&models.Call{}).
 		Where("id = ? AND answered_at IS NULL AND ended_at IS NULL", id).
-		Update("answered_at", dbTime(at))
+		Updates(map[string]any{"answered_at": dbTime(at), "alive_at": dbTime(at)})
 	return affectedOne("mark call answered", res.Error, res.RowsAffected)
 }
 
@@ -32,17 +42,53 @@ func (d *DAO) MarkCallAnswered(ctx context.Context, id string, at time.Time) err
 // no call with that id is still open, so a second end never overwrites the
 // first one's time and reason.
 func (d *DAO) MarkCallEnded(ctx context.Context, id string, at time.Time, reason string) error {
-	res := d.db.WithContext(ctx).Model(&models.Call{}).
+	db, done := d.conn(ctx)
+	defer done()
+	res := db.Model(&models.Call{}).
 		Where("id = ? AND ended_at IS NULL", id).
 		Updates(map[string]any{"ended_at": dbTime(at), "end_reason": reason})
 	return affectedOne("mark call ended", res.Error, res.RowsAffected)
+}
+
+// MarkCallsAlive records that the open calls among ids were going on at
+// at, the hub's heartbeat; a later time already recorded is kept.
+func (d *DAO) MarkCallsAlive(ctx context.Context, ids []string, at time.Time) error {
+	at = dbTime(at)
+	db, done := d.conn(ctx)
+	defer done()
+	for batch := range slices.Chunk(ids, bulkBatch) {
+		err := db.Model(&models.Call{}).
+			Where("id IN ? AND ended_at IS NULL AND (alive_at IS NULL OR alive_at < ?)", batch, at).
+			Update("alive_at", at).Error
+		if err != nil {
+			return wrap("mark calls alive", err)
+		}
+	}
+	return nil
+}
+
+// CloseCallsLeftOpen ends every call still open with CallServerRestart at
+// the last time it was known to be going on, and returns how many it
+// ended. Run at start-up, before any call can start, it closes the calls
+// the previous run left open when it stopped without ending them.
+func (d *DAO) CloseCallsLeftOpen(ctx context.Context) (int64, error) {
+	db, done := d.conn(ctx)
+	defer done()
+	res := db.Model(&models.Call{}).Where("ended_at IS NULL").Updates(map[string]any{
+		// Rows from before alive_at existed fall back to what they have.
+		"ended_at":   gorm.Expr("COALESCE(alive_at, answered_at, invited_at)"),
+		"end_reason": models.CallServerRestart,
+	})
+	return res.RowsAffected, wrap("close calls left open", res.Error)
 }
 
 // CallsOfUser returns the user's most recent calls, made or received,
 // newest first.
 func (d *DAO) CallsOfUser(ctx context.Context, userID uint64, limit int) ([]models.Call, error) {
 	var calls []models.Call
-	err := d.db.WithContext(ctx).
+	db, done := d.conn(ctx)
+	defer done()
+	err := db.
 		Where("caller_id = ? OR callee_id = ?", userID, userID).
 		Order("invited_at DESC, id DESC").Limit(boundLimit(limit, DefaultCallLimit, MaxCallLimit)).
 		Find(&calls).Error
@@ -53,7 +99,9 @@ func (d *DAO) CallsOfUser(ctx context.Context, userID uint64, limit int) ([]mode
 // the admin dashboard.
 func (d *DAO) RecentCalls(ctx context.Context, limit int) ([]models.Call, error) {
 	var calls []models.Call
-	err := d.db.WithContext(ctx).
+	db, done := d.conn(ctx)
+	defer done()
+	err := db.
 		Order("invited_at DESC, id DESC").Limit(boundLimit(limit, DefaultCallLimit, MaxCallLimit)).
 		Find(&calls).Error
 	return calls, wrap("recent calls", err)

@@ -2,6 +2,7 @@ package dao_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"testing"
@@ -107,4 +108,48 @@ func failOn(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestCloseCallsLeftOpen: at start-up every open call is ended as
+// server_restart at the last time it was known alive: its heartbeat, else
+// its answer, else its invite; ended calls keep their end.
+func TestCloseCallsLeftOpen(t *testing.T) {
+	forEachDriverRaw(t, func(t *testing.T, d *dao.DAO, raw *sql.DB) {
+		ctx := context.Background()
+		at := func(sec int) time.Time {
+			return callT0.Add(time.Duration(sec) * time.Second).Truncate(time.Millisecond)
+		}
+		for _, id := range []string{"ringing", "heartbeat", "ended", "old"} {
+			failOn(t, d.CreateCall(ctx, &models.Call{ID: id, CallerID: 1, CalleeID: 2, InvitedAt: at(0)}))
+		}
+		failOn(t, d.MarkCallAnswered(ctx, "heartbeat", at(2)))
+		failOn(t, d.MarkCallAnswered(ctx, "old", at(3)))
+		failOn(t, d.MarkCallEnded(ctx, "ended", at(30), models.CallHangup))
+		failOn(t, d.MarkCallsAlive(ctx, []string{"heartbeat", "ended"}, at(60)))
+		failOn(t, d.MarkCallsAlive(ctx, []string{"heartbeat"}, at(10))) // late and out of order: kept at 60
+		if _, err := raw.Exec("UPDATE calls SET alive_at = NULL WHERE id = 'old'"); err != nil {
+			t.Fatal(err) // a row from before alive_at existed
+		}
+		n, err := d.CloseCallsLeftOpen(ctx)
+		if err != nil || n != 3 {
+			t.Fatalf("closed %d (%v), want 3", n, err)
+		}
+		want := map[string]struct {
+			reason string
+			end    time.Time
+		}{
+			"ringing": {models.CallServerRestart, at(0)}, "heartbeat": {models.CallServerRestart, at(60)},
+			"old": {models.CallServerRestart, at(3)}, "ended": {models.CallHangup, at(30)},
+		}
+		calls, err := d.RecentCalls(ctx, 10)
+		failOn(t, err)
+		for _, c := range calls {
+			if w := want[c.ID]; c.EndReason != w.reason || c.EndedAt == nil || !c.EndedAt.Equal(w.end) {
+				t.Errorf("%s: %q at %v, want %q at %v", c.ID, c.EndReason, c.EndedAt, w.reason, w.end)
+			}
+		}
+		if n, err := d.CloseCallsLeftOpen(ctx); err != nil || n != 0 {
+			t.Errorf("second run closed %d (%v)", n, err)
+		}
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -26,6 +27,8 @@ import (
 var (
 	ErrNotFound  = errors.New("dao: not found")
 	ErrDuplicate = errors.New("dao: already exists")
+	// ErrUnavailable means the database did not answer in time.
+	ErrUnavailable = errors.New("dao: database unavailable")
 )
 
 // Drivers the DAO can open.
@@ -40,7 +43,11 @@ type Options struct {
 	DSN          string // file path for SQLite, go-sql-driver DSN for MySQL
 	MaxOpenConns int
 	MaxIdleConns int
-	Logger       *slog.Logger
+	// Timeout bounds every call the DAO makes, unless the caller's context
+	// ends sooner, and is the MySQL DSN's dial, read and write timeout
+	// where the DSN sets none; 0 sets no bound.
+	Timeout time.Duration
+	Logger  *slog.Logger
 	// OnQuery, if set, is told how long each statement took, by operation
 	// (create, query, update, delete, row, raw).
 	OnQuery func(op string, took time.Duration)
@@ -53,6 +60,7 @@ type DAO struct {
 	driver  string
 	log     *slog.Logger
 	onQuery func(op string, took time.Duration) // Options.OnQuery
+	timeout time.Duration                       // Options.Timeout
 }
 
 // Open connects, sets the pool for the dialect and migrates the schema.
@@ -89,7 +97,7 @@ func Open(opts Options) (*DAO, error) {
 		// often far less behind proxies); recycle ours well before that.
 		sqlDB.SetConnMaxLifetime(3 * time.Minute)
 	}
-	d := &DAO{db: db, sql: sqlDB, driver: opts.Driver, log: opts.Logger, onQuery: opts.OnQuery}
+	d := &DAO{db: db, sql: sqlDB, driver: opts.Driver, log: opts.Logger, onQuery: opts.OnQuery, timeout: opts.Timeout}
 	if opts.OnQuery != nil {
 		if err := observeQueries(db, opts.OnQuery); err != nil {
 			_ = sqlDB.Close()
@@ -127,9 +135,25 @@ func dialect(opts Options) (gorm.Dialector, error) {
 		if _, ok := cfg.Params["charset"]; !ok {
 			cfg.Params["charset"] = "utf8mb4"
 		}
+		setNetTimeouts(cfg, opts.Timeout)
 		return mysql.Open(cfg.FormatDSN()), nil
 	default:
 		return nil, fmt.Errorf("dao: unknown driver %q (want %q or %q)", opts.Driver, DriverSQLite, DriverMySQL)
+	}
+}
+
+// setNetTimeouts gives the connections the operator's DSN left without
+// timeouts a bound on dialing and on each read and write, so that a
+// database that accepts connections and never answers fails the calls
+// that carry no deadline of their own (migrations, pool housekeeping).
+func setNetTimeouts(cfg *mysqldriver.Config, timeout time.Duration) {
+	if timeout <= 0 {
+		return
+	}
+	for _, t := range []*time.Duration{&cfg.Timeout, &cfg.ReadTimeout, &cfg.WriteTimeout} {
+		if *t == 0 {
+			*t = timeout
+		}
 	}
 }
 
@@ -154,14 +178,25 @@ func (d *DAO) Driver() string { return d.driver }
 
 // Ping checks that the database answers, for /healthz.
 func (d *DAO) Ping(ctx context.Context) error {
-	sqlDB, err := d.db.DB()
-	if err != nil {
-		return fmt.Errorf("dao: ping: %w", err)
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	return wrap("ping", d.sql.PingContext(ctx))
+}
+
+// bound gives one call the DAO's deadline, or the caller's if sooner: a
+// database that stops answering makes requests fail, not hang.
+func (d *DAO) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d.timeout <= 0 {
+		return ctx, func() {}
 	}
-	if err := sqlDB.PingContext(ctx); err != nil {
-		return fmt.Errorf("dao: ping: %w", err)
-	}
-	return nil
+	return context.WithTimeout(ctx, d.timeout)
+}
+
+// conn is the database for one call, bound as bound does; done releases
+// the deadline's timer once the call returned.
+func (d *DAO) conn(ctx context.Context) (db *gorm.DB, done context.CancelFunc) {
+	ctx, done = d.bound(ctx)
+	return d.db.WithContext(ctx), done
 }
 
 // Close releases the connection pool.
@@ -197,7 +232,16 @@ func wrap(op string, err error) error {
 		return fmt.Errorf("dao: %s: %w", op, ErrNotFound)
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return fmt.Errorf("dao: %s: %w", op, ErrDuplicate)
+	case timedOut(err):
+		return fmt.Errorf("dao: %s: %w: %w", op, ErrUnavailable, err)
 	default:
 		return fmt.Errorf("dao: %s: %w", op, err)
 	}
+}
+
+// timedOut reports whether err is a deadline that ran out or a network
+// timeout: the database did not answer, as opposed to refusing the call.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }

@@ -7,7 +7,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -33,23 +35,40 @@ func (s *Sessions) hash(token string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// Create starts a session for the user, records the login time, and
-// returns the cookie token.
-func (s *Sessions) Create(ctx context.Context, userID uint64, ip, userAgent string) (string, time.Time, error) {
+// Prepare makes the row of a new session from ip with userAgent, not yet
+// stored nor given a user, and returns the cookie token it is for. The
+// client's strings are made fit to store: valid UTF-8, cut to their
+// columns' sizes.
+func (s *Sessions) Prepare(ip, userAgent string) (string, *models.Session) {
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw)
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	now := time.Now().UTC()
-	row := models.Session{
-		TokenHash: s.hash(token), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.ttl),
-		IP: ip, UserAgent: truncate(userAgent, 255),
+	return token, &models.Session{
+		TokenHash: s.hash(token), CreatedAt: now, ExpiresAt: now.Add(s.ttl),
+		IP: clientString(ip, ipColumn), UserAgent: clientString(userAgent, userAgentColumn),
 	}
+}
+
+// Sizes of the session columns that hold client strings (models.Session).
+const (
+	ipColumn        = 45
+	userAgentColumn = 255
+)
+
+// Create starts a session for the user, records the login time, and
+// returns the cookie token.
+func (s *Sessions) Create(ctx context.Context, userID uint64, ip, userAgent string) (string, time.Time, error) {
+	token, row := s.Prepare(ip, userAgent)
+	row.UserID = userID
+	db, done := s.conn(ctx)
+	defer done()
 	// Every session start is a login, registration's included.
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&row).Error; err != nil {
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(row).Error; err != nil {
 			return err
 		}
-		return tx.Model(&models.User{}).Where("id = ?", userID).Update("last_login_at", now).Error
+		return tx.Model(&models.User{}).Where("id = ?", userID).Update("last_login_at", row.CreatedAt).Error
 	})
 	if err != nil {
 		return "", time.Time{}, wrap("create session", err)
@@ -82,6 +101,8 @@ func (s *Sessions) Lookup(ctx context.Context, token string) (*models.User, mode
 	if token == "" {
 		return nil, ref, wrap("session user", ErrNotFound)
 	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	start := time.Now()
 	ref.CheckedAt = start
 	var u models.User
@@ -99,21 +120,29 @@ func (s *Sessions) Lookup(ctx context.Context, token string) (*models.User, mode
 
 // Delete ends the session with this token, if there is one.
 func (s *Sessions) Delete(ctx context.Context, token string) error {
-	err := s.db.WithContext(ctx).Where("token_hash = ?", s.hash(token)).Delete(&models.Session{}).Error
+	db, done := s.conn(ctx)
+	defer done()
+	err := db.Where("token_hash = ?", s.hash(token)).Delete(&models.Session{}).Error
 	return wrap("delete session", err)
 }
 
 // DeleteExpired removes sessions past their expiry and returns how many.
 func (s *Sessions) DeleteExpired(ctx context.Context) (int64, error) {
-	res := s.db.WithContext(ctx).Where("expires_at <= ?", time.Now().UTC()).Delete(&models.Session{})
+	db, done := s.conn(ctx)
+	defer done()
+	res := db.Where("expires_at <= ?", time.Now().UTC()).Delete(&models.Session{})
 	return res.RowsAffected, wrap("delete expired sessions", res.Error)
 }
 
-func truncate(s string, n int) string {
+// clientString makes a string a client sent storable: invalid UTF-8,
+// which MySQL refuses, becomes U+FFFD, and the result is cut to at most n
+// bytes without splitting a character.
+func clientString(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && s[n]&0xC0 == 0x80 { // do not cut a UTF-8 sequence
+	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
 	return s[:n]

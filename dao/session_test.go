@@ -179,6 +179,65 @@ func TestSessionUserAgentTruncated(t *testing.T) {
 	})
 }
 
+// TestSessionClientStringsMadeValid: a user agent or address with bytes
+// that are not UTF-8 (which MySQL refuses) is stored with U+FFFD in their
+// place, cut to its column, and the session works.
+func TestSessionClientStringsMadeValid(t *testing.T) {
+	t.Parallel()
+	forEachDriverRaw(t, func(t *testing.T, d *dao.DAO, raw *sql.DB) {
+		ctx := context.Background()
+		alice := mustCreate(t, accounts(t, d), "alice")
+		s := dao.NewSessions(d, "key-1", time.Hour)
+		agent := "Mozilla/5.0 \xff\xfe\xc3(" + strings.Repeat("\x80", 400) + ")"
+		token, _, err := s.Create(ctx, alice.ID, "192.0.2.1\xff", agent)
+		if err != nil {
+			t.Fatalf("Create with invalid UTF-8: %v", err)
+		}
+		var ip, ua string
+		if err := raw.QueryRow("SELECT ip, user_agent FROM sessions").Scan(&ip, &ua); err != nil {
+			t.Fatal(err)
+		}
+		if ip != "192.0.2.1\uFFFD" || !strings.HasPrefix(ua, "Mozilla/5.0 \uFFFD") || !utf8.ValidString(ua) || len(ua) > 255 {
+			t.Errorf("stored ip %q, user agent %.40q (%d bytes)", ip, ua, len(ua))
+		}
+		if _, err := s.User(ctx, token); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+// TestAccountOnlyWithItsFirstSession: registration stores the account and
+// its first session together; when the session cannot be stored, no
+// account is left behind and the name stays free.
+func TestAccountOnlyWithItsFirstSession(t *testing.T) {
+	t.Parallel()
+	forEachDriverRaw(t, func(t *testing.T, d *dao.DAO, raw *sql.DB) {
+		ctx := context.Background()
+		a, s := accounts(t, d), dao.NewSessions(d, "key-1", time.Hour)
+		token, first := s.Prepare("192.0.2.1", "test")
+		alice, err := a.CreateUserWithSession(ctx, models.Credentials{Username: "alice", Password: testPassword}, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u, err := s.User(ctx, token); err != nil || u.ID != alice.ID || u.LastLoginAt == nil {
+			t.Errorf("session of the new account: %+v, %v", u, err)
+		}
+		_, clash := s.Prepare("192.0.2.2", "test")
+		clash.TokenHash = first.TokenHash // the session insert fails on the unique hash
+		if _, err := a.CreateUserWithSession(ctx, models.Credentials{Username: "bob", Password: testPassword}, clash); err == nil {
+			t.Fatal("bob registered though his session was not stored")
+		}
+		var n int
+		if err := raw.QueryRow("SELECT COUNT(*) FROM users WHERE username = 'bob'").Scan(&n); err != nil || n != 0 {
+			t.Errorf("%d rows for bob (%v), want none", n, err)
+		}
+		_, retry := s.Prepare("192.0.2.2", "test")
+		if _, err := a.CreateUserWithSession(ctx, models.Credentials{Username: "bob", Password: testPassword}, retry); err != nil {
+			t.Errorf("bob again: %v", err)
+		}
+	})
+}
+
 func TestSessionExpiry(t *testing.T) {
 	t.Parallel()
 	forEachDriverRaw(t, func(t *testing.T, d *dao.DAO, raw *sql.DB) {

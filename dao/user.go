@@ -46,6 +46,13 @@ func NewAccounts(d *DAO, h *password.Hasher, adminUsernames []string) *Accounts 
 // admin for a configured admin username, or for the first account when
 // none are configured. A taken name returns ErrDuplicate.
 func (a *Accounts) CreateUser(ctx context.Context, cred models.Credentials) (*models.User, error) {
+	return a.CreateUserWithSession(ctx, cred, nil)
+}
+
+// CreateUserWithSession is CreateUser that also stores first, a session
+// from Sessions.Prepare, for the new user in the same transaction: an
+// account whose first session cannot be stored is not created either.
+func (a *Accounts) CreateUserWithSession(ctx context.Context, cred models.Credentials, first *models.Session) (*models.User, error) {
 	hash, err := a.hasher.Hash(ctx, cred.Password)
 	if err != nil {
 		return nil, wrap("create user", err)
@@ -54,25 +61,37 @@ func (a *Accounts) CreateUser(ctx context.Context, cred models.Credentials) (*mo
 		Username:     cred.Username,
 		UsernameKey:  models.NormalizeUsername(cred.Username),
 		PasswordHash: hash,
-		Role:         models.RoleUser,
 	}
+	if first != nil {
+		u.LastLoginAt = &first.CreatedAt // registering is the first login
+	}
+	db, done := a.conn(ctx)
+	defer done()
 	err = retryDeadlock(func() error {
-		return a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			isAdmin, err := a.becomesAdmin(tx, u.UsernameKey)
-			if err != nil {
-				return err
-			}
-			u.ID, u.Role = 0, models.RoleUser
-			if isAdmin {
-				u.Role = models.RoleAdmin
-			}
-			return tx.Create(u).Error
-		})
+		return db.Transaction(func(tx *gorm.DB) error { return a.insertUser(tx, u, first) })
 	})
 	if err != nil {
 		return nil, wrap("create user", err)
 	}
 	return u, nil
+}
+
+// insertUser stores u, with its role decided now, and first, if any, as
+// its session. It starts afresh when retried after a deadlock.
+func (a *Accounts) insertUser(tx *gorm.DB, u *models.User, first *models.Session) error {
+	isAdmin, err := a.becomesAdmin(tx, u.UsernameKey)
+	if err != nil {
+		return err
+	}
+	u.ID, u.Role = 0, models.RoleUser
+	if isAdmin {
+		u.Role = models.RoleAdmin
+	}
+	if err := tx.Create(u).Error; err != nil || first == nil {
+		return err
+	}
+	first.ID, first.UserID = 0, u.ID
+	return tx.Create(first).Error
 }
 
 func (a *Accounts) becomesAdmin(tx *gorm.DB, key string) (bool, error) {
@@ -120,7 +139,9 @@ func (a *Accounts) CheckPassword(ctx context.Context, username, pw string) (*mod
 // UserByName finds a user by any case or normalization of the name.
 func (d *DAO) UserByName(ctx context.Context, username string) (*models.User, error) {
 	var u models.User
-	err := d.db.WithContext(ctx).Where("username_key = ?", models.NormalizeUsername(username)).Take(&u).Error
+	db, done := d.conn(ctx)
+	defer done()
+	err := db.Where("username_key = ?", models.NormalizeUsername(username)).Take(&u).Error
 	if err != nil {
 		return nil, wrap("user by name", err)
 	}
@@ -130,7 +151,9 @@ func (d *DAO) UserByName(ctx context.Context, username string) (*models.User, er
 // UserByID finds a user by id.
 func (d *DAO) UserByID(ctx context.Context, id uint64) (*models.User, error) {
 	var u models.User
-	if err := d.db.WithContext(ctx).Take(&u, id).Error; err != nil {
+	db, done := d.conn(ctx)
+	defer done()
+	if err := db.Take(&u, id).Error; err != nil {
 		return nil, wrap("user by id", err)
 	}
 	return &u, nil
@@ -145,7 +168,9 @@ type UserPage struct {
 // ListUsers returns users whose name contains query (any case), by id, for
 // the admin dashboard.
 func (d *DAO) ListUsers(ctx context.Context, query string, offset, limit int) (*UserPage, error) {
-	q := d.db.WithContext(ctx).Model(&models.User{})
+	db, done := d.conn(ctx)
+	defer done()
+	q := db.Model(&models.User{})
 	if key := models.NormalizeUsername(query); key != "" {
 		q = q.Where("username_key LIKE ? ESCAPE '!'", "%"+escapeLike(key)+"%")
 	}
@@ -171,7 +196,9 @@ func escapeLike(s string) string {
 // SetDisabled enables or disables a user; disabling also ends every one of
 // their sessions in the same transaction.
 func (d *DAO) SetDisabled(ctx context.Context, id uint64, disabled bool) error {
-	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	db, done := d.conn(ctx)
+	defer done()
+	err := db.Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&models.User{}).Where("id = ?", id).Update("disabled", disabled)
 		if res.Error != nil {
 			return res.Error
@@ -194,7 +221,9 @@ func (d *DAO) SetRole(ctx context.Context, id uint64, role string) error {
 	if role != models.RoleAdmin && role != models.RoleUser {
 		return wrap("set role", errors.New("unknown role "+role))
 	}
-	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	db, done := d.conn(ctx)
+	defer done()
+	err := db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Take(&models.User{}, id).Error; err != nil {
 			return err
 		}
@@ -211,7 +240,9 @@ func (d *DAO) UsernamesByID(ctx context.Context, ids []uint64) (map[uint64]strin
 		return names, nil
 	}
 	var rows []models.User
-	if err := d.db.WithContext(ctx).Select("id", "username").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	db, done := d.conn(ctx)
+	defer done()
+	if err := db.Select("id", "username").Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, wrap("usernames", err)
 	}
 	for _, u := range rows {

@@ -13,6 +13,11 @@ type Call struct {
 	AnsweredAt *time.Time // nil: never answered
 	EndedAt    *time.Time // nil: still ringing or going on
 	EndReason  string     `gorm:"size:16;not null;default:''"` // a Call* reason constant
+
+	// AliveAt is the last time the server knew the call to be going on:
+	// its invite, its answer, then the hub's heartbeat. A call a crash
+	// left open is closed at AliveAt when the server starts again.
+	AliveAt *time.Time
 }
 
 // View returns the call as the history pages show it.

@@ -3,6 +3,7 @@ package models
 import (
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -39,15 +40,37 @@ func ChatViews(rows []ChatMessage) []ChatMessageView {
 	return views
 }
 
-// CleanChat trims a chat message and checks its length in code points. It
-// returns the text to store, or ReasonEmpty or ReasonTooLong.
+// CleanChat trims a chat message and checks it. It returns the text to
+// store, or ReasonControlChar for a control character other than newline
+// and tab (NUL, escape sequences, carriage returns), ReasonEmpty for a
+// message with nothing visible, or ReasonTooLong past ChatMaxRunes code
+// points.
 func CleanChat(text string) (string, string) {
+	if strings.IndexFunc(text, forbiddenInChat) >= 0 {
+		return "", ReasonControlChar
+	}
 	text = strings.TrimSpace(text)
 	switch n := utf8.RuneCountInString(text); {
-	case n == 0:
+	case n == 0 || strings.IndexFunc(text, visible) < 0:
 		return "", ReasonEmpty
 	case n > ChatMaxRunes:
 		return "", ReasonTooLong
 	}
 	return text, ""
 }
+
+func forbiddenInChat(r rune) bool {
+	return unicode.IsControl(r) && r != '\n' && r != '\t'
+}
+
+// visible reports whether r shows as something: not a space, nor one of
+// the characters that render as nothing (zero-width and format
+// characters, variation selectors, fillers, the blank braille pattern)
+// with which a "blank" message could get past a plain whitespace check.
+func visible(r rune) bool {
+	return !unicode.IsSpace(r) && !unicode.In(r, unicode.Cf, unicode.Variation_Selector, unicode.Other_Default_Ignorable_Code_Point) &&
+		r != brailleBlank
+}
+
+// brailleBlank is the braille pattern with no dots, drawn as a blank.
+const brailleBlank = '\u2800'

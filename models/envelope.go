@@ -67,6 +67,7 @@ const (
 	ReasonMissingField     = "missing_field"
 	ReasonEmpty            = "empty"
 	ReasonTooLong          = "too_long"
+	ReasonControlChar      = "control_char" // chat with a control character other than newline and tab
 	ReasonRateLimited      = "rate_limited"
 	ReasonNotConnected     = "not_connected"     // a method before User/Connect
 	ReasonAlreadyConnected = "already_connected" // a second User/Connect
@@ -87,6 +88,9 @@ const (
 	CallBusy         = "busy"
 	CallSelf         = "self"
 	CallShutdown     = "shutdown" // stored only: the server stopped mid-call
+	// CallServerRestart is stored only: the server stopped without ending
+	// the call (a crash, kill -9) and closed it when it started again.
+	CallServerRestart = "server_restart"
 )
 
 // Websocket close codes the server uses.

@@ -276,3 +276,30 @@ func TestBaseURLOriginAllowed(t *testing.T) {
 		t.Errorf("post from BASE_URL's origin: %d %s", r.Status, r.Msg)
 	}
 }
+
+// TestClientStringsThatAreNotUTF8: a User-Agent with bytes that are not
+// UTF-8 (MySQL refuses them) neither fails registration or login nor
+// leaves an account without its session; a username that is not UTF-8
+// is a plain wrong login.
+func TestClientStringsThatAreNotUTF8(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, driver string) {
+		a := newApp(t, driver, nil)
+		const agent = "User-Agent"
+		bad := "Mozilla/5.0 \xff\xfe\xc3(" + strings.Repeat("\x80", 300) + ")"
+		c := a.client()
+		if r := a.postJSON(c, "/webrtc/register", cred("alice", "password1"), agent, bad); r.Status != http.StatusCreated {
+			t.Fatalf("register: %d %q", r.Status, r.Msg)
+		}
+		if r := a.do(c, "GET", "/webrtc/api/me", "", "", agent, bad); r.Status != http.StatusOK {
+			t.Errorf("me after register: %d", r.Status)
+		}
+		c2 := a.client()
+		if r := a.postJSON(c2, "/webrtc/login", cred("alice", "password1"), agent, bad); r.Status != http.StatusOK {
+			t.Errorf("login: %d %q", r.Status, r.Msg)
+		}
+		form := "username=%FF%FEalice&password=password1"
+		if r := a.do(a.client(), "POST", "/webrtc/login", "application/x-www-form-urlencoded", form); r.Status != http.StatusUnauthorized {
+			t.Errorf("login as a name that is not UTF-8: %d %q", r.Status, r.Msg)
+		}
+	})
+}

@@ -37,12 +37,17 @@ type app struct {
 
 func newApp(t *testing.T, driver string, tweak func(*config.Config)) *app {
 	t.Helper()
+	return newAppOn(t, daotest.Open(t, driver), tweak)
+}
+
+// newAppOn is newApp over a database the test opened.
+func newAppOn(t *testing.T, db *dao.DAO, tweak func(*config.Config)) *app {
+	t.Helper()
 	cfg := config.Default()
 	cfg.SessionKey = "test-key"
 	if tweak != nil {
 		tweak(cfg)
 	}
-	db := daotest.Open(t, driver)
 	hasher, err := password.New(bcrypt.MinCost, 4)
 	if err != nil {
 		t.Fatal(err)

@@ -22,10 +22,12 @@ var (
 	callsStarted  = desc("callapp_calls_started_total", "Invites that rang.")
 	callsEnded    = desc("callapp_calls_ended_total", "Calls ended, by reason.", "reason")
 	chatMessages  = desc("callapp_chat_messages_total", "Group chat messages stored.")
+	recordsQueued = desc("callapp_call_records_queued", "Call record changes waiting for the database.")
+	recordsLost   = desc("callapp_call_records_dropped_total", "Call record changes lost: the queue was full, or shutdown came first.")
 )
 
 var hubDescs = []*prometheus.Desc{wsConnections, onlineUsers, wsIn, wsOut, wsErrors, wsCloses, slowDropped,
-	callsRinging, callsActive, callsStarted, callsEnded, chatMessages}
+	callsRinging, callsActive, callsStarted, callsEnded, chatMessages, recordsQueued, recordsLost}
 
 func collectHub(ch chan<- prometheus.Metric, c signal.Counters) {
 	ch <- gauge(wsConnections, float64(c.OpenConnections))
@@ -40,6 +42,8 @@ func collectHub(ch chan<- prometheus.Metric, c signal.Counters) {
 	ch <- counter(callsStarted, float64(c.CallsStarted))
 	byLabel(ch, callsEnded, c.CallsEnded)
 	ch <- counter(chatMessages, float64(c.ChatMessages))
+	ch <- gauge(recordsQueued, float64(c.RecordsQueued))
+	ch <- counter(recordsLost, float64(c.RecordsDropped))
 }
 
 var (

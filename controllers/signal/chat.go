@@ -18,6 +18,8 @@ func (h *Hub) sendToAll(c *client, r *request) error {
 	switch {
 	case reason == models.ReasonEmpty:
 		return refuse(reason, "the message is empty")
+	case reason == models.ReasonControlChar:
+		return refuse(reason, "the message contains a control character (only newline and tab are allowed)")
 	case reason != "":
 		return refuse(reason, "the message is too long")
 	case !h.chatRate.allow(c.user.ID):

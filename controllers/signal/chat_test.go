@@ -144,3 +144,31 @@ func TestHistoryIsReadOnceUntilTheChatChanges(t *testing.T) {
 		t.Errorf("after a new message: history = %+v", p.history)
 	}
 }
+
+// TestChatRefusesControlsAndBlanks: what would corrupt a terminal or log
+// reading the chat, or post an empty-looking message, is refused with
+// 10001 and never stored or broadcast; newline and tab are kept.
+func TestChatRefusesControlsAndBlanks(t *testing.T) {
+	daotest.ForEachDriver(t, func(t *testing.T, db *dao.DAO) {
+		h := startWith(t, fast(), db)
+		a, b := h.join(1, "alice"), h.join(2, "bob")
+		a.expect(models.CodeUserOnline)
+		refused := map[string]string{
+			"nul\x00byte": models.ReasonControlChar, "\x00": models.ReasonControlChar,
+			"\x1b[2J": models.ReasonControlChar, "over\rwrite": models.ReasonControlChar,
+			"   \n": models.ReasonEmpty, "\u200b\u3164\u2800": models.ReasonEmpty,
+		}
+		for text, reason := range refused {
+			a.chat(text)
+			a.expectError(models.MethodSendToAll, reason)
+		}
+		a.chat("two\nlines\tok")
+		if got := decode[models.ChatMessageView](t, b.expect(models.CodeChat)); got.Message != "two\nlines\tok" {
+			t.Errorf("bob got %q", got.Message)
+		}
+		rows, err := db.ChatHistory(context.Background(), 0, 10)
+		if err != nil || len(rows) != 1 {
+			t.Errorf("stored %d messages (%v), want only the good one", len(rows), err)
+		}
+	})
+}

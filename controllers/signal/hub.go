@@ -28,6 +28,7 @@ type Store interface {
 	CreateCall(ctx context.Context, c *models.Call) error
 	MarkCallAnswered(ctx context.Context, id string, at time.Time) error
 	MarkCallEnded(ctx context.Context, id string, at time.Time, reason string) error
+	MarkCallsAlive(ctx context.Context, ids []string, at time.Time) error
 	SaveChatMessage(ctx context.Context, m *models.ChatMessage) error
 	ChatHistory(ctx context.Context, beforeID uint64, limit int) ([]models.ChatMessage, error)
 }
@@ -84,7 +85,6 @@ func New(opts Options, store Store) *Hub {
 		stats:    newCounters(),
 		upgrader: newUpgrader(opts.CheckOrigin),
 		chatRate: newUserLimiters(opts.ChatRate, opts.ChatBurst),
-		rec:      newRecorder(store, opts.Logger),
 		replaced: encodeMessage(models.CodeReplaced, models.MethodConnect, "replaced by a newer connection", nil),
 		ops:      make(chan op, 64),
 		quit:     make(chan struct{}),
@@ -97,6 +97,7 @@ func New(opts Options, store Store) *Hub {
 		ended:    newEndings(),
 	}
 	h.router = h.clients
+	h.rec = newRecorder(store, &h.opts)
 	go h.loop()
 	return h
 }
@@ -156,8 +157,9 @@ func (h *Hub) enter() bool {
 }
 
 // Close says goodbye (close code 1001) to every connection, ends the calls,
-// waits for every connection's goroutines and for the call records to be
-// written. New upgrades are refused with 503 from the first moment.
+// waits for every connection's goroutines, and gives the call records up
+// to RecordCloseWait to be written (what is not is logged as lost). New
+// upgrades are refused with 503 from the first moment.
 func (h *Hub) Close() {
 	h.closeOnce.Do(func() {
 		h.life.Lock()
@@ -185,6 +187,8 @@ func (h *Hub) loop() {
 	defer stalls.Stop()
 	expiries := time.NewTicker(h.opts.SessionCheck)
 	defer expiries.Stop()
+	beats := time.NewTicker(h.opts.CallHeartbeat)
+	defer beats.Stop()
 	for {
 		select {
 		case o := <-h.ops:
@@ -195,6 +199,8 @@ func (h *Hub) loop() {
 			h.dropStalled(now)
 		case now := <-expiries.C:
 			h.endExpired(now)
+		case now := <-beats.C:
+			h.heartbeat(now)
 		case <-h.quit:
 			return
 		}

@@ -34,6 +34,18 @@ type Options struct {
 	PresenceRate float64
 	ChatHistory  int // 50: messages in the 10004 history on connect
 
+	// Call records wait in a queue of RecordQueue (10,000) events while
+	// the database fails; a failed write is tried again after RecordRetry
+	// (1s), the pause doubling up to RecordRetryMax (1m). Close gives the
+	// database RecordCloseWait (5s) to take what is queued.
+	RecordQueue     int
+	RecordRetry     time.Duration
+	RecordRetryMax  time.Duration
+	RecordCloseWait time.Duration
+	// CallHeartbeat (1m) is how often the calls going on are recorded as
+	// alive: a crash loses at most this much of their duration.
+	CallHeartbeat time.Duration
+
 	// CheckOrigin decides whether an upgrade's Origin is allowed; nil
 	// allows only the request's own host (gorilla's same-origin check).
 	CheckOrigin func(r *http.Request) bool
@@ -56,6 +68,10 @@ func (o Options) withDefaults() Options {
 	setDuration(&o.SessionCheck, 10*time.Second)
 	setDuration(&o.RingTimeout, 30*time.Second)
 	setDuration(&o.PresenceTick, 200*time.Millisecond)
+	setDuration(&o.RecordRetry, time.Second)
+	setDuration(&o.RecordRetryMax, time.Minute)
+	setDuration(&o.RecordCloseWait, 5*time.Second)
+	setDuration(&o.CallHeartbeat, time.Minute)
 	if o.PingInterval >= o.PongWait {
 		// A ping must be answered before the read deadline it renews runs out.
 		o.PingInterval = o.PongWait * 9 / 10
@@ -69,6 +85,7 @@ func (o Options) withDefaults() Options {
 	setNumber(&o.ChatBurst, 5)
 	setNumber(&o.ChatHistory, 50)
 	setNumber(&o.PresenceRate, 10000)
+	setNumber(&o.RecordQueue, 10000)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

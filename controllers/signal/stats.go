@@ -33,6 +33,11 @@ type Counters struct {
 	Closes       map[string]uint64 // connections the server closed, by close code ("broken": no close frame)
 	CallsStarted uint64            // invites that rang
 	CallsEnded   map[string]uint64 // by end reason
+	// RecordsQueued are call record changes waiting for the database;
+	// RecordsDropped were lost: the queue was full, or shutdown came
+	// before the database took them.
+	RecordsQueued  int64
+	RecordsDropped uint64
 }
 
 // counters are updated where things happen and read without locks.
@@ -59,7 +64,7 @@ func newCounters() counters {
 		errors: newTally(models.ReasonBadJSON, models.ReasonUnknownMethod, models.ReasonMissingField,
 			models.ReasonEmpty, models.ReasonTooLong, models.ReasonRateLimited, models.ReasonNotConnected,
 			models.ReasonAlreadyConnected, models.ReasonNotInCall, models.ReasonAlreadyInCall,
-			models.ReasonUnknownCall, models.ReasonInternal),
+			models.ReasonUnknownCall, models.ReasonInternal, models.ReasonControlChar),
 		closes: newTally(closeLabel(models.CloseNormal), closeLabel(models.CloseGoingAway),
 			closeLabel(models.ClosePolicyViolation), closeLabel(models.CloseTooBig),
 			closeLabel(models.CloseKicked), closeLabel(models.CloseReplaced), closeBroken),
@@ -99,6 +104,7 @@ func (h *Hub) Counters() Counters {
 		InByMethod: s.in.snapshot(), OutByMethod: s.out.snapshot(),
 		Errors: s.errors.snapshot(), Closes: s.closes.snapshot(),
 		CallsStarted: s.callsRang.Load(), CallsEnded: s.callsEnded.snapshot(),
+		RecordsQueued: h.rec.queued.Load(), RecordsDropped: h.rec.dropped.Load(),
 	}
 }
 
