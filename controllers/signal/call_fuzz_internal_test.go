@@ -23,7 +23,7 @@ func FuzzCallStateMachine(f *testing.F) {
 		{opInvite, 0x04, opAccept, 0x01, opRelay, 0x04, opHangup, 0x01},        // 1 calls 2, 2 accepts, 1 relays, 2 hangs up
 		{opInvite, 0x04, opReject, 0x01, opRelay, 0x04},                        // rejected, then a relay outside the call
 		{opInvite, 0x04, opTimeout, 0x00, opTimeout, 0xc0, opAccept, 0x01},     // timed out, stale timer, late accept
-		{opInvite, 0x04, opAccept, 0x01, opConnect, 0x00, opRelay, 0x21},       // the caller reconnects mid-call; the old page relays
+		{opInvite, 0x04, opAccept, 0x01, opConnect, 0x00, opRelay, 0x24},       // the caller reconnects mid-call; the old page relays
 		{opInvite, 0x04, opInvite, 0x09, opDisconnect, 0x01, opInvite, 0x0a},   // busy, callee leaves, invite after
 		{opInvite, 0x00, opInvite, 0x10, opKick, 0x00, opAccept, 0x41},         // self and offline invites, a kick
 		{opInvite, 0x04, opMalformed, 0x01, opMalformed, 0xe1, opHangup, 0x41}, // refused requests, a stale id
