@@ -2,6 +2,7 @@ package models
 
 import (
 	"slices"
+	"sync"
 	"unicode"
 )
 
@@ -29,18 +30,57 @@ func scriptsOf(name string) []string {
 }
 
 // scriptOf names r's script from the unicode tables, or "" for the Common
-// and Inherited ones that every script shares.
+// and Inherited ones that every script shares, and for unassigned runes.
 func scriptOf(r rune) string {
-	if unicode.In(r, unicode.Common, unicode.Inherited) {
+	ranges := scriptRanges()
+	i, found := slices.BinarySearchFunc(ranges, r, func(s scriptRange, r rune) int {
+		switch {
+		case s.hi < r:
+			return -1
+		case s.lo > r:
+			return 1
+		}
+		return 0
+	})
+	if !found {
 		return ""
 	}
-	for name, table := range unicode.Scripts {
-		if unicode.Is(table, r) {
-			return name
+	return ranges[i].name
+}
+
+// scriptRange is a run of code points of one script.
+type scriptRange struct {
+	lo, hi rune
+	name   string
+}
+
+// scriptRanges is unicode.Scripts but Common and Inherited as one sorted
+// list, so that a lookup is one binary search instead of one per script:
+// the start-up check of every stored username depends on it.
+var scriptRanges = sync.OnceValue(func() []scriptRange {
+	var ranges []scriptRange
+	add := func(lo, hi, stride rune, name string) {
+		for ; stride > 1 && lo <= hi; lo += stride {
+			ranges = append(ranges, scriptRange{lo, lo, name})
+		}
+		if stride == 1 {
+			ranges = append(ranges, scriptRange{lo, hi, name})
 		}
 	}
-	return "" // unassigned
-}
+	for name, table := range unicode.Scripts {
+		if name == "Common" || name == "Inherited" {
+			continue
+		}
+		for _, r := range table.R16 {
+			add(rune(r.Lo), rune(r.Hi), rune(r.Stride), name)
+		}
+		for _, r := range table.R32 {
+			add(rune(r.Lo), rune(r.Hi), rune(r.Stride), name)
+		}
+	}
+	slices.SortFunc(ranges, func(a, b scriptRange) int { return int(a.lo - b.lo) })
+	return ranges
+})
 
 // scriptsMayMix reports whether one username may use all of scripts.
 func scriptsMayMix(scripts []string) bool {
