@@ -14,8 +14,9 @@ import (
 )
 
 // MaxCombiningRun is how many nonspacing or enclosing marks may follow one
-// another in a username: enough for the letters of living scripts, too few
-// to stack marks over the neighbouring lines of a page.
+// another in a username: enough for Vietnamese or a nukta and a vowel sign,
+// too few to stack marks over the neighbouring lines of a page. Polytonic
+// Greek letters with three marks are refused with it.
 const MaxCombiningRun = 2
 
 // CleanUsername returns the username as it is stored and shown: surrounding
