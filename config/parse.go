@@ -185,7 +185,10 @@ func (c *Config) loadFile(path string) error {
 			return fmt.Errorf("config: %s:%d: %w", path, n, err)
 		}
 	}
-	return s.Err()
+	if err := s.Err(); err != nil {
+		return fmt.Errorf("config: %s: %w", path, err)
+	}
+	return nil
 }
 
 func (c *Config) set(key, value string) error {

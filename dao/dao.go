@@ -167,7 +167,7 @@ func (d *DAO) migrate() error {
 	if err := db.AutoMigrate(migrations...); err != nil {
 		return fmt.Errorf("dao: migrate: %w", err)
 	}
-	return nil
+	return d.rekeyUsers(context.Background())
 }
 
 // migrations lists every table the app owns.

@@ -102,8 +102,9 @@ func (h *Hub) dispatch(c *client, raw []byte, readAt time.Time) bool {
 // no browser notices: a duplicate key or invalid UTF-8 is bad_json.
 func decodeInbound(raw []byte, in *models.Inbound) error {
 	err := jsonv2.Unmarshal(raw, in, jsonv2.MatchCaseInsensitiveNames(true))
-	var syntax *jsontext.SyntacticError
-	if errors.As(err, &syntax) {
+	// A type error can come before the syntax error that ends a truncated
+	// message, so the whole input is checked, on the error path only.
+	if err != nil && !jsontext.Value(raw).IsValid() {
 		*in = models.Inbound{} // not JSON: not even its method is to be echoed
 	}
 	return err

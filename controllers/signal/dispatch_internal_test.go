@@ -18,6 +18,7 @@ func TestDecodeInbound(t *testing.T) {
 		{`{"METHOD":"Call/Invite","ToId":3}`, true, models.MethodInvite, 3, ``},    // names match without case, as encoding/json's
 		{`{"method":"Call/Invite","toId":"3"}`, false, models.MethodInvite, 0, ``}, // a type error keeps the method for the 10001
 		{`{"method":"Message/SendToAll","message":`, false, "", 0, ``},             // not JSON: nothing kept
+		{`{"method":"Call/Invite","toId":"3"`, false, "", 0, ``},                   // a type error, then truncated: not JSON (found by FuzzDecodeInbound)
 		{`{"method":"Call/Invite","toId":2,"toId":3}`, false, "", 0, ``},
 		{`{"method":"Message/Offer","data":{"a":}}`, false, "", 0, ``},
 	}
