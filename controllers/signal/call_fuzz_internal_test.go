@@ -180,7 +180,7 @@ var malformed = [8]string{
 func (run *callFuzz) connect(u *fuzzUser) {
 	c := benchClient(run.h, u.id)
 	run.h.do(func() {
-		run.h.attach(c)
+		run.h.attach(c, time.Now())
 		run.h.register(c, encode(models.CodeWelcome, models.MethodConnect, nil))
 	})
 	if u.conn != nil {

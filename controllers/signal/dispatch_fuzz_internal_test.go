@@ -76,7 +76,7 @@ func checkDispatch(t *testing.T, raw []byte) {
 	users := []*client{benchClient(h, 1), benchClient(h, 2), benchClient(h, 3)}
 	h.do(func() {
 		for _, c := range users {
-			h.attach(c)
+			h.attach(c, time.Now())
 			h.register(c, encode(models.CodeWelcome, models.MethodConnect, nil))
 		}
 		h.ring(models.UserBrief{ID: 1, Username: "user1"}, 2).accepted = true
