@@ -144,6 +144,13 @@ func Default() *Config {
 // TLS reports whether the server serves HTTPS.
 func (c *Config) TLS() bool { return c.TLSSelfSigned || c.TLSCert != "" }
 
+// BehindHTTPS reports whether a proxy in front serves the pages over HTTPS
+// (BASE_URL is https) while this server may speak plain HTTP to it.
+func (c *Config) BehindHTTPS() bool {
+	u, err := url.Parse(c.BaseURL)
+	return err == nil && u.Scheme == "https"
+}
+
 // Origins lists the origins besides the request's own host that may post
 // and open the websocket: BASE_URL's (a proxy may rewrite Host) and
 // ALLOWED_ORIGINS.

@@ -51,9 +51,7 @@ func NewOriginPolicy(cfg *config.Config) *OriginPolicy {
 			p.hosts = append(p.hosts, n)
 		}
 	}
-	if u, err := url.Parse(cfg.BaseURL); err == nil {
-		p.https = u.Scheme == "https"
-	}
+	p.https = cfg.BehindHTTPS()
 	return p
 }
 

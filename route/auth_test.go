@@ -250,6 +250,21 @@ func TestSecureCookieUnderTLS(t *testing.T) {
 	}
 }
 
+// TestSecureCookieBehindTLSProxy: a proxy terminates TLS (BASE_URL https)
+// and speaks plain HTTP to the server; the browser sees https, so the
+// cookie must still be Secure.
+func TestSecureCookieBehindTLSProxy(t *testing.T) {
+	a := newApp(t, "sqlite", func(c *config.Config) { c.BaseURL = "https://calls.example.com" })
+	r := a.postJSON(a.client(), "/webrtc/register", cred("alice", "password-alice"),
+		"Host", "calls.example.com", "Origin", "https://calls.example.com")
+	if r.Status != http.StatusCreated {
+		t.Fatalf("register behind the proxy: %d %s", r.Status, r.Msg)
+	}
+	if cookie := r.Header.Get("Set-Cookie"); !contains(cookie, "Secure") {
+		t.Errorf("cookie behind a TLS proxy lacks Secure: %q", cookie)
+	}
+}
+
 func sessionCookie(t *testing.T, c *http.Client, base string) string {
 	t.Helper()
 	req, _ := http.NewRequest("GET", base, nil)

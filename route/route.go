@@ -64,7 +64,7 @@ func New(d Deps) (*gin.Engine, error) {
 			PerPair: d.Config.LoginMaxUserFailures, PerAddress: d.Config.LoginMaxIPFailures, Window: d.Config.LoginWindow,
 			SlowAfter: d.Config.LoginAccountSlowdownAfter, MaxDelay: d.Config.LoginAccountMaxDelay,
 		}),
-		RegistrationOpen: d.Config.RegistrationOpen, SecureCookie: d.Config.TLS(),
+		RegistrationOpen: d.Config.RegistrationOpen, SecureCookie: d.Config.TLS() || d.Config.BehindHTTPS(),
 	}
 	pages := &controllers.Pages{RegistrationOpen: d.Config.RegistrationOpen}
 	admin := &controllers.AdminHandler{Users: d.DB, Live: d.Hub, Relay: d.Relay}
