@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"embed"
 	"errors"
 	"flag"
@@ -137,7 +138,7 @@ func listen(ctx context.Context, cfg *config.Config, log *slog.Logger, h http.Ha
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: h, TLSConfig: tlsConfig, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpServer(cfg, h, tlsConfig)
 	srv.RegisterOnShutdown(onShutdown)
 	scheme := "http"
 	if tlsConfig != nil {
@@ -170,6 +171,20 @@ func listen(ctx context.Context, cfg *config.Config, log *slog.Logger, h http.Ha
 		return err
 	}
 	return nil
+}
+
+// httpServer bounds what one client can hold: idle keep-alive connections
+// close, a request (body included) must arrive and its answer leave in
+// time, and oversized headers get 431. Neither deadline cuts a handler
+// still at work (net/http lifts the read deadline once the body is read)
+// nor the websocket: hijacking the connection clears both, and the hub
+// sets its own.
+func httpServer(cfg *config.Config, h http.Handler, tlsConfig *tls.Config) *http.Server {
+	return &http.Server{
+		Handler: h, TLSConfig: tlsConfig, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: cfg.HTTPReadTimeout, WriteTimeout: cfg.HTTPWriteTimeout,
+		IdleTimeout: cfg.HTTPIdleTimeout, MaxHeaderBytes: cfg.HTTPMaxHeaderBytes,
+	}
 }
 
 // sweepSessions deletes expired sessions every hour.

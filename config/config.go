@@ -43,6 +43,11 @@ type Config struct {
 	BcryptCost       int
 	BcryptParallel   int // concurrent bcrypt operations at most
 
+	HTTPReadTimeout    time.Duration // reading one request, headers and body (websockets are exempt)
+	HTTPWriteTimeout   time.Duration // answering one request, from its headers on (websockets are exempt)
+	HTTPIdleTimeout    time.Duration // a keep-alive connection idle this long is closed
+	HTTPMaxHeaderBytes int           // larger request headers get 431
+
 	LoginMaxUserFailures int
 	LoginMaxIPFailures   int
 	LoginWindow          time.Duration
@@ -96,6 +101,10 @@ func Default() *Config {
 		MaxBodyBytes:         64 << 10,
 		BcryptCost:           11,
 		BcryptParallel:       runtime.NumCPU(),
+		HTTPReadTimeout:      30 * time.Second,
+		HTTPWriteTimeout:     60 * time.Second,
+		HTTPIdleTimeout:      60 * time.Second,
+		HTTPMaxHeaderBytes:   64 << 10,
 		LoginMaxUserFailures: 5,
 		LoginMaxIPFailures:   20,
 		LoginWindow:          15 * time.Minute,
@@ -206,6 +215,8 @@ func (c *Config) Validate() error {
 		"WS_MESSAGE_RATE": c.WSMessageRate > 0, "WS_MESSAGE_BURST": c.WSMessageBurst > 0,
 		"CHAT_RATE": c.ChatRate > 0, "CHAT_BURST": c.ChatBurst > 0, "CALL_RING_TIMEOUT": c.CallRingTimeout > 0,
 		"PRESENCE_TICK": c.PresenceTick > 0, "PRESENCE_RATE": c.PresenceRate > 0,
+		"HTTP_READ_TIMEOUT": c.HTTPReadTimeout > 0, "HTTP_WRITE_TIMEOUT": c.HTTPWriteTimeout > 0,
+		"HTTP_IDLE_TIMEOUT": c.HTTPIdleTimeout > 0, "HTTP_MAX_HEADER_BYTES": c.HTTPMaxHeaderBytes > 0,
 	}
 	for _, key := range sortedKeys(positive) {
 		if !positive[key] {
