@@ -106,7 +106,7 @@ func newHub(cfg *config.Config, log *slog.Logger, db *dao.DAO, iceServers *ice.P
 	return signal.New(signal.Options{
 		PingInterval: cfg.WSPingInterval, PongWait: cfg.WSPongWait, WriteWait: cfg.WSWriteWait,
 		ConnectTimeout: cfg.WSConnectTimeout, MaxMessageBytes: cfg.WSMaxMessage, SendQueue: cfg.WSSendQueue,
-		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst,
+		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst, MaxPendingPerAddr: cfg.WSMaxPendingPerIP,
 		ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst, RingTimeout: cfg.CallRingTimeout, PresenceTick: cfg.PresenceTick,
 		PresenceRate: cfg.PresenceRate,
 		CheckOrigin:  controllers.NewOriginPolicy(cfg.Origins()).Allowed,

@@ -68,6 +68,9 @@ type Config struct {
 	Metrics          []string      // who may read /metrics: off, admin, or allowed IPs/CIDRs (see MetricsAccess)
 	STUNURLs         []string      // plain STUN servers handed to browsers
 
+	// Websockets one client address may hold before they send User/Connect.
+	WSMaxPendingPerIP int
+
 	// ICE relay: the embedded STUN/TURN server, or external TURN servers
 	// that share TURNSecret (see README "STUN and TURN").
 	TURNEnabled               bool   // run the embedded server (ignored when TURNURLs is set)
@@ -122,6 +125,7 @@ func Default() *Config {
 		PresenceTick:         200 * time.Millisecond,
 		PresenceRate:         10000,
 		Metrics:              []string{MetricsAdmin},
+		WSMaxPendingPerIP:    16,
 
 		TURNEnabled:               true,
 		TURNRealm:                 "callapp",
@@ -217,6 +221,7 @@ func (c *Config) Validate() error {
 		"PRESENCE_TICK": c.PresenceTick > 0, "PRESENCE_RATE": c.PresenceRate > 0,
 		"HTTP_READ_TIMEOUT": c.HTTPReadTimeout > 0, "HTTP_WRITE_TIMEOUT": c.HTTPWriteTimeout > 0,
 		"HTTP_IDLE_TIMEOUT": c.HTTPIdleTimeout > 0, "HTTP_MAX_HEADER_BYTES": c.HTTPMaxHeaderBytes > 0,
+		"WS_MAX_PENDING_PER_IP": c.WSMaxPendingPerIP > 0,
 	}
 	for _, key := range sortedKeys(positive) {
 		if !positive[key] {

@@ -121,6 +121,7 @@ var options = []option{
 	float("PRESENCE_RATE", func(c *Config) *float64 { return &c.PresenceRate }),
 	list("METRICS", func(c *Config) *[]string { return &c.Metrics }),
 	list("STUN_URLS", func(c *Config) *[]string { return &c.STUNURLs }),
+	integer("WS_MAX_PENDING_PER_IP", func(c *Config) *int { return &c.WSMaxPendingPerIP }),
 	boolean("TURN_ENABLED", func(c *Config) *bool { return &c.TURNEnabled }),
 	str("TURN_LISTEN", func(c *Config) *string { return &c.TURNListen }),
 	str("TURN_REALM", func(c *Config) *string { return &c.TURNRealm }),

@@ -161,6 +161,8 @@ The server must allow the load: start it with per-connection limits above
 what a connection sends, e.g.
   CALLAPP_WS_MESSAGE_RATE=100000 CALLAPP_WS_MESSAGE_BURST=100000 (pairs, churn)
   CALLAPP_CHAT_RATE=100 CALLAPP_CHAT_BURST=100 (fanout with a short -interval)
+  CALLAPP_WS_MAX_PENDING_PER_IP=100000 (every workload: its dials all come
+    from one address, more than 16 at once with the default -concurrency)
 
 Usage: go run ./cmd/loadtest -workload pairs|fanout|idle|churn [flags]
 

@@ -45,6 +45,8 @@ type client struct {
 	// readerDone is closed).
 	connected  bool          // User/Connect went through
 	readFailed bool          // reading ended on an error, not a close frame
+	pending    bool          // holds a place for addr in hub.pending
+	addr       string        // the client's address, as the HTTP side saw it
 	limit      *rate.Limiter // messages per connection
 	strikes    *rate.Limiter // rate-limited messages tolerated before a close
 }
@@ -57,6 +59,16 @@ func newClient(h *Hub, u models.UserView) *client {
 		closed:     make(chan struct{}),
 		limit:      rate.NewLimiter(rate.Limit(o.MessageRate), o.MessageBurst),
 		strikes:    rate.NewLimiter(1, o.RateStrikes),
+	}
+}
+
+// unpend gives back the connection's place among those of its address
+// waiting for User/Connect: on User/Connect, or when the connection ends
+// without it. Only the reader calls it (Serve, before there is one).
+func (c *client) unpend() {
+	if c.pending {
+		c.pending = false
+		c.hub.pending.release(c.addr)
 	}
 }
 

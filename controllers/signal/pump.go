@@ -202,6 +202,7 @@ func (c *client) run() {
 
 // finish ends the connection after reading ended on err.
 func (c *client) finish(err error) {
+	c.unpend()
 	c.readEnded(err)
 	<-c.closed
 	c.hub.submit(op{do: func() { c.hub.detach(c) }})
