@@ -72,6 +72,16 @@ func (c *client) unpend() {
 	}
 }
 
+// rateLimited charges one frame, a message or a ping, to the connection's
+// message rate. Over the limit the frame is refused (limited) and costs a
+// strike; once the strikes are spent too the client is abusive.
+func (c *client) rateLimited() (limited, abusive bool) {
+	if c.limit.Allow() {
+		return false, false
+	}
+	return true, !c.strikes.Allow()
+}
+
 // start hands the upgraded socket to the client: from now on a writer may
 // run, and what was queued meanwhile (a Kick's goodbye) goes out.
 func (c *client) start(conn *websocket.Conn) {
