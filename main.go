@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"embed"
 	"errors"
 	"flag"
@@ -107,7 +108,7 @@ func newHub(cfg *config.Config, log *slog.Logger, db *dao.DAO, iceServers *ice.P
 	return signal.New(signal.Options{
 		PingInterval: cfg.WSPingInterval, PongWait: cfg.WSPongWait, WriteWait: cfg.WSWriteWait,
 		ConnectTimeout: cfg.WSConnectTimeout, MaxMessageBytes: cfg.WSMaxMessage, SendQueue: cfg.WSSendQueue,
-		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst,
+		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst, MaxPendingPerAddr: cfg.WSMaxPendingPerIP,
 		ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst, RingTimeout: cfg.CallRingTimeout, PresenceTick: cfg.PresenceTick,
 		PresenceRate: cfg.PresenceRate,
 		CheckOrigin:  controllers.NewOriginPolicy(cfg).Allowed,
@@ -142,7 +143,7 @@ func listen(ctx context.Context, cfg *config.Config, log *slog.Logger, h http.Ha
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: h, TLSConfig: tlsConfig, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpServer(cfg, h, tlsConfig)
 	srv.RegisterOnShutdown(onShutdown)
 	scheme := "http"
 	if tlsConfig != nil {
@@ -187,6 +188,20 @@ func closeCallsLeftOpen(ctx context.Context, db *dao.DAO, log *slog.Logger) {
 		log.Error("closing calls left open by the last run", "err", err)
 	case n > 0:
 		log.Warn("closed calls left open by the last run", "calls", n, "reason", models.CallServerRestart)
+	}
+}
+
+// httpServer bounds what one client can hold: idle keep-alive connections
+// close, a request (body included) must arrive and its answer leave in
+// time, and oversized headers get 431. Neither deadline cuts a handler
+// still at work (net/http lifts the read deadline once the body is read)
+// nor the websocket: hijacking the connection clears both, and the hub
+// sets its own.
+func httpServer(cfg *config.Config, h http.Handler, tlsConfig *tls.Config) *http.Server {
+	return &http.Server{
+		Handler: h, TLSConfig: tlsConfig, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: cfg.HTTPReadTimeout, WriteTimeout: cfg.HTTPWriteTimeout,
+		IdleTimeout: cfg.HTTPIdleTimeout, MaxHeaderBytes: cfg.HTTPMaxHeaderBytes,
 	}
 }
 

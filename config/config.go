@@ -46,6 +46,11 @@ type Config struct {
 	BcryptParallel   int // concurrent bcrypt operations at most
 	BcryptMaxWaiting int // logins and registrations queued for a bcrypt slot; more get 429
 
+	HTTPReadTimeout    time.Duration // reading one request, headers and body (websockets are exempt)
+	HTTPWriteTimeout   time.Duration // answering one request, from its headers on (websockets are exempt)
+	HTTPIdleTimeout    time.Duration // a keep-alive connection idle this long is closed
+	HTTPMaxHeaderBytes int           // larger request headers get 431
+
 	LoginMaxUserFailures int // per account and address
 	LoginMaxIPFailures   int
 	LoginWindow          time.Duration
@@ -70,6 +75,9 @@ type Config struct {
 	PresenceRate     float64       // presence envelopes per second before the tick stretches
 	Metrics          []string      // who may read /metrics: off, admin, or allowed IPs/CIDRs (see MetricsAccess)
 	STUNURLs         []string      // plain STUN servers handed to browsers
+
+	// Websockets one client address may hold before they send User/Connect.
+	WSMaxPendingPerIP int
 
 	// ICE relay: the embedded STUN/TURN server, or external TURN servers
 	// that share TURNSecret (see README "STUN and TURN").
@@ -105,6 +113,10 @@ func Default() *Config {
 		MaxBodyBytes:         64 << 10,
 		BcryptCost:           11,
 		BcryptParallel:       runtime.NumCPU(),
+		HTTPReadTimeout:      30 * time.Second,
+		HTTPWriteTimeout:     60 * time.Second,
+		HTTPIdleTimeout:      60 * time.Second,
+		HTTPMaxHeaderBytes:   64 << 10,
 		LoginMaxUserFailures: 5,
 		LoginMaxIPFailures:   20,
 		LoginWindow:          15 * time.Minute,
@@ -124,6 +136,7 @@ func Default() *Config {
 		PresenceTick:         200 * time.Millisecond,
 		PresenceRate:         10000,
 		Metrics:              []string{MetricsAdmin},
+		WSMaxPendingPerIP:    16,
 
 		BcryptMaxWaiting:          32,
 		LoginAccountSlowdownAfter: 50,
@@ -252,6 +265,9 @@ func (c *Config) Validate() error {
 		"CHAT_RATE": c.ChatRate > 0, "CHAT_BURST": c.ChatBurst > 0, "CALL_RING_TIMEOUT": c.CallRingTimeout > 0,
 		"PRESENCE_TICK": c.PresenceTick > 0, "PRESENCE_RATE": c.PresenceRate > 0,
 		"DB_TIMEOUT": c.DBTimeout > 0, "CALL_RECORD_QUEUE": c.CallRecordQueue > 0, "CALL_HEARTBEAT": c.CallHeartbeat > 0,
+		"HTTP_READ_TIMEOUT": c.HTTPReadTimeout > 0, "HTTP_WRITE_TIMEOUT": c.HTTPWriteTimeout > 0,
+		"HTTP_IDLE_TIMEOUT": c.HTTPIdleTimeout > 0, "HTTP_MAX_HEADER_BYTES": c.HTTPMaxHeaderBytes > 0,
+		"WS_MAX_PENDING_PER_IP": c.WSMaxPendingPerIP > 0,
 	}
 	for _, key := range sortedKeys(positive) {
 		if !positive[key] {

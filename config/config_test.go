@@ -163,6 +163,11 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{[]string{"CALLAPP_LOG_LEVEL=verbose"}, "CALLAPP_LOG_LEVEL"},
 		{[]string{"CALLAPP_LOG_FORMAT=xml"}, "CALLAPP_LOG_FORMAT"},
 		{[]string{"CALLAPP_LISTEN=8080"}, "CALLAPP_LISTEN"},
+		{[]string{"CALLAPP_HTTP_READ_TIMEOUT=0s"}, "CALLAPP_HTTP_READ_TIMEOUT"},
+		{[]string{"CALLAPP_HTTP_WRITE_TIMEOUT=-1s"}, "CALLAPP_HTTP_WRITE_TIMEOUT"},
+		{[]string{"CALLAPP_HTTP_IDLE_TIMEOUT=0s"}, "CALLAPP_HTTP_IDLE_TIMEOUT"},
+		{[]string{"CALLAPP_HTTP_MAX_HEADER_BYTES=0"}, "CALLAPP_HTTP_MAX_HEADER_BYTES"},
+		{[]string{"CALLAPP_WS_MAX_PENDING_PER_IP=0"}, "CALLAPP_WS_MAX_PENDING_PER_IP"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.env, " "), func(t *testing.T) {

@@ -15,15 +15,16 @@ import (
 
 // hub is what the HTTP side needs of the signaling hub.
 type hub interface {
-	Serve(w http.ResponseWriter, r *http.Request, u models.UserView, s models.SessionRef)
+	Serve(w http.ResponseWriter, r *http.Request, u models.UserView, s models.SessionRef, addr string) error
 	Online() []models.OnlineUser
 	Stats() signal.Stats
 	ChatDeleted(id uint64)
 }
 
 // WebSocket upgrades GET /webrtc/wss for a logged-in user from an allowed
-// origin: 401 and 403 are answered before any upgrade. The socket lives no
-// longer than the session it was opened with.
+// origin: 401, 403, and 429 for an address with too many websockets that
+// have not sent User/Connect yet, are answered before any upgrade. The
+// socket lives no longer than the session it was opened with.
 func WebSocket(h hub, origin *OriginPolicy) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		u := CurrentUser(c)
@@ -35,7 +36,14 @@ func WebSocket(h hub, origin *OriginPolicy) gin.HandlerFunc {
 			Abort(c, http.StatusForbidden, "cross-site websocket refused")
 			return
 		}
-		h.Serve(c.Writer, c.Request, u.View(), CurrentSession(c))
+		switch err := h.Serve(c.Writer, c.Request, u.View(), CurrentSession(c), c.ClientIP()); {
+		case errors.Is(err, signal.ErrTooManyPending):
+			Abort(c, http.StatusTooManyRequests, "too many websockets from your address waiting to connect")
+		case errors.Is(err, signal.ErrClosed):
+			Abort(c, http.StatusServiceUnavailable, "server shutting down")
+		case err != nil:
+			AbortInternal(c, err)
+		}
 	}
 }
 

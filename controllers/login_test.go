@@ -99,8 +99,8 @@ func authServer(acc accountStore, th *Throttle, logins loginCounter) *gin.Engine
 	return r
 }
 
-// post sends credentials from ip and returns the answer.
-func post(r http.Handler, path, user, pw, ip string) *httptest.ResponseRecorder {
+// postLogin sends credentials from ip and returns the answer.
+func postLogin(r http.Handler, path, user, pw, ip string) *httptest.ResponseRecorder {
 	body, _ := json.Marshal(map[string]string{"username": user, "password": pw})
 	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
@@ -129,7 +129,7 @@ func TestParallelGuessesCheckAtMostTheLimit(t *testing.T) {
 	r := authServer(acc, NewThrottle(limits(5, 20, 15*time.Minute)), nil)
 	results := make(chan int, 40)
 	for range 36 {
-		go func() { results <- post(r, "/login", "alice", "wrong password", "192.0.2.1").Code }()
+		go func() { results <- postLogin(r, "/login", "alice", "wrong password", "192.0.2.1").Code }()
 	}
 	deadline := time.After(10 * time.Second)
 	for refused := 0; refused < 31; {
@@ -144,7 +144,7 @@ func TestParallelGuessesCheckAtMostTheLimit(t *testing.T) {
 		}
 	}
 	right := make(chan *httptest.ResponseRecorder, 1)
-	go func() { right <- post(r, "/login", "alice", "right password", "192.0.2.1") }()
+	go func() { right <- postLogin(r, "/login", "alice", "right password", "192.0.2.1") }()
 	select {
 	case w := <-right:
 		if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" {
@@ -186,19 +186,19 @@ func TestAccountCeilingDelaysBeforeTheCheck(t *testing.T) {
 	acc := &fakeAccounts{right: "right password", log: logEvent}
 	r := authServer(acc, th, nil)
 	for _, ip := range []string{"10.0.0.1", "10.0.0.2"} {
-		if w := post(r, "/login", "alice", "wrong password", ip); w.Code != http.StatusUnauthorized {
+		if w := postLogin(r, "/login", "alice", "wrong password", ip); w.Code != http.StatusUnauthorized {
 			t.Fatalf("failure from %s: %d", ip, w.Code)
 		}
 	}
-	if w := post(r, "/login", "alice", "right password", "10.0.0.3"); w.Code != http.StatusOK {
+	if w := postLogin(r, "/login", "alice", "right password", "10.0.0.3"); w.Code != http.StatusOK {
 		t.Errorf("the owner from a new address past the ceiling: %d %q, want 200 after a delay", w.Code, w.Body)
 	}
 	leave = true
-	if w := post(r, "/login", "alice", "wrong password", "10.0.0.4"); w.Code != http.StatusRequestTimeout {
+	if w := postLogin(r, "/login", "alice", "wrong password", "10.0.0.4"); w.Code != http.StatusRequestTimeout {
 		t.Errorf("a client that left during the delay: %d, want 408", w.Code)
 	}
 	leave = false
-	post(r, "/login", "alice", "wrong password", "10.0.0.5")
+	postLogin(r, "/login", "alice", "wrong password", "10.0.0.5")
 	want := "check check wait 100ms check wait 100ms wait 100ms check"
 	if got := strings.Join(events, " "); got != want {
 		t.Errorf("events %q, want %q: the wait comes first, and neither the success nor the left client counts", got, want)
@@ -212,7 +212,7 @@ func TestHashQueueFullAnswers429(t *testing.T) {
 	logins := &loginCounts{}
 	r := authServer(acc, NewThrottle(limits(1, 20, 15*time.Minute)), logins)
 	for _, path := range []string{"/login", "/register"} {
-		w := post(r, path, "alice", "right password", "192.0.2.9")
+		w := postLogin(r, path, "alice", "right password", "192.0.2.9")
 		if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "1" || message(t, w) != busyMessage {
 			t.Errorf("%s with the hashing queue full: %d Retry-After %q %q, want 429, 1, %q",
 				path, w.Code, w.Header().Get("Retry-After"), w.Body, busyMessage)
@@ -222,7 +222,7 @@ func TestHashQueueFullAnswers429(t *testing.T) {
 		t.Errorf("login counts %v, want one throttled", logins.n)
 	}
 	acc.err = nil
-	if w := post(r, "/login", "alice", "right password", "192.0.2.9"); w.Code != http.StatusOK {
+	if w := postLogin(r, "/login", "alice", "right password", "192.0.2.9"); w.Code != http.StatusOK {
 		t.Errorf("login once the queue has room: %d %q, want 200 (the busy answer is no failure)", w.Code, w.Body)
 	}
 }
@@ -231,11 +231,11 @@ func TestHashQueueFullAnswers429(t *testing.T) {
 func TestLoginErrorIsNoFailure(t *testing.T) {
 	acc := &fakeAccounts{right: "right password", err: errors.New("dao: user by name: connection refused")}
 	r := authServer(acc, NewThrottle(limits(1, 20, 15*time.Minute)), nil)
-	if w := post(r, "/login", "alice", "wrong password", "192.0.2.9"); w.Code != http.StatusInternalServerError {
+	if w := postLogin(r, "/login", "alice", "wrong password", "192.0.2.9"); w.Code != http.StatusInternalServerError {
 		t.Fatalf("database failure: %d", w.Code)
 	}
 	acc.err = nil
-	if w := post(r, "/login", "alice", "right password", "192.0.2.9"); w.Code != http.StatusOK {
+	if w := postLogin(r, "/login", "alice", "right password", "192.0.2.9"); w.Code != http.StatusOK {
 		t.Errorf("login after a database failure: %d, want 200", w.Code)
 	}
 }

@@ -77,7 +77,7 @@ func New(d Deps) (*gin.Engine, error) {
 		controllers.LimitBody(d.Config.MaxBodyBytes), origin.Middleware())
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/webrtc/in") })
 	r.GET("/healthz", controllers.Health(d.DB))
-	r.StaticFS("/webrtc/static", http.FS(static))
+	r.StaticFS("/webrtc/static", controllers.FilesOnly(static))
 
 	w := r.Group("/webrtc", controllers.Authenticate(d.Sessions))
 

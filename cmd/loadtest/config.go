@@ -163,6 +163,8 @@ what a connection sends, e.g.
   CALLAPP_CHAT_RATE=100 CALLAPP_CHAT_BURST=100 (fanout with a short -interval)
   CALLAPP_LOGIN_MAX_IP_FAILURES=1000 (-concurrency or -login-flood above 20: every
     login in flight counts against its address until its password is checked)
+  CALLAPP_WS_MAX_PENDING_PER_IP=100000 (every workload: its dials all come
+    from one address, more than 16 at once with the default -concurrency)
 
 Usage: go run ./cmd/loadtest -workload pairs|fanout|idle|churn [flags]
 

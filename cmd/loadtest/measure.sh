@@ -53,6 +53,7 @@ start_server() {
     CALLAPP_TURN_LISTEN=127.0.0.1:${LOADTEST_TURN_PORT:-13478} \
     CALLAPP_WS_MESSAGE_RATE=1000000 CALLAPP_WS_MESSAGE_BURST=1000000 \
     CALLAPP_CHAT_RATE=100 CALLAPP_CHAT_BURST=100 CALLAPP_METRICS=127.0.0.1 \
+    CALLAPP_WS_MAX_PENDING_PER_IP=100000 \
     taskset -c 0 "$out/callapp-$rev" >>"$out/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do

@@ -35,7 +35,7 @@ func startServer(t *testing.T) (string, string) {
 	cfg, err := config.Load("", []string{
 		"CALLAPP_DATA_DIR=" + dir, "CALLAPP_BCRYPT_COST=10", "CALLAPP_TURN_ENABLED=false",
 		"CALLAPP_WS_MESSAGE_RATE=100000", "CALLAPP_WS_MESSAGE_BURST=100000",
-		"CALLAPP_CHAT_RATE=1000", "CALLAPP_CHAT_BURST=1000",
+		"CALLAPP_CHAT_RATE=1000", "CALLAPP_CHAT_BURST=1000", "CALLAPP_WS_MAX_PENDING_PER_IP=100000",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +56,7 @@ func startServer(t *testing.T) (string, string) {
 	}
 	hub := signal.New(signal.Options{
 		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst, ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst,
-		CheckOrigin: controllers.NewOriginPolicy(cfg).Allowed, Logger: log,
+		CheckOrigin: controllers.NewOriginPolicy(cfg).Allowed, Logger: log, MaxPendingPerAddr: cfg.WSMaxPendingPerIP,
 	}, db)
 	sessions := dao.NewSessions(db, cfg.SessionKey, cfg.SessionTTL)
 	router, err := route.New(route.Deps{

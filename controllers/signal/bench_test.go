@@ -54,7 +54,7 @@ func benchPair(b *testing.B) (alice, bob *websocket.Conn) {
 	hub := signal.New(opts, daotest.Open(b, dao.DriverSQLite))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, _ := strconv.ParseUint(r.URL.Query().Get("id"), 10, 64)
-		hub.Serve(w, r, models.UserView{ID: id, Username: fmt.Sprint("user", id), Role: models.RoleUser}, models.SessionRef{})
+		_ = hub.Serve(w, r, models.UserView{ID: id, Username: fmt.Sprint("user", id), Role: models.RoleUser}, models.SessionRef{}, fmt.Sprint("10.0.0.", id))
 	}))
 	b.Cleanup(func() { hub.Close(); srv.Close() })
 	dial := func(id int) *websocket.Conn {

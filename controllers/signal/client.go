@@ -49,6 +49,8 @@ type client struct {
 	// readerDone is closed).
 	connected  bool          // User/Connect went through
 	readFailed bool          // reading ended on an error, not a close frame
+	pending    bool          // holds a place for addr in hub.pending
+	addr       string        // the client's address, as the HTTP side saw it
 	limit      *rate.Limiter // messages per connection
 	strikes    *rate.Limiter // rate-limited messages tolerated before a close
 }
@@ -66,6 +68,26 @@ func newClient(h *Hub, u models.UserView, s models.SessionRef) *client {
 		limit:      rate.NewLimiter(rate.Limit(o.MessageRate), o.MessageBurst),
 		strikes:    rate.NewLimiter(1, o.RateStrikes),
 	}
+}
+
+// unpend gives back the connection's place among those of its address
+// waiting for User/Connect: on User/Connect, or when the connection ends
+// without it. Only the reader calls it (Serve, before there is one).
+func (c *client) unpend() {
+	if c.pending {
+		c.pending = false
+		c.hub.pending.release(c.addr)
+	}
+}
+
+// rateLimited charges one frame, a message or a ping, to the connection's
+// message rate. Over the limit the frame is refused (limited) and costs a
+// strike; once the strikes are spent too the client is abusive.
+func (c *client) rateLimited() (limited, abusive bool) {
+	if c.limit.Allow() {
+		return false, false
+	}
+	return true, !c.strikes.Allow()
 }
 
 // start hands the upgraded socket to the client: from now on a writer may

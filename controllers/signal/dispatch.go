@@ -79,14 +79,15 @@ func (h *Hub) dispatch(c *client, raw []byte, readAt time.Time) bool {
 	r := &request{readAt: readAt}
 	err := decodeInbound(raw, &r.Inbound)
 	h.stats.in.add(r.Method)
-	if !c.limit.Allow() {
-		if !c.strikes.Allow() {
-			return false
-		}
+	limited, abusive := c.rateLimited()
+	switch {
+	case abusive:
+		return false
+	case limited:
 		err = errRateLimited
-	} else if err != nil {
+	case err != nil:
 		err = errBadJSON
-	} else {
+	default:
 		err = h.route(c, r)
 	}
 	if err != nil {

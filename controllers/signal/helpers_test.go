@@ -68,7 +68,19 @@ func startStore(t *testing.T, opts signal.Options, store signal.Store, db *dao.D
 			http.Error(w, "no user", http.StatusUnauthorized)
 			return
 		}
-		hub.Serve(w, r, models.UserView{ID: id, Username: r.URL.Query().Get("name"), Role: models.RoleUser}, sessionOf(r.URL.Query()))
+		// The client's address as the HTTP side would give it: one per
+		// connection, unless the test names one (?addr=).
+		addr := r.URL.Query().Get("addr")
+		if addr == "" {
+			addr = r.RemoteAddr
+		}
+		err = hub.Serve(w, r, models.UserView{ID: id, Username: r.URL.Query().Get("name"), Role: models.RoleUser}, sessionOf(r.URL.Query()), addr)
+		switch {
+		case errors.Is(err, signal.ErrTooManyPending):
+			http.Error(w, err.Error(), http.StatusTooManyRequests)
+		case err != nil:
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		}
 	}))
 	t.Cleanup(func() {
 		hub.Close()

@@ -8,11 +8,14 @@
 // hands state changes to the loop as ops, and, while it has something to
 // write, a writer goroutine, the only one that writes to the socket. Sends
 // to a connection never block: a client whose bounded queue is full is
-// dropped.
+// dropped. One count lives outside the loop, under a mutex of its own:
+// the connections per client address still waiting for User/Connect
+// (pending.go), which Serve checks before the upgrade.
 package signal
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -45,7 +48,8 @@ type Hub struct {
 	chatRate *userLimiters
 	rec      *recorder
 	history  historyCache
-	replaced []byte // the 10003 envelope, the same for everyone
+	replaced []byte        // the 10003 envelope, the same for everyone
+	pending  *pendingCount // connections waiting for User/Connect, per address
 
 	ops      chan op
 	quit     chan struct{} // closed by Close once no connection is left
@@ -85,6 +89,7 @@ func New(opts Options, store Store) *Hub {
 		stats:    newCounters(),
 		upgrader: newUpgrader(opts.CheckOrigin),
 		chatRate: newUserLimiters(opts.ChatRate, opts.ChatBurst),
+		pending:  newPendingCount(opts.MaxPendingPerAddr),
 		replaced: encodeMessage(models.CodeReplaced, models.MethodConnect, "replaced by a newer connection", nil),
 		ops:      make(chan op, 64),
 		quit:     make(chan struct{}),
@@ -102,30 +107,45 @@ func New(opts Options, store Store) *Hub {
 	return h
 }
 
+// Refusals Serve returns before the upgrade, having written nothing: the
+// caller answers the request.
+var (
+	ErrClosed         = errors.New("signal: server shutting down")
+	ErrTooManyPending = errors.New("signal: too many connections from one address waiting for User/Connect")
+)
+
 // Serve upgrades the request to a websocket for the authenticated user u
-// of session s and returns; the connection runs on its own goroutines
-// until it ends, at the latest when s expires or is ended (EndSession).
-// The caller has checked the session; the Origin is checked again here by
-// Options.CheckOrigin.
-func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, u models.UserView, s models.SessionRef) {
+// of session s, whose client address is addr, and returns; the connection
+// runs on its own goroutines until it ends, at the latest when s expires
+// or is ended (EndSession). The caller has checked the session; the
+// Origin is checked again here by Options.CheckOrigin. It refuses with
+// ErrClosed once the hub is closing, and with ErrTooManyPending while addr
+// holds MaxPendingPerAddr connections that have not sent User/Connect.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, u models.UserView, s models.SessionRef, addr string) error {
+	if !h.pending.acquire(addr) {
+		return ErrTooManyPending
+	}
 	if !h.enter() {
-		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
-		return
+		h.pending.release(addr)
+		return ErrClosed
 	}
 	// Attached before the handshake completes, so that a Kick or Close
 	// that returns after the client saw the upgrade reaches it.
 	c := newClient(h, u, s)
+	c.addr, c.pending = addr, true // the place acquire took
 	h.do(func() { h.attach(c, s.CheckedAt) })
 	conn, err := h.upgrader.Upgrade(hijacker{w}, r, nil)
 	if err != nil {
 		h.opts.Logger.Debug("websocket upgrade refused", "user", u.ID, "err", err)
 		h.submit(op{do: func() { delete(h.conns, c) }})
+		c.unpend()
 		h.serving.Done()
-		return // the upgrader has answered the request
+		return nil // the upgrader has answered the request
 	}
 	h.stats.open.Add(1)
 	c.start(conn)
 	go c.run()
+	return nil
 }
 
 // newUpgrader sizes the buffers for many idle connections: writes borrow

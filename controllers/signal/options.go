@@ -19,6 +19,10 @@ type Options struct {
 	MaxMessageBytes int64         // 64 KiB: a larger message closes the connection with 1009
 	SendQueue       int           // 256: frames queued for a client before it counts as too slow
 
+	// MaxPendingPerAddr (16) is how many connections one client address may
+	// hold that have upgraded but not sent User/Connect; Serve refuses more.
+	MaxPendingPerAddr int
+
 	MessageRate  float64 // 20 messages per second per connection...
 	MessageBurst int     // ...with bursts of 40; excess gets 10001 rate_limited
 	RateStrikes  int     // 20: rate-limited messages tolerated (refilled 1/s) before a 1008 close
@@ -78,6 +82,7 @@ func (o Options) withDefaults() Options {
 	}
 	setNumber(&o.MaxMessageBytes, 64<<10)
 	setNumber(&o.SendQueue, 256)
+	setNumber(&o.MaxPendingPerAddr, 16)
 	setNumber(&o.MessageRate, 20)
 	setNumber(&o.MessageBurst, 40)
 	setNumber(&o.RateStrikes, 20)

@@ -16,6 +16,7 @@ func (h *Hub) connect(c *client, _ *request) error {
 	if c.connected {
 		return errAlreadyConnected
 	}
+	c.unpend() // before the welcome, so that a client who has it finds the place free
 	welcome := encode(models.CodeWelcome, models.MethodConnect, models.Welcome{
 		User: c.user, ICEServers: h.iceServers(c.user.ID), CallTimeoutSec: h.opts.callTimeoutSec(),
 	})

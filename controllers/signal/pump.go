@@ -202,6 +202,7 @@ func (c *client) run() {
 
 // finish ends the connection after reading ended on err.
 func (c *client) finish(err error) {
+	c.unpend()
 	c.readEnded(err)
 	<-c.closed
 	c.hub.submit(op{do: func() { c.hub.detach(c) }})
@@ -215,6 +216,7 @@ func (c *client) startReading() {
 	c.conn.SetReadLimit(o.MaxMessageBytes)
 	_ = c.conn.SetReadDeadline(time.Now().Add(o.ConnectTimeout))
 	c.conn.SetPongHandler(c.onPong)
+	c.conn.SetPingHandler(c.onPing)
 	// The writer answers a close frame, so that only it writes.
 	c.conn.SetCloseHandler(func(int, string) error { return nil })
 }
@@ -266,11 +268,38 @@ func (c *client) handle(msg []byte, readAt time.Time) {
 		return
 	}
 	if !c.hub.dispatch(c, msg, readAt) {
-		// Queued, so that the answers already given go out first. The
-		// reader reads on, unheard, until the peer answers the close:
-		// dropping the socket with its data unread would reset it.
-		c.goodbye(nil, models.ClosePolicyViolation, "rate limit exceeded")
+		c.closeAbusive()
 	}
+}
+
+// closeAbusive says goodbye to a client that kept on past the rate limit with
+// its strikes spent. Queued, so that the answers already given go out
+// first. The reader reads on, unheard, until the peer answers the close:
+// dropping the socket with its data unread would reset it.
+func (c *client) closeAbusive() {
+	c.goodbye(nil, models.ClosePolicyViolation, "rate limit exceeded")
+}
+
+// onPing answers a ping as gorilla's own handler would, if the message
+// rate allows: a ping costs what a message costs, so a flood of pings goes
+// unanswered, spends the strikes and is closed like a flood of messages.
+func (c *client) onPing(data string) error {
+	if c.leaving.Load() || c.halted.Load() {
+		return nil
+	}
+	limited, abusive := c.rateLimited()
+	if abusive {
+		c.closeAbusive()
+	}
+	if limited {
+		return nil
+	}
+	err := c.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.hub.opts.WriteWait))
+	var ne net.Error
+	if errors.Is(err, websocket.ErrCloseSent) || errors.As(err, &ne) {
+		return nil // like gorilla's: a broken socket is the writer's to find
+	}
+	return err
 }
 
 // onPong renews the read deadline; before User/Connect the connect
