@@ -6,6 +6,7 @@ package dao
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -239,9 +240,12 @@ func wrap(op string, err error) error {
 	}
 }
 
-// timedOut reports whether err is a deadline that ran out or a network
-// timeout: the database did not answer, as opposed to refusing the call.
+// timedOut reports whether err is a deadline that ran out, a network
+// timeout, or a connection the driver gave up on (its read timeout may
+// fire just before the deadline): the database did not answer, as opposed
+// to refusing the call.
 func timedOut(err error) bool {
 	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) ||
+		errors.Is(err, mysqldriver.ErrInvalidConn) || errors.Is(err, driver.ErrBadConn)
 }

@@ -78,7 +78,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		{"API", alice, "GET", "/webrtc/api/me", nil, 200},
 		{"API without a session", anon, "GET", "/webrtc/api/me", nil, 401},
 		{"health", anon, "GET", "/healthz", nil, 200},
-		{"failed login", anon, "POST", "/webrtc/login", nil, 401},
+		{"body of no type", anon, "POST", "/webrtc/login", nil, 415},
 		{"cross-site post", anon, "POST", "/webrtc/login", []string{"Origin", "https://evil.example"}, 403},
 		{"unknown host", anon, "GET", "/webrtc/login", []string{"Host", "attacker.example"}, 421},
 		{"websocket without a session", anon, "GET", "/webrtc/wss", upgrade, 401},
