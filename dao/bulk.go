@@ -35,7 +35,7 @@ func (d *DAO) EnsureUsers(ctx context.Context, names []string, hash []byte) ([]m
 		rows[i] = models.User{Username: name, UsernameKey: keys[i], PasswordHash: hash, Role: models.RoleUser}
 	}
 	byKey := make(map[string]models.User, len(names))
-	err := d.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := d.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// A name that exists already is skipped, not an error: reruns reuse
 		// the accounts of the run before.
 		err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, bulkBatch).Error

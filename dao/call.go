@@ -22,7 +22,7 @@ func (d *DAO) CreateCall(ctx context.Context, c *models.Call) error {
 	if c.AliveAt == nil {
 		c.AliveAt = &c.InvitedAt
 	}
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	return wrap("create call", db.Create(c).Error)
 }
@@ -30,7 +30,7 @@ func (d *DAO) CreateCall(ctx context.Context, c *models.Call) error {
 // MarkCallAnswered records when a ringing call was accepted. It returns
 // ErrNotFound when no open, unanswered call has that id.
 func (d *DAO) MarkCallAnswered(ctx context.Context, id string, at time.Time) error {
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	res := db.Model(&models.Call{}).
 		Where("id = ? AND answered_at IS NULL AND ended_at IS NULL", id).
@@ -42,7 +42,7 @@ func (d *DAO) MarkCallAnswered(ctx context.Context, id string, at time.Time) err
 // no call with that id is still open, so a second end never overwrites the
 // first one's time and reason.
 func (d *DAO) MarkCallEnded(ctx context.Context, id string, at time.Time, reason string) error {
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	res := db.Model(&models.Call{}).
 		Where("id = ? AND ended_at IS NULL", id).
@@ -54,7 +54,7 @@ func (d *DAO) MarkCallEnded(ctx context.Context, id string, at time.Time, reason
 // at, the hub's heartbeat; a later time already recorded is kept.
 func (d *DAO) MarkCallsAlive(ctx context.Context, ids []string, at time.Time) error {
 	at = dbTime(at)
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	for batch := range slices.Chunk(ids, bulkBatch) {
 		err := db.Model(&models.Call{}).
@@ -72,7 +72,7 @@ func (d *DAO) MarkCallsAlive(ctx context.Context, ids []string, at time.Time) er
 // ended. Run at start-up, before any call can start, it closes the calls
 // the previous run left open when it stopped without ending them.
 func (d *DAO) CloseCallsLeftOpen(ctx context.Context) (int64, error) {
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	res := db.Model(&models.Call{}).Where("ended_at IS NULL").Updates(map[string]any{
 		// Rows from before alive_at existed fall back to what they have.
@@ -86,7 +86,7 @@ func (d *DAO) CloseCallsLeftOpen(ctx context.Context) (int64, error) {
 // newest first.
 func (d *DAO) CallsOfUser(ctx context.Context, userID uint64, limit int) ([]models.Call, error) {
 	var calls []models.Call
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	err := db.
 		Where("caller_id = ? OR callee_id = ?", userID, userID).
@@ -99,7 +99,7 @@ func (d *DAO) CallsOfUser(ctx context.Context, userID uint64, limit int) ([]mode
 // the admin dashboard.
 func (d *DAO) RecentCalls(ctx context.Context, limit int) ([]models.Call, error) {
 	var calls []models.Call
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	err := db.
 		Order("invited_at DESC, id DESC").Limit(boundLimit(limit, DefaultCallLimit, MaxCallLimit)).

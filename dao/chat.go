@@ -19,7 +19,7 @@ func (d *DAO) SaveChatMessage(ctx context.Context, m *models.ChatMessage) error 
 	if !m.CreatedAt.IsZero() {
 		m.CreatedAt = dbTime(m.CreatedAt)
 	}
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	return wrap("save chat message", db.Create(m).Error)
 }
@@ -27,7 +27,7 @@ func (d *DAO) SaveChatMessage(ctx context.Context, m *models.ChatMessage) error 
 // ChatHistory returns up to limit messages with an ID below beforeID (0:
 // the latest), oldest first. A limit outside 1-MaxChatLimit is bounded.
 func (d *DAO) ChatHistory(ctx context.Context, beforeID uint64, limit int) ([]models.ChatMessage, error) {
-	q, done := d.conn(ctx)
+	q, done := d.db.conn(ctx)
 	defer done()
 	if beforeID > 0 {
 		q = q.Where("id < ?", beforeID)
@@ -45,7 +45,7 @@ func (d *DAO) ChatHistory(ctx context.Context, beforeID uint64, limit int) ([]mo
 // DeleteChatMessage removes a message (admin moderation); ErrNotFound when
 // there is none with that id.
 func (d *DAO) DeleteChatMessage(ctx context.Context, id uint64) error {
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	res := db.Delete(&models.ChatMessage{}, id)
 	return affectedOne("delete chat message", res.Error, res.RowsAffected)

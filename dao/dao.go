@@ -1,6 +1,7 @@
-// Package dao is the storage layer: one DAO type over *gorm.DB with a file
-// per aggregate (users, sessions, calls, chat). Errors are wrapped as
-// "dao: ...: %w"; a missing row is always ErrNotFound.
+// Package dao is the storage layer over *gorm.DB, a file per aggregate
+// (users, sessions, calls, chat): the DAO, and the Accounts and Sessions
+// stores made from it, which hold only the handles they use. Errors are
+// wrapped as "dao: ...: %w"; a missing row is always ErrNotFound.
 package dao
 
 import (
@@ -54,14 +55,12 @@ type Options struct {
 	OnQuery func(op string, took time.Duration)
 }
 
-// DAO is the application's whole view of the database.
+// DAO is the application's view of the users, calls and chat, and the
+// open database that the Accounts and Sessions stores are made from.
 type DAO struct {
-	db      *gorm.DB
-	sql     *sql.DB // the pool under db, for the session lookup
-	driver  string
-	log     *slog.Logger
-	onQuery func(op string, took time.Duration) // Options.OnQuery
-	timeout time.Duration                       // Options.Timeout
+	db      timedDB
+	sql     *sql.DB                             // the pool under db
+	onQuery func(op string, took time.Duration) // Options.OnQuery, for the Sessions store
 }
 
 // Open connects, sets the pool for the dialect and migrates the schema.
@@ -85,6 +84,16 @@ func Open(opts Options) (*DAO, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dao: pool: %w", err)
 	}
+	setPool(sqlDB, opts)
+	if err := prepare(db, opts); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return &DAO{db: timedDB{gorm: db, timeout: opts.Timeout}, sql: sqlDB, onQuery: opts.OnQuery}, nil
+}
+
+// setPool sizes the connection pool for the dialect.
+func setPool(sqlDB *sql.DB, opts Options) {
 	switch opts.Driver {
 	case DriverSQLite:
 		// SQLite allows one writer at a time; a single connection serializes
@@ -98,18 +107,16 @@ func Open(opts Options) (*DAO, error) {
 		// often far less behind proxies); recycle ours well before that.
 		sqlDB.SetConnMaxLifetime(3 * time.Minute)
 	}
-	d := &DAO{db: db, sql: sqlDB, driver: opts.Driver, log: opts.Logger, onQuery: opts.OnQuery, timeout: opts.Timeout}
+}
+
+// prepare times the statements when asked to, then migrates the schema.
+func prepare(db *gorm.DB, opts Options) error {
 	if opts.OnQuery != nil {
 		if err := observeQueries(db, opts.OnQuery); err != nil {
-			_ = sqlDB.Close()
-			return nil, err
+			return err
 		}
 	}
-	if err := d.migrate(); err != nil {
-		_ = sqlDB.Close()
-		return nil, err
-	}
-	return d, nil
+	return migrate(db, opts.Logger)
 }
 
 func dialect(opts Options) (gorm.Dialector, error) {
@@ -158,9 +165,8 @@ func setNetTimeouts(cfg *mysqldriver.Config, timeout time.Duration) {
 	}
 }
 
-func (d *DAO) migrate() error {
-	db := d.db
-	if d.driver == DriverMySQL {
+func migrate(db *gorm.DB, log *slog.Logger) error {
+	if isMySQL(db) {
 		// Binary collation: uniqueness is decided by our own normalized
 		// keys; a _ci collation would also fold accents ("jorg" = "jörg").
 		db = db.Set("gorm:table_options", "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin")
@@ -168,45 +174,47 @@ func (d *DAO) migrate() error {
 	if err := db.AutoMigrate(migrations...); err != nil {
 		return fmt.Errorf("dao: migrate: %w", err)
 	}
-	return d.rekeyUsers(context.Background())
+	return rekeyUsers(context.Background(), db, log)
 }
 
 // migrations lists every table the app owns.
 var migrations = []any{&models.User{}, &models.Session{}, &models.Call{}, &models.ChatMessage{}}
 
-// Driver names the open dialect.
-func (d *DAO) Driver() string { return d.driver }
+// isMySQL reports whether db speaks MySQL's dialect, whose locking and
+// table options SQLite lacks.
+func isMySQL(db *gorm.DB) bool { return db.Dialector.Name() == DriverMySQL }
 
 // Ping checks that the database answers, for /healthz.
 func (d *DAO) Ping(ctx context.Context) error {
-	ctx, cancel := d.bound(ctx)
+	ctx, cancel := d.db.bound(ctx)
 	defer cancel()
 	return wrap("ping", d.sql.PingContext(ctx))
 }
 
-// bound gives one call the DAO's deadline, or the caller's if sooner: a
+// Close releases the connection pool.
+func (d *DAO) Close() error { return d.sql.Close() }
+
+// timedDB is the GORM handle with the deadline every call through it
+// gets, which each store holds.
+type timedDB struct {
+	gorm    *gorm.DB
+	timeout time.Duration // Options.Timeout; 0 sets no bound
+}
+
+// bound gives one call the store's deadline, or the caller's if sooner: a
 // database that stops answering makes requests fail, not hang.
-func (d *DAO) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if d.timeout <= 0 {
+func (t timedDB) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if t.timeout <= 0 {
 		return ctx, func() {}
 	}
-	return context.WithTimeout(ctx, d.timeout)
+	return context.WithTimeout(ctx, t.timeout)
 }
 
 // conn is the database for one call, bound as bound does; done releases
 // the deadline's timer once the call returned.
-func (d *DAO) conn(ctx context.Context) (db *gorm.DB, done context.CancelFunc) {
-	ctx, done = d.bound(ctx)
-	return d.db.WithContext(ctx), done
-}
-
-// Close releases the connection pool.
-func (d *DAO) Close() error {
-	sqlDB, err := d.db.DB()
-	if err != nil {
-		return err
-	}
-	return sqlDB.Close()
+func (t timedDB) conn(ctx context.Context) (db *gorm.DB, done context.CancelFunc) {
+	ctx, done = t.bound(ctx)
+	return t.gorm.WithContext(ctx), done
 }
 
 // retryDeadlock runs a transaction again when MySQL chose it as the victim

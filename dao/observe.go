@@ -47,10 +47,4 @@ func observeQueries(db *gorm.DB, fn func(op string, took time.Duration)) error {
 }
 
 // PoolStats reports the connection pool, for the metrics endpoint.
-func (d *DAO) PoolStats() sql.DBStats {
-	sqlDB, err := d.db.DB()
-	if err != nil {
-		return sql.DBStats{}
-	}
-	return sqlDB.Stats()
-}
+func (d *DAO) PoolStats() sql.DBStats { return d.sql.Stats() }

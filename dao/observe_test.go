@@ -2,6 +2,8 @@ package dao_test
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -43,6 +45,41 @@ func TestQueriesAreTimed(t *testing.T) {
 			}
 			if st := d.PoolStats(); st.OpenConnections == 0 {
 				t.Errorf("pool stats %+v", st)
+			}
+		})
+	}
+}
+
+// The session lookup runs beside GORM, on the pool itself: it is timed too,
+// or the metrics would miss the statement every request makes.
+func TestSessionLookupIsTimed(t *testing.T) {
+	for _, driver := range daotest.Drivers(t) {
+		t.Run(driver, func(t *testing.T) {
+			var mu sync.Mutex
+			var ops []string
+			opts := daotest.Options(t, driver)
+			opts.OnQuery = func(op string, _ time.Duration) {
+				mu.Lock()
+				defer mu.Unlock()
+				ops = append(ops, op)
+			}
+			d, err := dao.Open(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			sessions := dao.NewSessions(d, "key", time.Hour)
+			mu.Lock()
+			ops = nil // forget the migration's statements
+			mu.Unlock()
+			_, _, err = sessions.Lookup(context.Background(), "no-such-token")
+			if !errors.Is(err, dao.ErrNotFound) {
+				t.Fatalf("lookup of an unknown token: %v, want ErrNotFound", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !slices.Equal(ops, []string{"query"}) {
+				t.Errorf("timed %v, want the lookup's one query", ops)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
@@ -19,14 +20,16 @@ import (
 // Sessions issues and checks login sessions. The cookie carries a random
 // token; the database keeps only HMAC-SHA256(key, token).
 type Sessions struct {
-	*DAO
-	key []byte
-	ttl time.Duration
+	db      timedDB
+	sql     *sql.DB                             // the pool under db, for Lookup
+	onQuery func(op string, took time.Duration) // Options.OnQuery
+	key     []byte
+	ttl     time.Duration
 }
 
 // NewSessions returns the session store; sessions last ttl from login.
 func NewSessions(d *DAO, key string, ttl time.Duration) *Sessions {
-	return &Sessions{DAO: d, key: []byte(key), ttl: ttl}
+	return &Sessions{db: d.db, sql: d.sql, onQuery: d.onQuery, key: []byte(key), ttl: ttl}
 }
 
 func (s *Sessions) hash(token string) string {
@@ -61,7 +64,7 @@ const (
 func (s *Sessions) Create(ctx context.Context, userID uint64, ip, userAgent string) (string, time.Time, error) {
 	token, row := s.Prepare(ip, userAgent)
 	row.UserID = userID
-	db, done := s.conn(ctx)
+	db, done := s.db.conn(ctx)
 	defer done()
 	// Every session start is a login, registration's included.
 	err := db.Transaction(func(tx *gorm.DB) error {
@@ -101,7 +104,7 @@ func (s *Sessions) Lookup(ctx context.Context, token string) (*models.User, mode
 	if token == "" {
 		return nil, ref, wrap("session user", ErrNotFound)
 	}
-	ctx, cancel := s.bound(ctx)
+	ctx, cancel := s.db.bound(ctx)
 	defer cancel()
 	start := time.Now()
 	ref.CheckedAt = start
@@ -120,7 +123,7 @@ func (s *Sessions) Lookup(ctx context.Context, token string) (*models.User, mode
 
 // Delete ends the session with this token, if there is one.
 func (s *Sessions) Delete(ctx context.Context, token string) error {
-	db, done := s.conn(ctx)
+	db, done := s.db.conn(ctx)
 	defer done()
 	err := db.Where("token_hash = ?", s.hash(token)).Delete(&models.Session{}).Error
 	return wrap("delete session", err)
@@ -128,7 +131,7 @@ func (s *Sessions) Delete(ctx context.Context, token string) error {
 
 // DeleteExpired removes sessions past their expiry and returns how many.
 func (s *Sessions) DeleteExpired(ctx context.Context) (int64, error) {
-	db, done := s.conn(ctx)
+	db, done := s.db.conn(ctx)
 	defer done()
 	res := db.Where("expires_at <= ?", time.Now().UTC()).Delete(&models.Session{})
 	return res.RowsAffected, wrap("delete expired sessions", res.Error)

@@ -27,7 +27,7 @@ var ErrBusy = password.ErrBusy
 
 // Accounts creates and checks users; passwords go in and never come out.
 type Accounts struct {
-	*DAO
+	db     timedDB
 	hasher *password.Hasher
 	admins []string // normalized usernames that become admin; empty: the first user
 }
@@ -35,7 +35,7 @@ type Accounts struct {
 // NewAccounts returns the account store. adminUsernames, when not empty,
 // lists who becomes admin at registration instead of the first user.
 func NewAccounts(d *DAO, h *password.Hasher, adminUsernames []string) *Accounts {
-	a := &Accounts{DAO: d, hasher: h}
+	a := &Accounts{db: d.db, hasher: h}
 	for _, name := range adminUsernames {
 		a.admins = append(a.admins, models.NormalizeUsername(name))
 	}
@@ -65,7 +65,7 @@ func (a *Accounts) CreateUserWithSession(ctx context.Context, cred models.Creden
 	if first != nil {
 		u.LastLoginAt = &first.CreatedAt // registering is the first login
 	}
-	db, done := a.conn(ctx)
+	db, done := a.db.conn(ctx)
 	defer done()
 	err = retryDeadlock(func() error {
 		return db.Transaction(func(tx *gorm.DB) error { return a.insertUser(tx, u, first) })
@@ -99,7 +99,7 @@ func (a *Accounts) becomesAdmin(tx *gorm.DB, key string) (bool, error) {
 		return slices.Contains(a.admins, key), nil
 	}
 	q := tx.Model(&models.User{})
-	if a.driver == DriverMySQL {
+	if isMySQL(tx) {
 		// Lock the index range so two first registrations cannot both see
 		// an empty table. On an empty table InnoDB takes only gap locks,
 		// which concurrent inserts turn into a deadlock: the loser is
@@ -116,7 +116,7 @@ func (a *Accounts) becomesAdmin(tx *gorm.DB, key string) (bool, error) {
 
 // CheckPassword returns the user whose credentials these are. It takes as long for an unknown user as for a known one.
 func (a *Accounts) CheckPassword(ctx context.Context, username, pw string) (*models.User, error) {
-	u, err := a.UserByName(ctx, username)
+	u, err := userByName(ctx, a.db, username)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
@@ -138,8 +138,12 @@ func (a *Accounts) CheckPassword(ctx context.Context, username, pw string) (*mod
 
 // UserByName finds a user by any case or normalization of the name.
 func (d *DAO) UserByName(ctx context.Context, username string) (*models.User, error) {
+	return userByName(ctx, d.db, username)
+}
+
+func userByName(ctx context.Context, t timedDB, username string) (*models.User, error) {
 	var u models.User
-	db, done := d.conn(ctx)
+	db, done := t.conn(ctx)
 	defer done()
 	err := db.Where("username_key = ?", models.NormalizeUsername(username)).Take(&u).Error
 	if err != nil {
@@ -151,7 +155,7 @@ func (d *DAO) UserByName(ctx context.Context, username string) (*models.User, er
 // UserByID finds a user by id.
 func (d *DAO) UserByID(ctx context.Context, id uint64) (*models.User, error) {
 	var u models.User
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	if err := db.Take(&u, id).Error; err != nil {
 		return nil, wrap("user by id", err)
@@ -168,7 +172,7 @@ type UserPage struct {
 // ListUsers returns users whose name contains query (any case), by id, for
 // the admin dashboard.
 func (d *DAO) ListUsers(ctx context.Context, query string, offset, limit int) (*UserPage, error) {
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	q := db.Model(&models.User{})
 	if key := models.NormalizeUsername(query); key != "" {
@@ -196,7 +200,7 @@ func escapeLike(s string) string {
 // SetDisabled enables or disables a user; disabling also ends every one of
 // their sessions in the same transaction.
 func (d *DAO) SetDisabled(ctx context.Context, id uint64, disabled bool) error {
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	err := db.Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&models.User{}).Where("id = ?", id).Update("disabled", disabled)
@@ -221,7 +225,7 @@ func (d *DAO) SetRole(ctx context.Context, id uint64, role string) error {
 	if role != models.RoleAdmin && role != models.RoleUser {
 		return wrap("set role", errors.New("unknown role "+role))
 	}
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	err := db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Take(&models.User{}, id).Error; err != nil {
@@ -240,7 +244,7 @@ func (d *DAO) UsernamesByID(ctx context.Context, ids []uint64) (map[uint64]strin
 		return names, nil
 	}
 	var rows []models.User
-	db, done := d.conn(ctx)
+	db, done := d.db.conn(ctx)
 	defer done()
 	if err := db.Select("id", "username").Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, wrap("usernames", err)
@@ -255,6 +259,6 @@ func (d *DAO) UsernamesByID(ctx context.Context, ids []uint64) (map[uint64]strin
 // the TURN server, which refuses them relays.
 func (d *DAO) DisabledUserIDs(ctx context.Context) ([]uint64, error) {
 	ids := []uint64{}
-	err := d.db.WithContext(ctx).Model(&models.User{}).Where("disabled = ?", true).Order("id").Pluck("id", &ids).Error
+	err := d.db.gorm.WithContext(ctx).Model(&models.User{}).Where("disabled = ?", true).Order("id").Pluck("id", &ids).Error
 	return ids, wrap("disabled users", err)
 }

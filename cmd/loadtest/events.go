@@ -201,12 +201,3 @@ func (s eventCounts) presence() int64 {
 	return s.ByCode[models.CodeUserOnline] + s.ByCode[models.CodeUserStatus] +
 		s.ByCode[models.CodeUserOffline] + s.ByCode[models.CodePresence]
 }
-
-// errorCount adds up the errors.
-func (s eventCounts) errorCount() int64 {
-	var n int64
-	for _, v := range s.Errors {
-		n += v
-	}
-	return n
-}

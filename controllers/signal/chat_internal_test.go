@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -8,8 +9,8 @@ import (
 func TestChatLimitersForgetFullBuckets(t *testing.T) {
 	l := newUserLimiters(1, 2) // 1 a second, bursts of 2
 	t0 := time.Now()
-	if !l.allowAt(1, t0) || !l.allowAt(1, t0) || l.allowAt(1, t0) {
-		t.Fatal("user 1: want two messages through, the third refused")
+	if got := allowThree(l, 1, t0); !slices.Equal(got, burstOfTwo) {
+		t.Fatalf("user 1: got %v, want two messages through, the third refused", got)
 	}
 	l.allowAt(2, t0)
 	// A minute on, both buckets are full again: the sweep drops them, and
@@ -24,8 +25,8 @@ func TestChatLimitersForgetFullBuckets(t *testing.T) {
 	if _, ok := l.m[2]; ok {
 		t.Error("user 2's full bucket is still kept")
 	}
-	if !l.allowAt(1, later) || !l.allowAt(1, later) || l.allowAt(1, later) {
-		t.Error("user 1 after the sweep: want a burst of two, then refused")
+	if got := allowThree(l, 1, later); !slices.Equal(got, burstOfTwo) {
+		t.Errorf("user 1 after the sweep: got %v, want a burst of two, then refused", got)
 	}
 	// A bucket still refilling is kept through a sweep: dropping it would
 	// hand out a fresh burst early.
@@ -34,4 +35,14 @@ func TestChatLimitersForgetFullBuckets(t *testing.T) {
 	if _, ok := l.m[4]; !ok {
 		t.Error("user 4's refilling bucket was dropped")
 	}
+}
+
+// burstOfTwo is what three messages at once get from a limiter with bursts
+// of two.
+var burstOfTwo = []bool{true, true, false}
+
+// allowThree asks l for three messages from user at the same instant, in
+// order, and returns its answers.
+func allowThree(l *userLimiters, user uint64, at time.Time) []bool {
+	return []bool{l.allowAt(user, at), l.allowAt(user, at), l.allowAt(user, at)}
 }
