@@ -13,6 +13,7 @@ const chatErrors = {
   rate_limited: 'You are sending messages too fast; wait a moment.',
 };
 
+// groupChat returns the mixin that keeps `messages` and sends over signal.
 export function groupChat(signal) {
   return {
     data: () => ({ messages: [], draft: '', chatError: '' }),

@@ -19,6 +19,7 @@ const connLabels = {
 // noticeMs is how long a notice stays up.
 const noticeMs = 8000;
 
+// mountHome mounts the page on selector for the user me.
 export function mountHome(selector, me) {
   const signal = new Signal();
   const calls = callController(signal);

@@ -2,6 +2,7 @@
 // the hub's presence envelopes. A Vue mixin; the page provides `me`.
 import { Code } from './signal.js';
 
+// onlineList returns the mixin that keeps `users` from signal's envelopes.
 export function onlineList(signal) {
   return {
     data: () => ({ users: [] }),
