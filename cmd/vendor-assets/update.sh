@@ -47,16 +47,13 @@ take vue "$VUE_VERSION" "$VUE" LICENSE vue/LICENSE
 grep -Eq 'export\{[^}]* as createApp[,}]' "$VENDOR/vue/vue.esm-browser.prod.js" \
   || { echo "vue: no createApp export" >&2; exit 1; }
 
-# --- layui (script, stylesheet, and exactly the fonts the stylesheet references) ---
+# --- layui: the stylesheet only (forms, buttons, tables, panels). No page
+# loads layui.js, and the icon font is not taken: the one icon a page shows
+# is drawn in static/css/app.css, so layui.css's @font-face points at files
+# that are not there and its layui-icon classes must not be used.
 unpack layui "$LAYUI_VERSION"; LAYUI="$PKG"
 rm -rf "$VENDOR/layui"
-take layui "$LAYUI_VERSION" "$LAYUI" dist/layui.js layui/layui.js
 take layui "$LAYUI_VERSION" "$LAYUI" dist/css/layui.css layui/css/layui.css
-for font in $(grep -o 'url([^)]*)' "$LAYUI/dist/css/layui.css" | grep -v 'url(data:' \
-              | sed -E 's/^url\(["'\'']?//; s/[?#"'\''].*$//; s/\)$//' | sort -u); do
-  [[ "$font" == ../font/* ]] || { echo "layui: unexpected url($font) in layui.css" >&2; exit 1; }
-  take layui "$LAYUI_VERSION" "$LAYUI" "dist/font/${font#../font/}" "layui/font/${font#../font/}"
-done
 take layui "$LAYUI_VERSION" "$LAYUI" LICENSE layui/LICENSE
 
 # --- rewrite the generated table in README.md (between the markers) ---

@@ -1,9 +1,10 @@
 // admin.js: the admin dashboard. It polls the admin APIs; the live figures
 // are the hub's own counters.
-import { createApp } from '/webrtc/static/vendor/vue/vue.esm-browser.prod.js';
+import { createApp } from '../vendor/vue/vue.esm-browser.prod.js';
 import { api, logout } from './api.js';
 import { formatTime, formatDuration } from './format.js';
 import { relaySelfTest } from './relaytest.js';
+import { pages, endpoints } from './urls.js';
 
 const pageSize = 20;
 const pollMs = 3000;
@@ -35,17 +36,17 @@ export function mountAdmin(selector, me) {
       duration: formatDuration,
       async guard(fn) {
         try { await fn(); this.error = ''; } catch (e) {
-          if (e.status === 401) location.href = '/webrtc/login';
+          if (e.status === 401) location.href = pages.login;
           this.error = e.message;
         }
       },
       poll() {
         return this.guard(async () => {
           const [live, calls, messages, relay] = await Promise.all([
-            api('GET', '/webrtc/api/admin/live'),
-            api('GET', '/webrtc/api/admin/calls?limit=20'),
-            api('GET', '/webrtc/api/messages?limit=50'),
-            api('GET', '/webrtc/api/admin/relay'),
+            api('GET', endpoints.adminLive),
+            api('GET', endpoints.adminCalls(20)),
+            api('GET', endpoints.messages(50)),
+            api('GET', endpoints.adminRelay),
           ]);
           this.relay = relay;
           this.updateRate(live.stats);
@@ -61,18 +62,18 @@ export function mountAdmin(selector, me) {
       },
       loadUsers(page) {
         return this.guard(async () => {
-          const res = await api('GET', `/webrtc/api/admin/users?page=${page}&size=${pageSize}&q=${encodeURIComponent(this.q)}`);
+          const res = await api('GET', endpoints.adminUsers(page, pageSize, this.q));
           Object.assign(this, { users: res.users, total: res.total, page });
         });
       },
       updateUser(u, change) {
-        return this.guard(async () => { await api('PATCH', `/webrtc/api/admin/users/${u.id}`, change); await this.loadUsers(this.page); });
+        return this.guard(async () => { await api('PATCH', endpoints.adminUser(u.id), change); await this.loadUsers(this.page); });
       },
       async testRelay() {
         this.relayTesting = true;
         this.relayResult = null;
         try {
-          const ice = await api('GET', '/webrtc/api/ice-servers');
+          const ice = await api('GET', endpoints.iceServers);
           const turn = ice.iceServers.filter((s) => s.urls.some((u) => u.startsWith('turn')));
           this.relayResult = turn.length
             ? await relaySelfTest(turn)
@@ -85,7 +86,7 @@ export function mountAdmin(selector, me) {
         }
       },
       deleteMessage(m) {
-        return this.guard(async () => { await api('DELETE', `/webrtc/api/admin/messages/${m.id}`); this.messages = this.messages.filter((x) => x.id !== m.id); });
+        return this.guard(async () => { await api('DELETE', endpoints.adminMessage(m.id)); this.messages = this.messages.filter((x) => x.id !== m.id); });
       },
     },
   }).mount(selector);

@@ -1,5 +1,6 @@
 // api.js: the one way pages call the JSON API. Every answer is
 // {code, message, data}; a failure throws an ApiError carrying the status.
+import { pages, endpoints } from './urls.js';
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -36,5 +37,5 @@ export async function api(method, path, body) {
 }
 
 export async function logout() {
-  try { await api('POST', '/webrtc/logout'); } finally { location.href = '/webrtc/login'; }
+  try { await api('POST', endpoints.logout); } finally { location.href = pages.login; }
 }

@@ -1,7 +1,8 @@
 // auth.js: the login and register forms. Messages come from the server and
 // are shown next to the field they name.
-import { createApp } from '/webrtc/static/vendor/vue/vue.esm-browser.prod.js';
+import { createApp } from '../vendor/vue/vue.esm-browser.prod.js';
 import { api } from './api.js';
+import { pages } from './urls.js';
 
 export function mountAuthForm(selector, endpoint) {
   return createApp({
@@ -12,7 +13,7 @@ export function mountAuthForm(selector, endpoint) {
         this.errors = {};
         try {
           await api('POST', endpoint, { username: this.username, password: this.password });
-          location.href = '/webrtc/in';
+          location.href = pages.home;
         } catch (e) {
           const message = e.field === 'form' ? e.message : e.message.replace(/^\w+:\s*/, '');
           this.errors = { [e.field]: message };

@@ -3,7 +3,7 @@
 // data channel between them. Success proves the credentials, realm, public
 // address and ports are right: the usual TURN mistakes.
 
-export async function relaySelfTest(iceServers, timeoutMs = 10000) {
+export async function relaySelfTest(iceServers, timeoutMs = 10_000) {
   const started = performance.now();
   const conf = { iceServers, iceTransportPolicy: 'relay' };
   const a = new RTCPeerConnection(conf);

@@ -1,10 +1,15 @@
 // signal.js: the signaling protocol client, and nothing else (no DOM, no
-// Vue). It keeps one authenticated websocket to /webrtc/wss open, reconnects
+// Vue). It keeps one authenticated websocket to the server open, reconnects
 // with exponential backoff and jitter after a drop, sends User/Connect on
 // every (re)connect, and hands server envelopes to listeners by code.
 //
 // Envelopes: client -> server {method, type, message, toId, data};
 // server -> client {method, type, message, code, data}. See models/protocol.md.
+// Code, Method and Close mirror the constants in models/envelope.go, and
+// models/signaljs_test.go fails when the two disagree: keep each table a
+// frozen object of Name: literal pairs, which that test reads.
+
+import { endpoints } from './urls.js';
 
 export const Code = Object.freeze({
   OnlineUsers: 10000, Error: 10001, Welcome: 10002, Replaced: 10003,
@@ -21,8 +26,10 @@ export const Method = Object.freeze({
 });
 
 // Close codes after which reconnecting would be wrong.
-const CloseKicked = 4001;   // account disabled or session revoked
-const CloseReplaced = 4002; // another tab or device took over
+export const Close = Object.freeze({
+  Kicked: 4001,   // account disabled or session revoked
+  Replaced: 4002, // another tab or device took over
+});
 
 export class Signal {
   constructor(url = defaultURL(), { minDelay = 500, maxDelay = 30000 } = {}) {
@@ -79,12 +86,12 @@ export class Signal {
     if (ws !== this.ws) return;
     this.ws = null;
     if (this.state === 'closed') return;
-    if (this.replaced || ev.code === CloseReplaced) {
+    if (this.replaced || ev.code === Close.Replaced) {
       this.replaced = false;
       this.setState('replaced');
       return;
     }
-    if (ev.code === CloseKicked) {
+    if (ev.code === Close.Kicked) {
       this.setState('kicked', ev.reason);
       return;
     }
@@ -121,5 +128,5 @@ export class Signal {
 
 export function defaultURL() {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${location.host}/webrtc/wss`;
+  return `${scheme}//${location.host}${endpoints.socket}`;
 }
