@@ -14,7 +14,7 @@ import "github.com/gin-gonic/gin"
 // connect-src 'self' covers the websocket: CSP Level 3 matches ws: and
 // wss: of the page's own host to 'self' (the browser tests prove it).
 // blob: lets a page show media and images it made itself; data: images
-// are layui's inline icons.
+// are images layui.css carries inline (a loading animation, a pattern).
 const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'unsafe-eval'; connect-src 'self'; " +
 	"media-src 'self' blob:; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
