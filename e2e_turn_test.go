@@ -30,8 +30,8 @@ func TestE2ERelay(t *testing.T) {
 	// The relay address is 127.0.0.1, which the relay refuses to reach
 	// unless TURN_ALLOW_LOOPBACK is set. alice is named admin because the
 	// two accounts register at once.
-	app := startE2EApp(t, "CALLAPP_ADMIN_USERNAMES=alice",
-		"CALLAPP_TURN_LISTEN=127.0.0.1:0", "CALLAPP_TURN_ALLOW_LOOPBACK=true")
+	app := startApp(t, e2eEnv("CALLAPP_ADMIN_USERNAMES=alice",
+		"CALLAPP_TURN_LISTEN=127.0.0.1:0", "CALLAPP_TURN_ALLOW_LOOPBACK=true")...)
 	alice, bob := twoUsers(t, browser, app)
 
 	t.Run("Call", func(t *testing.T) {
