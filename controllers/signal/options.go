@@ -19,7 +19,7 @@ type Options struct {
 	PongWait        time.Duration // setting: a connection silent this long is dead
 	WriteWait       time.Duration // setting: a write blocked longer drops the client (checked every WriteWait/4)
 	ConnectTimeout  time.Duration // setting: time a new connection has to send User/Connect
-	SessionCheck    time.Duration // SessionCheck: how often idle connections are checked for an expired session
+	SessionCheck    time.Duration // how often idle connections are checked for an expired session; zero: SessionCheck
 	MaxMessageBytes int64         // setting: a larger message closes the connection with 1009
 	SendQueue       int           // setting: frames queued for a client before it counts as too slow
 
@@ -30,7 +30,7 @@ type Options struct {
 
 	MessageRate  float64 // setting: messages per second per connection...
 	MessageBurst int     // setting: ...and their burst; excess gets 10001 rate_limited
-	RateStrikes  int     // RateStrikes: rate-limited messages tolerated (refilled 1/s) before a 1008 close
+	RateStrikes  int     // rate-limited messages tolerated (refilled one a second) before a 1008 close; zero: RateStrikes
 	ChatRate     float64 // setting: chat messages per second per user...
 	ChatBurst    int     // setting: ...and their burst
 
@@ -41,13 +41,13 @@ type Options struct {
 	// than PresenceRate*PresenceTick users online the tick stretches to
 	// online/PresenceRate seconds.
 	PresenceRate float64
-	ChatHistory  int // ChatHistory: messages in the 10004 history on connect
+	ChatHistory  int // messages in the 10004 history on connect; zero: ChatHistory
 
 	// Call records wait in a queue of RecordQueue (setting) events while
-	// the database fails; a failed write is tried again after RecordRetry
-	// (RecordRetry), the pause doubling up to RecordRetryMax
-	// (RecordRetryMax). Close gives the database RecordCloseWait
-	// (RecordCloseWait) to take what is queued.
+	// the database fails; a failed write is tried again after RecordRetry,
+	// the pause doubling up to RecordRetryMax. Close gives the database
+	// RecordCloseWait to take what is queued. The three are not settings:
+	// zero takes the constants of the same names.
 	RecordQueue     int
 	RecordRetry     time.Duration
 	RecordRetryMax  time.Duration
