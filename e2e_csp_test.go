@@ -12,7 +12,7 @@ import (
 // runs nor goes unreported.
 func TestE2EContentSecurityPolicy(t *testing.T) {
 	browser := requireBrowser(t)
-	app := startE2EApp(t)
+	app := startApp(t, e2eEnv()...)
 	carol := newPage(t, browser, app, "carol")
 	carol.navigate("/webrtc/login")
 	carol.waitFor(10*time.Second, "Vue to mount the login form", `!document.querySelector('[v-cloak]') && !!document.querySelector('#username')`)

@@ -20,7 +20,6 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -192,42 +191,8 @@ func (b *browserHost) close() {
 	}
 }
 
-// e2eApp is the server under test, with its own SQLite file.
-type e2eApp struct {
-	url  string
-	logs *syncBuffer
-}
-
-// startE2EApp runs the app on loopback with short timings; its log is
-// printed when the test fails.
-func startE2EApp(t *testing.T, env ...string) *e2eApp {
-	t.Helper()
-	env = append([]string{
-		"CALLAPP_LISTEN=127.0.0.1:0", "CALLAPP_DATA_DIR=" + t.TempDir(), "CALLAPP_BCRYPT_COST=10",
-		"CALLAPP_CALL_RING_TIMEOUT=15s", "CALLAPP_WS_CONNECT_TIMEOUT=5s",
-	}, env...)
-	ctx, cancel := context.WithCancel(context.Background())
-	app := &e2eApp{logs: &syncBuffer{}}
-	addr, code := make(chan string, 1), make(chan int, 1)
-	go func() { code <- run(ctx, nil, env, app.logs, func(a string) { addr <- a }) }()
-	select {
-	case a := <-addr:
-		app.url = "http://" + a
-	case c := <-code:
-		cancel()
-		t.Fatalf("server exited with %d: %s", c, app.logs.String())
-	case <-time.After(20 * time.Second):
-		cancel()
-		t.Fatal("server did not start")
-	}
-	t.Cleanup(func() {
-		cancel()
-		if c := <-code; c != 0 {
-			t.Errorf("server exit code %d", c)
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", app.logs.String())
-		}
-	})
-	return app
+// e2eEnv is the environment of the app under a browser test: timings
+// that leave a loaded machine time to act, then env.
+func e2eEnv(env ...string) []string {
+	return append([]string{"CALLAPP_CALL_RING_TIMEOUT=15s", "CALLAPP_WS_CONNECT_TIMEOUT=5s"}, env...)
 }

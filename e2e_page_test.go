@@ -31,7 +31,7 @@ type page struct {
 // tab is the test-independent part of a page.
 type tab struct {
 	name string
-	app  *e2eApp
+	app  *server
 	ctx  context.Context
 
 	mu         sync.Mutex
@@ -51,7 +51,7 @@ const cspListenerJS = `document.addEventListener('securitypolicyviolation', (e) 
     source: e.sourceFile + ':' + e.lineNumber, sample: e.sample, page: e.documentURI }));
 }, true);`
 
-func newPage(t *testing.T, browser context.Context, app *e2eApp, name string) *page {
+func newPage(t *testing.T, browser context.Context, app *server, name string) *page {
 	t.Helper()
 	id := openTab(t, browser)
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithTargetID(id))

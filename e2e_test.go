@@ -26,7 +26,7 @@ const xss = `<img src=x onerror=alert(1)>`
 // finds the call in the dashboard.
 func TestE2ECall(t *testing.T) {
 	browser := requireBrowser(t)
-	app := startE2EApp(t)
+	app := startApp(t, e2eEnv()...)
 
 	// alice registers first, so she is the admin (ADMIN_USERNAMES is empty).
 	alice := newPage(t, browser, app, "alice")
@@ -99,7 +99,7 @@ func TestE2ERinging(t *testing.T) {
 	browser := requireBrowser(t)
 	// A short ring, so that the no-answer case is quick; the others answer
 	// within a second.
-	app := startE2EApp(t, "CALLAPP_CALL_RING_TIMEOUT=4s")
+	app := startApp(t, e2eEnv("CALLAPP_CALL_RING_TIMEOUT=4s")...)
 	alice, bob := twoUsers(t, browser, app)
 
 	// B rejects: A is told, and both are back to idle.
@@ -181,7 +181,7 @@ func callWithVideo(caller, callee *page, atIncoming func()) {
 
 // twoUsers registers alice and bob at once, in browser contexts of their
 // own, and waits until each sees the other online.
-func twoUsers(t *testing.T, browser context.Context, app *e2eApp) (*page, *page) {
+func twoUsers(t *testing.T, browser context.Context, app *server) (*page, *page) {
 	t.Helper()
 	alice, bob := newPage(t, browser, app, "alice"), newPage(t, browser, app, "bob")
 	alice.submitRegister(e2ePassword)

@@ -6,8 +6,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,6 +16,7 @@ import (
 
 	"callapp/controllers/ice"
 	"callapp/models"
+	"callapp/route/apptest"
 )
 
 // TestE2ERelay is the call of TestE2ECall with both browsers limited to
@@ -30,8 +29,8 @@ func TestE2ERelay(t *testing.T) {
 	// The relay address is 127.0.0.1, which the relay refuses to reach
 	// unless TURN_ALLOW_LOOPBACK is set. alice is named admin because the
 	// two accounts register at once.
-	app := startE2EApp(t, "CALLAPP_ADMIN_USERNAMES=alice",
-		"CALLAPP_TURN_LISTEN=127.0.0.1:0", "CALLAPP_TURN_ALLOW_LOOPBACK=true")
+	app := startApp(t, e2eEnv("CALLAPP_ADMIN_USERNAMES=alice",
+		"CALLAPP_TURN_LISTEN=127.0.0.1:0", "CALLAPP_TURN_ALLOW_LOOPBACK=true")...)
 	alice, bob := twoUsers(t, browser, app)
 
 	t.Run("Call", func(t *testing.T) {
@@ -89,7 +88,7 @@ func TestE2ERelay(t *testing.T) {
 			Listen: "127.0.0.1:0", Realm: "callapp", Secret: secret,
 			Policy:         ice.PeerPolicy{AllowPrivate: true, AllowLoopback: false},
 			MaxAllocations: 10, MaxAllocationsPerUser: 10,
-			Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Log: apptest.Discard(),
 		})
 		if err := refusing.Start(); err != nil {
 			t.Fatal(err)

@@ -22,12 +22,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"callapp/config"
-	"callapp/controllers"
-	"callapp/controllers/ice"
 	"callapp/controllers/metrics"
-	"callapp/controllers/signal"
 	"callapp/dao"
-	"callapp/dao/password"
 	"callapp/models"
 	"callapp/route"
 )
@@ -77,46 +73,16 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		return err
 	}
 	defer db.Close()
-	hasher, err := password.New(cfg.BcryptCost, cfg.BcryptParallel, password.MaxWaiting(cfg.BcryptMaxWaiting))
-	if err != nil {
-		return err
-	}
-	relay, iceServers, err := ice.Start(cfg, log, db)
-	if err != nil {
-		return err
-	}
-	defer relay.Close()
 	closeCallsLeftOpen(ctx, db, log)
-	// The hub's call records go to the database: it closes first.
-	hub := newHub(cfg, log, db, iceServers, reg)
-	defer hub.Close()
-	sessions := dao.NewSessions(db, cfg.SessionKey, cfg.SessionTTL)
 	gin.SetMode(gin.ReleaseMode)
-	router, err := route.New(route.Deps{
-		Config: cfg, Log: log, DB: db, Sessions: sessions,
-		Accounts: dao.NewAccounts(db, hasher, cfg.AdminUsernames), Assets: assets,
-		ICE: iceServers, Relay: relay, Hub: hub, Metrics: reg,
-	})
+	app, err := route.Create(cfg, db, log, assets, route.WithMetrics(reg))
 	if err != nil {
 		return err
 	}
-	go sweepSessions(ctx, sessions, log)
-	return listen(ctx, cfg, log, router, ready, hub.Close)
-}
-
-func newHub(cfg *config.Config, log *slog.Logger, db *dao.DAO, iceServers *ice.Provider, reg *metrics.Registry) *signal.Hub {
-	return signal.New(signal.Options{
-		PingInterval: cfg.WSPingInterval, PongWait: cfg.WSPongWait, WriteWait: cfg.WSWriteWait,
-		ConnectTimeout: cfg.WSConnectTimeout, MaxMessageBytes: cfg.WSMaxMessage, SendQueue: cfg.WSSendQueue,
-		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst, MaxPendingPerAddr: cfg.WSMaxPendingPerIP,
-		ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst, RingTimeout: cfg.CallRingTimeout, PresenceTick: cfg.PresenceTick,
-		PresenceRate: cfg.PresenceRate,
-		CheckOrigin:  controllers.NewOriginPolicy(cfg).Allowed,
-		ICEServers:   iceServers.ICEServers,
-		Logger:       log, ObserveRelay: reg.ObserveRelay,
-		// Call records wait for a failing database; calls going on are marked alive.
-		RecordQueue: cfg.CallRecordQueue, CallHeartbeat: cfg.CallHeartbeat,
-	}, db)
+	// The hub's call records go to the database: it closes first.
+	defer app.Close()
+	go sweepSessions(ctx, app.Sessions, log)
+	return listen(ctx, cfg, log, app.Handler, ready, app.Hub.Close)
 }
 
 func openDB(cfg *config.Config, log *slog.Logger, reg *metrics.Registry) (*dao.DAO, error) {

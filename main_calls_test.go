@@ -24,8 +24,7 @@ func TestStartClosesCallsLeftOpen(t *testing.T) {
 		failOn(t, d.MarkCallAnswered(ctx, "left-open", invited.Add(time.Second)))
 		failOn(t, d.MarkCallsAlive(ctx, []string{"left-open"}, alive))
 	})
-	_, stop := startApp(t, "CALLAPP_DATA_DIR="+dir)
-	if code := stop(); code != 0 {
+	if code := startApp(t, "CALLAPP_DATA_DIR="+dir).stop(); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
 	withDB(t, opts, func(d *dao.DAO) {

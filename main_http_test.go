@@ -20,14 +20,6 @@ import (
 // noTURN keeps these servers off the TURN port other tests may hold.
 const noTURN = "CALLAPP_TURN_ENABLED=false"
 
-// startHTTP runs the server with env and returns its address.
-func startHTTP(t *testing.T, env ...string) string {
-	t.Helper()
-	addr, stop := startApp(t, append([]string{noTURN}, env...)...)
-	t.Cleanup(func() { stop() })
-	return addr
-}
-
 // rawConn is a TCP connection to addr that the test closes, bounded by a
 // deadline far past any the server is given.
 func rawConn(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
@@ -67,7 +59,7 @@ func expectClosed(t *testing.T, br *bufio.Reader, what string) {
 }
 
 func TestIdleKeepAliveConnectionClosed(t *testing.T) {
-	addr := startHTTP(t, "CALLAPP_HTTP_IDLE_TIMEOUT=200ms")
+	addr := startApp(t, noTURN, "CALLAPP_HTTP_IDLE_TIMEOUT=200ms").addr
 	conn, br := rawConn(t, addr)
 	send(conn, "GET /healthz HTTP/1.1\r\nHost: "+addr+"\r\n\r\n")
 	if res, _ := readResponse(t, br); res.StatusCode != http.StatusOK || res.Close {
@@ -77,7 +69,7 @@ func TestIdleKeepAliveConnectionClosed(t *testing.T) {
 }
 
 func TestSlowRequestBodyCut(t *testing.T) {
-	addr := startHTTP(t, "CALLAPP_HTTP_READ_TIMEOUT=200ms")
+	addr := startApp(t, noTURN, "CALLAPP_HTTP_READ_TIMEOUT=200ms").addr
 	conn, br := rawConn(t, addr)
 	// A tenth of the body promised, then nothing.
 	send(conn, "POST /webrtc/login HTTP/1.1\r\nHost: "+addr+"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"username\":")
@@ -91,7 +83,7 @@ func TestSlowRequestBodyCut(t *testing.T) {
 }
 
 func TestOversizedHeadersGet431(t *testing.T) {
-	addr := startHTTP(t)
+	addr := startApp(t, noTURN).addr
 	limit := config.Default().HTTPMaxHeaderBytes
 	for _, tc := range []struct {
 		size   int
@@ -142,7 +134,7 @@ func TestSlowReaderCutByWriteDeadline(t *testing.T) {
 // The websocket lives on past the read and write deadlines of HTTP.
 func TestWebSocketOutlivesHTTPDeadlines(t *testing.T) {
 	const writeTimeout = time.Second // long enough to answer the register below
-	addr := startHTTP(t, "CALLAPP_HTTP_READ_TIMEOUT=100ms", fmt.Sprintf("CALLAPP_HTTP_WRITE_TIMEOUT=%v", writeTimeout))
+	addr := startApp(t, noTURN, "CALLAPP_HTTP_READ_TIMEOUT=100ms", fmt.Sprintf("CALLAPP_HTTP_WRITE_TIMEOUT=%v", writeTimeout)).addr
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
 	res, err := c.Post("http://"+addr+"/webrtc/register", "application/json", strings.NewReader(`{"username":"alice","password":"password-alice"}`))

@@ -44,8 +44,7 @@ func iceServers(t *testing.T, addr string) []models.ICEServer {
 // TestRunStartsTURN: by default the app runs its TURN server, on loopback
 // like its HTTP server, and hands its URLs out with credentials.
 func TestRunStartsTURN(t *testing.T) {
-	addr, stop := startApp(t)
-	defer stop()
+	addr := startApp(t).addr
 	servers := iceServers(t, addr)
 	if len(servers) != 2 || len(servers[1].URLs) != 2 || servers[1].Username == "" {
 		t.Fatalf("ice servers: %+v", servers)
@@ -74,9 +73,8 @@ func TestRunStartsTURN(t *testing.T) {
 // TestRunExternalTURN: with TURN_URLS the app hands out those servers with
 // credentials of the shared secret, and no server of its own.
 func TestRunExternalTURN(t *testing.T) {
-	addr, stop := startApp(t, "CALLAPP_TURN_URLS=turns:turn.example.com:5349?transport=tcp",
-		"CALLAPP_TURN_SECRET=shared-with-coturn-0123", "CALLAPP_STUN_URLS=stun:stun.example.com:3478")
-	defer stop()
+	addr := startApp(t, "CALLAPP_TURN_URLS=turns:turn.example.com:5349?transport=tcp",
+		"CALLAPP_TURN_SECRET=shared-with-coturn-0123", "CALLAPP_STUN_URLS=stun:stun.example.com:3478").addr
 	servers := iceServers(t, addr)
 	if len(servers) != 2 || servers[0].URLs[0] != "stun:stun.example.com:3478" ||
 		servers[1].URLs[0] != "turns:turn.example.com:5349?transport=tcp" || servers[1].Credential == "" {

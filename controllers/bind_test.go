@@ -3,7 +3,6 @@ package controllers
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,9 +16,7 @@ import (
 // binder is a router whose one route binds its body into Credentials and
 // echoes it, behind the same error renderer and body limit as the app.
 func binder(limit int64) *gin.Engine {
-	gin.SetMode(gin.TestMode)
-	r := gin.New()
-	r.Use(ErrorRenderer(slog.New(slog.NewTextHandler(io.Discard, nil))), LimitBody(limit))
+	r := handlerRouter(LimitBody(limit))
 	r.POST("/bind", func(c *gin.Context) {
 		var cred models.Credentials
 		if Bind(c, &cred) {

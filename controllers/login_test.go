@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -89,11 +87,9 @@ func (l *loginCounts) Login(result string) {
 
 // authServer routes /login and /register to a handler over acc and th.
 func authServer(acc accountStore, th *Throttle, logins loginCounter) *gin.Engine {
-	gin.SetMode(gin.TestMode)
 	h := &AuthHandler{Accounts: acc, Sessions: fakeSessions{}, Throttle: th, Logins: logins,
-		RegistrationOpen: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	r := gin.New()
-	r.Use(ErrorRenderer(h.Log))
+		RegistrationOpen: true, Log: discard}
+	r := handlerRouter()
 	r.POST("/login", h.Login)
 	r.POST("/register", h.Register)
 	return r

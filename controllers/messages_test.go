@@ -4,13 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"github.com/gin-gonic/gin"
 
 	"callapp/models"
 )
@@ -41,9 +37,7 @@ func (f *fakeChat) ChatHistory(_ context.Context, before uint64, limit int) ([]m
 
 func serveMessages(t *testing.T, chat *fakeChat, query string) (int, Response, []models.ChatMessageView) {
 	t.Helper()
-	gin.SetMode(gin.TestMode)
-	r := gin.New()
-	r.Use(ErrorRenderer(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	r := handlerRouter()
 	r.GET("/webrtc/api/messages", (&MessagesHandler{Chat: chat}).List)
 	w := httptest.NewRecorder()
 	r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/webrtc/api/messages"+query, nil))

@@ -1,8 +1,6 @@
 package controllers
 
 import (
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -36,8 +34,7 @@ func TestMetricsGate(t *testing.T) {
 		{"off, even for an admin", false, local, "127.0.0.1:5000", admin, http.StatusNotFound},
 	}
 	for _, tc := range cases {
-		r := gin.New()
-		r.Use(ErrorRenderer(slog.New(slog.NewTextHandler(io.Discard, nil))))
+		r := handlerRouter()
 		r.GET("/metrics", func(c *gin.Context) {
 			if tc.who != nil {
 				c.Set(userKey, tc.who)

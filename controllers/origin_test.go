@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -186,11 +184,8 @@ func TestHostWithDefaultPortOverTLS(t *testing.T) {
 }
 
 func TestOriginMiddleware(t *testing.T) {
-	gin.SetMode(gin.TestMode)
 	var reached atomic.Int32
-	r := gin.New()
-	r.Use(ErrorRenderer(slog.New(slog.NewTextHandler(io.Discard, nil))),
-		policy(func(c *config.Config) { c.AllowedOrigins = []string{"https://partner.example"} }).Middleware())
+	r := handlerRouter(policy(func(c *config.Config) { c.AllowedOrigins = []string{"https://partner.example"} }).Middleware())
 	r.Any("/webrtc/thing", func(c *gin.Context) {
 		reached.Add(1)
 		OK(c, http.StatusOK, "ok", nil)

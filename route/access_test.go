@@ -11,9 +11,9 @@ func TestAccessTable(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		a := newApp(t, driver, nil)
 		roles := map[string]*http.Client{
-			"anonymous": a.client(),
-			"admin":     a.register("alice"), // the first account is admin
-			"user":      a.register("bob"),
+			"anonymous": a.Client(),
+			"admin":     a.Register("alice"), // the first account is admin
+			"user":      a.Register("bob"),
 		}
 		const bobID = 2
 		routes := []struct {
@@ -44,7 +44,7 @@ func TestAccessTable(t *testing.T) {
 		}
 		for _, rt := range routes {
 			for role, want := range rt.want {
-				r := a.do(roles[role], rt.method, rt.path, "application/json", rt.body)
+				r := a.Do(roles[role], rt.method, rt.path, "application/json", rt.body)
 				if r.Status != want {
 					t.Errorf("%s %s as %s: got %d, want %d (%s)", rt.method, rt.path, role, r.Status, want, r.Msg)
 				}
@@ -55,9 +55,9 @@ func TestAccessTable(t *testing.T) {
 
 func TestPageRedirects(t *testing.T) {
 	a := newApp(t, "sqlite", nil)
-	anon := a.client()
+	anon := a.Client()
 	for path, want := range map[string]string{"/": "/webrtc/in", "/webrtc/in": "/webrtc/login", "/webrtc/admin": "/webrtc/login"} {
-		r := a.do(anon, "GET", path, "", "")
+		r := a.Do(anon, "GET", path, "", "")
 		if got := r.Header.Get("Location"); got != want {
 			t.Errorf("GET %s redirects to %q, want %q", path, got, want)
 		}
@@ -67,8 +67,8 @@ func TestPageRedirects(t *testing.T) {
 func TestAdminUpdatesUsers(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		a := newApp(t, driver, nil)
-		admin := a.register("alice")
-		bob := a.register("bob")
+		admin := a.Register("alice")
+		bob := a.Register("bob")
 		cases := []struct {
 			path, body string
 			status     int
@@ -82,12 +82,12 @@ func TestAdminUpdatesUsers(t *testing.T) {
 			{"/webrtc/api/admin/users/2", `{"disabled":`, 400},
 		}
 		for _, tc := range cases {
-			if r := a.do(admin, "PATCH", tc.path, "application/json", tc.body); r.Status != tc.status {
+			if r := a.Do(admin, "PATCH", tc.path, "application/json", tc.body); r.Status != tc.status {
 				t.Errorf("PATCH %s %s: got %d (%s), want %d", tc.path, tc.body, r.Status, r.Msg, tc.status)
 			}
 		}
 		// bob became admin and now reaches the admin API.
-		if r := a.do(bob, "GET", "/webrtc/api/admin/users", "", ""); r.Status != 200 {
+		if r := a.Do(bob, "GET", "/webrtc/api/admin/users", "", ""); r.Status != 200 {
 			t.Errorf("promoted user gets %d from the admin API", r.Status)
 		}
 	})
@@ -95,11 +95,11 @@ func TestAdminUpdatesUsers(t *testing.T) {
 
 func TestAdminListUsersPaging(t *testing.T) {
 	a := newApp(t, "sqlite", nil)
-	admin := a.register("alice")
+	admin := a.Register("alice")
 	for _, name := range []string{"bob", "bobby", "carol"} {
-		a.register(name)
+		a.Register(name)
 	}
-	r := a.do(admin, "GET", "/webrtc/api/admin/users?q=BOB&page=1&size=1", "", "")
+	r := a.Do(admin, "GET", "/webrtc/api/admin/users?q=BOB&page=1&size=1", "", "")
 	if r.Status != 200 || !contains(string(r.Data), `"total":2`) || !contains(string(r.Data), `"username":"bob"`) {
 		t.Errorf("search BOB page 1 size 1: %d %s", r.Status, r.Data)
 	}
@@ -110,7 +110,7 @@ func TestAdminListUsersPaging(t *testing.T) {
 		t.Errorf("user list leaks password data: %s", r.Data)
 	}
 	for _, q := range []string{"page=0", "size=0", "size=101", "page=x"} {
-		if r := a.do(admin, "GET", "/webrtc/api/admin/users?"+q, "", ""); r.Status != 400 {
+		if r := a.Do(admin, "GET", "/webrtc/api/admin/users?"+q, "", ""); r.Status != 400 {
 			t.Errorf("%s: got %d, want 400", q, r.Status)
 		}
 	}

@@ -16,12 +16,12 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 func TestRegister(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		a := newApp(t, driver, nil)
-		c := a.client()
-		r := a.postJSON(c, "/webrtc/register", cred("jörg", "correct horse"))
+		c := a.Client()
+		r := a.PostJSON(c, "/webrtc/register", cred("jörg", "correct horse"))
 		if r.Status != 201 || r.Code != 0 || string(r.Data) != `{"id":1,"username":"jörg","role":"admin"}` {
 			t.Fatalf("register: %d %d %s", r.Status, r.Code, r.Data)
 		}
-		if me := a.do(c, "GET", "/webrtc/api/me", "", ""); me.Status != 200 || string(me.Data) != string(r.Data) {
+		if me := a.Do(c, "GET", "/webrtc/api/me", "", ""); me.Status != 200 || string(me.Data) != string(r.Data) {
 			t.Errorf("registering logs in: me = %d %s", me.Status, me.Data)
 		}
 		cases := []struct {
@@ -43,14 +43,14 @@ func TestRegister(t *testing.T) {
 			{"valid odd name", `{"username":"drop.table--users","password":"password1"}`, "application/json", 201, "ok"},
 		}
 		for _, tc := range cases {
-			r := a.do(a.client(), "POST", "/webrtc/register", tc.contentType, tc.body)
+			r := a.Do(a.Client(), "POST", "/webrtc/register", tc.contentType, tc.body)
 			if r.Status != tc.status || !strings.HasPrefix(r.Msg, tc.msg) {
 				t.Errorf("%s: got %d %q, want %d %q", tc.name, r.Status, r.Msg, tc.status, tc.msg)
 			}
 		}
 		// The tables survived the SQL-looking name, and it is stored verbatim.
-		c2 := a.client()
-		if r := a.postJSON(c2, "/webrtc/login", cred("DROP.TABLE--USERS", "password1")); r.Status != 200 || !contains(string(r.Data), `"drop.table--users"`) {
+		c2 := a.Client()
+		if r := a.PostJSON(c2, "/webrtc/login", cred("DROP.TABLE--USERS", "password1")); r.Status != 200 || !contains(string(r.Data), `"drop.table--users"`) {
 			t.Errorf("login as drop.table--users: %d %s", r.Status, r.Data)
 		}
 	})
@@ -58,7 +58,7 @@ func TestRegister(t *testing.T) {
 
 func TestRegistrationClosed(t *testing.T) {
 	a := newApp(t, "sqlite", func(c *config.Config) { c.RegistrationOpen = false })
-	if r := a.postJSON(a.client(), "/webrtc/register", cred("alice", "password1")); r.Status != 403 {
+	if r := a.PostJSON(a.Client(), "/webrtc/register", cred("alice", "password1")); r.Status != 403 {
 		t.Errorf("closed registration: got %d", r.Status)
 	}
 }
@@ -66,7 +66,7 @@ func TestRegistrationClosed(t *testing.T) {
 func TestConfiguredAdmins(t *testing.T) {
 	a := newApp(t, "sqlite", func(c *config.Config) { c.AdminUsernames = []string{"Carol"} })
 	for name, role := range map[string]string{"alice": "user", "carol": "admin"} {
-		r := a.postJSON(a.client(), "/webrtc/register", cred(name, "password1"))
+		r := a.PostJSON(a.Client(), "/webrtc/register", cred(name, "password1"))
 		if !contains(string(r.Data), `"role":"`+role+`"`) {
 			t.Errorf("%s: %s, want role %s", name, r.Data, role)
 		}
@@ -76,9 +76,9 @@ func TestConfiguredAdmins(t *testing.T) {
 func TestLoginLogout(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		a := newApp(t, driver, nil)
-		a.register("alice")
-		c := a.client()
-		r := a.postJSON(c, "/webrtc/login", cred("ALICE", "password-alice"))
+		a.Register("alice")
+		c := a.Client()
+		r := a.PostJSON(c, "/webrtc/login", cred("ALICE", "password-alice"))
 		if r.Status != 200 || string(r.Data) != `{"id":1,"username":"alice","role":"admin"}` {
 			t.Fatalf("login: %d %s", r.Status, r.Data)
 		}
@@ -91,24 +91,24 @@ func TestLoginLogout(t *testing.T) {
 		if contains(cookie, "Secure") {
 			t.Errorf("cookie over plain HTTP is Secure: %q", cookie)
 		}
-		old := sessionCookie(t, c, a.srv.URL)
-		if r := a.postJSON(c, "/webrtc/login", cred("alice", "password-alice")); r.Status != 200 {
+		old := sessionCookie(t, c, a.URL)
+		if r := a.PostJSON(c, "/webrtc/login", cred("alice", "password-alice")); r.Status != 200 {
 			t.Fatalf("second login: %d", r.Status)
 		}
-		if sessionCookie(t, c, a.srv.URL) == old {
+		if sessionCookie(t, c, a.URL) == old {
 			t.Error("a second login kept the same token")
 		}
 		stale := withCookie(a, old)
-		if r := a.do(stale, "GET", "/webrtc/api/me", "", ""); r.Status != 401 {
+		if r := a.Do(stale, "GET", "/webrtc/api/me", "", ""); r.Status != 401 {
 			t.Errorf("the token replaced at login still works: %d", r.Status)
 		}
-		if r := a.do(c, "POST", "/webrtc/logout", "", ""); r.Status != 200 {
+		if r := a.Do(c, "POST", "/webrtc/logout", "", ""); r.Status != 200 {
 			t.Errorf("logout: %d", r.Status)
 		}
-		if r := a.do(c, "GET", "/webrtc/api/me", "", ""); r.Status != 401 {
+		if r := a.Do(c, "GET", "/webrtc/api/me", "", ""); r.Status != 401 {
 			t.Errorf("me after logout: %d", r.Status)
 		}
-		if r := a.do(a.client(), "POST", "/webrtc/logout", "", ""); r.Status != 200 {
+		if r := a.Do(a.Client(), "POST", "/webrtc/logout", "", ""); r.Status != 200 {
 			t.Errorf("anonymous logout: %d", r.Status)
 		}
 	})
@@ -117,35 +117,35 @@ func TestLoginLogout(t *testing.T) {
 func TestLoginFailures(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		a := newApp(t, driver, nil)
-		admin := a.register("alice")
-		a.register("bob")
-		wrong := a.postJSON(a.client(), "/webrtc/login", cred("alice", "wrong password"))
-		unknown := a.postJSON(a.client(), "/webrtc/login", cred("nobody", "wrong password"))
+		admin := a.Register("alice")
+		a.Register("bob")
+		wrong := a.PostJSON(a.Client(), "/webrtc/login", cred("alice", "wrong password"))
+		unknown := a.PostJSON(a.Client(), "/webrtc/login", cred("nobody", "wrong password"))
 		if wrong.Status != 401 || unknown.Status != 401 || wrong.Msg != unknown.Msg {
 			t.Errorf("wrong password %d %q vs unknown user %d %q: want the same 401", wrong.Status, wrong.Msg, unknown.Status, unknown.Msg)
 		}
 		for _, body := range []string{`{"username":"alice"`, `[]`} {
-			if r := a.do(a.client(), "POST", "/webrtc/login", "application/json", body); r.Status != 400 {
+			if r := a.Do(a.Client(), "POST", "/webrtc/login", "application/json", body); r.Status != 400 {
 				t.Errorf("login with %s: %d", body, r.Status)
 			}
 		}
 		// Disabling bob: his live session ends at once, and he cannot log in.
-		bob := a.client()
-		a.postJSON(bob, "/webrtc/login", cred("bob", "password-bob"))
-		if r := a.do(admin, "PATCH", "/webrtc/api/admin/users/2", "application/json", `{"disabled":true}`); r.Status != 200 {
+		bob := a.Client()
+		a.PostJSON(bob, "/webrtc/login", cred("bob", "password-bob"))
+		if r := a.Do(admin, "PATCH", "/webrtc/api/admin/users/2", "application/json", `{"disabled":true}`); r.Status != 200 {
 			t.Fatalf("disable: %d %s", r.Status, r.Msg)
 		}
-		if r := a.do(bob, "GET", "/webrtc/api/me", "", ""); r.Status != 401 {
+		if r := a.Do(bob, "GET", "/webrtc/api/me", "", ""); r.Status != 401 {
 			t.Errorf("disabled user's session: %d, want 401", r.Status)
 		}
-		if r := a.postJSON(a.client(), "/webrtc/login", cred("bob", "password-bob")); r.Status != 403 {
+		if r := a.PostJSON(a.Client(), "/webrtc/login", cred("bob", "password-bob")); r.Status != 403 {
 			t.Errorf("disabled login: %d, want 403", r.Status)
 		}
-		if r := a.postJSON(a.client(), "/webrtc/login", cred("bob", "bad password")); r.Status != 401 {
+		if r := a.PostJSON(a.Client(), "/webrtc/login", cred("bob", "bad password")); r.Status != 401 {
 			t.Errorf("disabled user, wrong password: %d, want 401 (no hint the account exists)", r.Status)
 		}
-		a.do(admin, "PATCH", "/webrtc/api/admin/users/2", "application/json", `{"disabled":false}`)
-		if r := a.postJSON(a.client(), "/webrtc/login", cred("bob", "password-bob")); r.Status != 200 {
+		a.Do(admin, "PATCH", "/webrtc/api/admin/users/2", "application/json", `{"disabled":false}`)
+		if r := a.PostJSON(a.Client(), "/webrtc/login", cred("bob", "password-bob")); r.Status != 200 {
 			t.Errorf("re-enabled login: %d", r.Status)
 		}
 	})
@@ -153,13 +153,13 @@ func TestLoginFailures(t *testing.T) {
 
 func TestLoginRateLimit(t *testing.T) {
 	a := newApp(t, "sqlite", func(c *config.Config) { c.LoginMaxIPFailures = 8 })
-	a.register("alice")
+	a.Register("alice")
 	for i := 0; i < 5; i++ {
-		if r := a.postJSON(a.client(), "/webrtc/login", cred("alice", "wrong password")); r.Status != 401 {
+		if r := a.PostJSON(a.Client(), "/webrtc/login", cred("alice", "wrong password")); r.Status != 401 {
 			t.Fatalf("failure %d: %d", i+1, r.Status)
 		}
 	}
-	r := a.postJSON(a.client(), "/webrtc/login", cred("Alice", "password-alice"))
+	r := a.PostJSON(a.Client(), "/webrtc/login", cred("Alice", "password-alice"))
 	retry, _ := strconv.Atoi(r.Header.Get("Retry-After"))
 	if r.Status != 429 || retry < 60 || retry > 15*60+1 {
 		t.Fatalf("6th attempt: %d Retry-After %q, want 429 within the 15 min window", r.Status, r.Header.Get("Retry-After"))
@@ -167,11 +167,11 @@ func TestLoginRateLimit(t *testing.T) {
 	// Another username from the same address still gets through, until
 	// the address has failed 8 times.
 	for i := 0; i < 3; i++ {
-		if r := a.postJSON(a.client(), "/webrtc/login", cred("user"+strconv.Itoa(i), "wrong password")); r.Status != 401 {
+		if r := a.PostJSON(a.Client(), "/webrtc/login", cred("user"+strconv.Itoa(i), "wrong password")); r.Status != 401 {
 			t.Fatalf("other user %d: %d", i, r.Status)
 		}
 	}
-	if r := a.postJSON(a.client(), "/webrtc/login", cred("carol", "whatever1")); r.Status != 429 {
+	if r := a.PostJSON(a.Client(), "/webrtc/login", cred("carol", "whatever1")); r.Status != 429 {
 		t.Errorf("after 8 failures from one address: %d, want 429", r.Status)
 	}
 }
@@ -185,7 +185,7 @@ func TestForwardedForNeedsTrustedProxy(t *testing.T) {
 			}
 		})
 		fail := func(user, ip string) int {
-			return a.postJSON(a.client(), "/webrtc/login", cred(user, "wrong password"), "X-Forwarded-For", ip).Status
+			return a.PostJSON(a.Client(), "/webrtc/login", cred(user, "wrong password"), "X-Forwarded-For", ip).Status
 		}
 		fail("u1", "203.0.113.1")
 		fail("u2", "203.0.113.2")
@@ -202,12 +202,12 @@ func TestForwardedForNeedsTrustedProxy(t *testing.T) {
 func TestSessionExpiry(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		a := newApp(t, driver, func(c *config.Config) { c.SessionTTL = 1500 * time.Millisecond })
-		c := a.register("alice")
-		if r := a.do(c, "GET", "/webrtc/api/me", "", ""); r.Status != 200 {
+		c := a.Register("alice")
+		if r := a.Do(c, "GET", "/webrtc/api/me", "", ""); r.Status != 200 {
 			t.Fatalf("fresh session: %d", r.Status)
 		}
 		time.Sleep(1600 * time.Millisecond)
-		if r := a.do(c, "GET", "/webrtc/api/me", "", ""); r.Status != 401 {
+		if r := a.Do(c, "GET", "/webrtc/api/me", "", ""); r.Status != 401 {
 			t.Errorf("expired session: %d, want 401", r.Status)
 		}
 	})
@@ -215,7 +215,7 @@ func TestSessionExpiry(t *testing.T) {
 
 func TestCrossSiteRequestsRefused(t *testing.T) {
 	a := newApp(t, "sqlite", func(c *config.Config) { c.AllowedOrigins = []string{"https://app.example.com"} })
-	a.register("alice")
+	a.Register("alice")
 	cases := []struct {
 		header, value string
 		status        int
@@ -223,12 +223,12 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 		{"Origin", "https://evil.example", 403},
 		{"Origin", "null", 403},
 		{"Referer", "https://evil.example/page", 403},
-		{"Origin", a.srv.URL, 200},
+		{"Origin", a.URL, 200},
 		{"Origin", "https://app.example.com", 200},
 		{"", "", 200}, // curl
 	}
 	for _, tc := range cases {
-		r := a.postJSON(a.client(), "/webrtc/login", cred("alice", "password-alice"), tc.header, tc.value)
+		r := a.PostJSON(a.Client(), "/webrtc/login", cred("alice", "password-alice"), tc.header, tc.value)
 		if r.Status != tc.status {
 			t.Errorf("%s %q: got %d, want %d", tc.header, tc.value, r.Status, tc.status)
 		}
@@ -237,7 +237,7 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 
 func TestSecureCookieUnderTLS(t *testing.T) {
 	a := newApp(t, "sqlite", nil)
-	tlsSrv := httptest.NewTLSServer(a.srv.Config.Handler)
+	tlsSrv := httptest.NewTLSServer(a.Handler)
 	defer tlsSrv.Close()
 	c := tlsSrv.Client()
 	res, err := c.Post(tlsSrv.URL+"/webrtc/register", "application/json", strings.NewReader(`{"username":"alice","password":"password1"}`))
@@ -255,7 +255,7 @@ func TestSecureCookieUnderTLS(t *testing.T) {
 // cookie must still be Secure.
 func TestSecureCookieBehindTLSProxy(t *testing.T) {
 	a := newApp(t, "sqlite", func(c *config.Config) { c.BaseURL = "https://calls.example.com" })
-	r := a.postJSON(a.client(), "/webrtc/register", cred("alice", "password-alice"),
+	r := a.PostJSON(a.Client(), "/webrtc/register", cred("alice", "password-alice"),
 		"Host", "calls.example.com", "Origin", "https://calls.example.com")
 	if r.Status != http.StatusCreated {
 		t.Fatalf("register behind the proxy: %d %s", r.Status, r.Msg)
@@ -278,15 +278,15 @@ func sessionCookie(t *testing.T, c *http.Client, base string) string {
 }
 
 func withCookie(a *app, token string) *http.Client {
-	c := a.client()
-	req, _ := http.NewRequest("GET", a.srv.URL, nil)
+	c := a.Client()
+	req, _ := http.NewRequest("GET", a.URL, nil)
 	c.Jar.SetCookies(req.URL, []*http.Cookie{{Name: "callapp_session", Value: token}})
 	return c
 }
 
 func TestBaseURLOriginAllowed(t *testing.T) {
 	a := newApp(t, "sqlite", func(c *config.Config) { c.BaseURL = "https://calls.example.com/" })
-	r := a.postJSON(a.client(), "/webrtc/register", cred("alice", "password1"), "Origin", "https://calls.example.com")
+	r := a.PostJSON(a.Client(), "/webrtc/register", cred("alice", "password1"), "Origin", "https://calls.example.com")
 	if r.Status != 201 {
 		t.Errorf("post from BASE_URL's origin: %d %s", r.Status, r.Msg)
 	}
@@ -301,19 +301,19 @@ func TestClientStringsThatAreNotUTF8(t *testing.T) {
 		a := newApp(t, driver, nil)
 		const agent = "User-Agent"
 		bad := "Mozilla/5.0 \xff\xfe\xc3(" + strings.Repeat("\x80", 300) + ")"
-		c := a.client()
-		if r := a.postJSON(c, "/webrtc/register", cred("alice", "password1"), agent, bad); r.Status != http.StatusCreated {
+		c := a.Client()
+		if r := a.PostJSON(c, "/webrtc/register", cred("alice", "password1"), agent, bad); r.Status != http.StatusCreated {
 			t.Fatalf("register: %d %q", r.Status, r.Msg)
 		}
-		if r := a.do(c, "GET", "/webrtc/api/me", "", "", agent, bad); r.Status != http.StatusOK {
+		if r := a.Do(c, "GET", "/webrtc/api/me", "", "", agent, bad); r.Status != http.StatusOK {
 			t.Errorf("me after register: %d", r.Status)
 		}
-		c2 := a.client()
-		if r := a.postJSON(c2, "/webrtc/login", cred("alice", "password1"), agent, bad); r.Status != http.StatusOK {
+		c2 := a.Client()
+		if r := a.PostJSON(c2, "/webrtc/login", cred("alice", "password1"), agent, bad); r.Status != http.StatusOK {
 			t.Errorf("login: %d %q", r.Status, r.Msg)
 		}
 		form := "username=%FF%FEalice&password=password1"
-		if r := a.do(a.client(), "POST", "/webrtc/login", "application/x-www-form-urlencoded", form); r.Status != http.StatusUnauthorized {
+		if r := a.Do(a.Client(), "POST", "/webrtc/login", "application/x-www-form-urlencoded", form); r.Status != http.StatusUnauthorized {
 			t.Errorf("login as a name that is not UTF-8: %d %q", r.Status, r.Msg)
 		}
 	})

@@ -55,8 +55,8 @@ func checkSecurityHeaders(t *testing.T, what string, h http.Header) {
 // Strict-Transport-Security only over TLS.
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 	a := newApp(t, "sqlite", nil)
-	alice := a.register("alice")
-	anon := a.client()
+	alice := a.Register("alice")
+	anon := a.Client()
 	upgrade := []string{"Connection", "Upgrade", "Upgrade", "websocket", "Sec-WebSocket-Version", "13", "Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}
 	cases := []struct {
 		what         string
@@ -86,7 +86,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		{"websocket refused by the upgrader", alice, "GET", "/webrtc/wss", nil, 400},
 	}
 	for _, tc := range cases {
-		r := a.do(tc.c, tc.method, tc.path, "", "", tc.header...)
+		r := a.Do(tc.c, tc.method, tc.path, "", "", tc.header...)
 		if r.Status != tc.status {
 			t.Errorf("%s: %s %s: %d, want %d", tc.what, tc.method, tc.path, r.Status, tc.status)
 		}
@@ -96,7 +96,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		}
 	}
 
-	tlsSrv := httptest.NewTLSServer(a.srv.Config.Handler)
+	tlsSrv := httptest.NewTLSServer(a.Handler)
 	defer tlsSrv.Close()
 	for _, path := range []string{"/webrtc/login", "/nope"} {
 		res, err := tlsSrv.Client().Get(tlsSrv.URL + path)

@@ -12,9 +12,9 @@ import (
 
 // dial opens the signaling websocket as the client's user.
 func (a *app) dial(c *http.Client, origin string) (*websocket.Conn, *http.Response, error) {
-	u := "ws" + strings.TrimPrefix(a.srv.URL, "http") + "/webrtc/wss"
+	u := "ws" + strings.TrimPrefix(a.URL, "http") + "/webrtc/wss"
 	h := http.Header{}
-	req, _ := http.NewRequest("GET", a.srv.URL, nil)
+	req, _ := http.NewRequest("GET", a.URL, nil)
 	for _, ck := range c.Jar.Cookies(req.URL) {
 		h.Add("Cookie", ck.Name+"="+ck.Value)
 	}
@@ -27,7 +27,7 @@ func (a *app) dial(c *http.Client, origin string) (*websocket.Conn, *http.Respon
 // connect dials and sends User/Connect, returning the live connection.
 func (a *app) connect(c *http.Client) *websocket.Conn {
 	a.t.Helper()
-	ws, _, err := a.dial(c, a.srv.URL)
+	ws, _, err := a.dial(c, a.URL)
 	if err != nil {
 		a.t.Fatalf("dial: %v", err)
 	}
@@ -60,14 +60,14 @@ func await(t *testing.T, ws *websocket.Conn, code int) envelope {
 
 func TestWebSocketUpgradeRules(t *testing.T) {
 	a := newApp(t, "sqlite", nil)
-	alice := a.register("alice")
+	alice := a.Register("alice")
 	cases := []struct {
 		name   string
 		c      *http.Client
 		origin string
 		status int
 	}{
-		{"anonymous", a.client(), a.srv.URL, 401},
+		{"anonymous", a.Client(), a.URL, 401},
 		{"cross-site", alice, "https://evil.example", 403},
 	}
 	for _, tc := range cases {
@@ -84,10 +84,10 @@ func TestWebSocketUpgradeRules(t *testing.T) {
 
 func TestDisablingKicksTheConnection(t *testing.T) {
 	a := newApp(t, "sqlite", nil)
-	admin := a.register("alice")
-	bob := a.connect(a.register("bob"))
+	admin := a.Register("alice")
+	bob := a.connect(a.Register("bob"))
 	await(t, bob, 10002)
-	if r := a.do(admin, "PATCH", "/webrtc/api/admin/users/2", "application/json", `{"disabled":true}`); r.Status != 200 {
+	if r := a.Do(admin, "PATCH", "/webrtc/api/admin/users/2", "application/json", `{"disabled":true}`); r.Status != 200 {
 		t.Fatalf("disable: %d", r.Status)
 	}
 	bob.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -106,8 +106,8 @@ func TestDisablingKicksTheConnection(t *testing.T) {
 func TestAdminLiveAndModeration(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		a := newApp(t, driver, nil)
-		admin := a.register("alice")
-		bobClient := a.register("bob")
+		admin := a.Register("alice")
+		bobClient := a.Register("bob")
 		bob := a.connect(bobClient)
 		await(t, bob, 10004)
 		bob.WriteJSON(map[string]any{"method": "Message/SendToAll", "type": 1, "message": "hello <b>all</b>"})
@@ -115,26 +115,26 @@ func TestAdminLiveAndModeration(t *testing.T) {
 		var msg struct{ ID uint64 }
 		json.Unmarshal(chat.Data, &msg)
 
-		live := a.do(admin, "GET", "/webrtc/api/admin/live", "", "")
+		live := a.Do(admin, "GET", "/webrtc/api/admin/live", "", "")
 		if live.Status != 200 || !contains(string(live.Data), `"username":"bob"`) || !contains(string(live.Data), `"chatMessages":1`) {
 			t.Errorf("live: %d %s", live.Status, live.Data)
 		}
-		if r := a.do(bobClient, "GET", "/webrtc/api/messages?limit=10", "", ""); r.Status != 200 || !contains(string(r.Data), `hello \u003cb\u003eall\u003c/b\u003e`) {
+		if r := a.Do(bobClient, "GET", "/webrtc/api/messages?limit=10", "", ""); r.Status != 200 || !contains(string(r.Data), `hello \u003cb\u003eall\u003c/b\u003e`) {
 			t.Errorf("messages: %d %s", r.Status, r.Data)
 		}
-		if r := a.do(bobClient, "DELETE", "/webrtc/api/admin/messages/1", "", ""); r.Status != 403 {
+		if r := a.Do(bobClient, "DELETE", "/webrtc/api/admin/messages/1", "", ""); r.Status != 403 {
 			t.Errorf("user deletes a message: %d, want 403", r.Status)
 		}
-		if r := a.do(admin, "DELETE", "/webrtc/api/admin/messages/999", "", ""); r.Status != 404 {
+		if r := a.Do(admin, "DELETE", "/webrtc/api/admin/messages/999", "", ""); r.Status != 404 {
 			t.Errorf("delete missing message: %d, want 404", r.Status)
 		}
-		if r := a.do(admin, "DELETE", "/webrtc/api/admin/messages/"+itoa(msg.ID), "", ""); r.Status != 200 {
+		if r := a.Do(admin, "DELETE", "/webrtc/api/admin/messages/"+itoa(msg.ID), "", ""); r.Status != 200 {
 			t.Fatalf("delete: %d %s", r.Status, r.Msg)
 		}
 		if env := await(t, bob, 10019); string(env.Data) != `{"id":`+itoa(msg.ID)+`}` {
 			t.Errorf("10019 data %s", env.Data)
 		}
-		if r := a.do(bobClient, "GET", "/webrtc/api/messages", "", ""); string(r.Data) != "[]" {
+		if r := a.Do(bobClient, "GET", "/webrtc/api/messages", "", ""); string(r.Data) != "[]" {
 			t.Errorf("deleted message still listed: %s", r.Data)
 		}
 	})
@@ -143,9 +143,9 @@ func TestAdminLiveAndModeration(t *testing.T) {
 func TestCallHistory(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		a := newApp(t, driver, nil)
-		admin := a.register("alice")
+		admin := a.Register("alice")
 		aliceWS := a.connect(admin)
-		bobClient := a.register("bob")
+		bobClient := a.Register("bob")
 		bobWS := a.connect(bobClient)
 		await(t, aliceWS, 10006) // bob came online
 		aliceWS.WriteJSON(map[string]any{"method": "Call/Invite", "toId": 2})
@@ -163,7 +163,7 @@ func TestCallHistory(t *testing.T) {
 		}
 		deadline := time.Now().Add(5 * time.Second)
 		for time.Now().Before(deadline) { // the record is written after the envelope
-			r := a.do(bobClient, "GET", "/webrtc/api/calls", "", "")
+			r := a.Do(bobClient, "GET", "/webrtc/api/calls", "", "")
 			json.Unmarshal(r.Data, &mine)
 			if len(mine) == 1 && mine[0].EndReason != "" {
 				break
@@ -173,12 +173,12 @@ func TestCallHistory(t *testing.T) {
 		if len(mine) != 1 || mine[0].Peer.Username != "alice" || mine[0].Direction != "incoming" || mine[0].Answered || mine[0].EndReason != "rejected" {
 			t.Errorf("bob's history: %+v", mine)
 		}
-		r := a.do(admin, "GET", "/webrtc/api/admin/calls", "", "")
+		r := a.Do(admin, "GET", "/webrtc/api/admin/calls", "", "")
 		if !contains(string(r.Data), `"caller":{"id":1,"username":"alice"}`) || !contains(string(r.Data), `"callee":{"id":2,"username":"bob"}`) {
 			t.Errorf("admin calls: %s", r.Data)
 		}
 		for _, q := range []string{"limit=0", "limit=x", "limit=101"} {
-			if r := a.do(bobClient, "GET", "/webrtc/api/calls?"+q, "", ""); r.Status != 400 {
+			if r := a.Do(bobClient, "GET", "/webrtc/api/calls?"+q, "", ""); r.Status != 400 {
 				t.Errorf("calls?%s: %d", q, r.Status)
 			}
 		}

@@ -23,7 +23,7 @@ func behindProxy(tweak func(*config.Config)) func(*config.Config) {
 
 // loginFrom posts a login as if from ip.
 func (a *app) loginFrom(user, pw, ip string) reply {
-	return a.postJSON(a.client(), "/webrtc/login", cred(user, pw), "X-Forwarded-For", ip)
+	return a.PostJSON(a.Client(), "/webrtc/login", cred(user, pw), "X-Forwarded-For", ip)
 }
 
 // 36 wrong passwords at once to one account from one address: at most the
@@ -31,7 +31,7 @@ func (a *app) loginFrom(user, pw, ip string) reply {
 // check, and then the right password from that address is refused too.
 func TestParallelGuessesAreThrottled(t *testing.T) {
 	a := newApp(t, "sqlite", behindProxy(nil))
-	a.register("alice")
+	a.Register("alice")
 	const attacker = "203.0.113.7"
 	statuses := make(chan reply, 36)
 	var wg sync.WaitGroup
@@ -62,7 +62,7 @@ func TestParallelGuessesAreThrottled(t *testing.T) {
 func TestStrangerCannotLockOwnerOut(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		a := newApp(t, driver, behindProxy(nil))
-		a.register("alice")
+		a.Register("alice")
 		for i := range 5 {
 			if r := a.loginFrom("alice", "wrong password", "203.0.113.7"); r.Status != http.StatusUnauthorized {
 				t.Fatalf("stranger's failure %d: %d", i+1, r.Status)
@@ -86,7 +86,7 @@ func TestAccountCeilingSlowsNotRefuses(t *testing.T) {
 		c.LoginAccountSlowdownAfter = 3
 		c.LoginAccountMaxDelay = time.Millisecond
 	}))
-	a.register("alice")
+	a.Register("alice")
 	for i := range 8 {
 		ip := "203.0.113." + strconv.Itoa(i+1)
 		if r := a.loginFrom("alice", "wrong password", ip); r.Status != http.StatusUnauthorized {

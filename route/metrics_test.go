@@ -13,7 +13,7 @@ import (
 // scrape gets /metrics as c and returns the status and the body.
 func (a *app) scrape(c *http.Client) (int, string) {
 	a.t.Helper()
-	res, err := c.Get(a.srv.URL + "/metrics")
+	res, err := c.Get(a.URL + "/metrics")
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -35,8 +35,8 @@ func sample(body, name string) float64 {
 
 func TestMetricsForAdminsByDefault(t *testing.T) {
 	a := newApp(t, "sqlite", nil)
-	admin, user := a.register("alice"), a.register("bob")
-	if code, _ := a.scrape(a.client()); code != http.StatusUnauthorized {
+	admin, user := a.Register("alice"), a.Register("bob")
+	if code, _ := a.scrape(a.Client()); code != http.StatusUnauthorized {
 		t.Errorf("anonymous: %d, want 401", code)
 	}
 	if code, _ := a.scrape(user); code != http.StatusForbidden {
@@ -55,10 +55,10 @@ func TestMetricsForAdminsByDefault(t *testing.T) {
 	}
 
 	failed := sample(body, `callapp_logins_total{result="failed"}`)
-	if r := a.postJSON(a.client(), "/webrtc/login", cred("alice", "wrong password")); r.Status != http.StatusUnauthorized {
+	if r := a.PostJSON(a.Client(), "/webrtc/login", cred("alice", "wrong password")); r.Status != http.StatusUnauthorized {
 		t.Fatalf("bad login: %d", r.Status)
 	}
-	if r := a.postJSON(a.client(), "/webrtc/login", cred("alice", "password-alice")); r.Status != http.StatusOK {
+	if r := a.PostJSON(a.Client(), "/webrtc/login", cred("alice", "password-alice")); r.Status != http.StatusOK {
 		t.Fatalf("login: %d", r.Status)
 	}
 	_, body = a.scrape(admin)
@@ -72,18 +72,18 @@ func TestMetricsForAdminsByDefault(t *testing.T) {
 
 func TestMetricsForAllowedAddresses(t *testing.T) {
 	a := newApp(t, "sqlite", func(c *config.Config) { c.Metrics = []string{"127.0.0.1", "::1"} })
-	if code, body := a.scrape(a.client()); code != http.StatusOK || sample(body, "callapp_ws_connections") != 0 {
+	if code, body := a.scrape(a.Client()); code != http.StatusOK || sample(body, "callapp_ws_connections") != 0 {
 		t.Errorf("anonymous scraper on loopback: %d", code)
 	}
 	b := newApp(t, "sqlite", func(c *config.Config) { c.Metrics = []string{"10.9.8.0/24"} })
-	if code, _ := b.scrape(b.client()); code != http.StatusUnauthorized {
+	if code, _ := b.scrape(b.Client()); code != http.StatusUnauthorized {
 		t.Errorf("anonymous from an address not listed: %d, want 401", code)
 	}
 }
 
 func TestMetricsOff(t *testing.T) {
 	a := newApp(t, "sqlite", func(c *config.Config) { c.Metrics = []string{config.MetricsOff} })
-	if code, _ := a.scrape(a.register("alice")); code != http.StatusNotFound {
+	if code, _ := a.scrape(a.Register("alice")); code != http.StatusNotFound {
 		t.Errorf("admin with metrics off: %d, want 404", code)
 	}
 }

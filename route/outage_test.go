@@ -30,31 +30,31 @@ func openBehindProxy(t *testing.T, timeout time.Duration) (*dao.DAO, *daotest.Pr
 func TestDatabaseThatStopsAnsweringGives503(t *testing.T) {
 	db, proxy := openBehindProxy(t, 300*time.Millisecond)
 	a := newAppOn(t, db, nil)
-	alice := a.register("alice")
+	alice := a.Register("alice")
 	alice.Timeout = outageWait
-	stranger := a.client()
+	stranger := a.Client()
 	stranger.Timeout = outageWait
 
 	proxy.Set(daotest.Blackhole)
-	if r := a.do(stranger, "GET", "/healthz", "", ""); r.Status != http.StatusServiceUnavailable || r.Msg != "database unavailable" {
+	if r := a.Do(stranger, "GET", "/healthz", "", ""); r.Status != http.StatusServiceUnavailable || r.Msg != "database unavailable" {
 		t.Errorf("healthz: %d %q", r.Status, r.Msg)
 	}
 	const unavailable = "database unavailable; try again later"
-	if r := a.do(alice, "GET", "/webrtc/api/me", "", ""); r.Status != http.StatusServiceUnavailable || r.Code != 1 || r.Msg != unavailable {
+	if r := a.Do(alice, "GET", "/webrtc/api/me", "", ""); r.Status != http.StatusServiceUnavailable || r.Code != 1 || r.Msg != unavailable {
 		t.Errorf("me: %d %d %q", r.Status, r.Code, r.Msg)
 	}
-	if r := a.postJSON(stranger, "/webrtc/login", cred("alice", "password-alice")); r.Status != http.StatusServiceUnavailable || r.Msg != unavailable {
+	if r := a.PostJSON(stranger, "/webrtc/login", cred("alice", "password-alice")); r.Status != http.StatusServiceUnavailable || r.Msg != unavailable {
 		t.Errorf("login: %d %q", r.Status, r.Msg)
 	}
-	if r := a.postJSON(stranger, "/webrtc/register", cred("bob", "password-bob")); r.Status != http.StatusServiceUnavailable || r.Msg != unavailable {
+	if r := a.PostJSON(stranger, "/webrtc/register", cred("bob", "password-bob")); r.Status != http.StatusServiceUnavailable || r.Msg != unavailable {
 		t.Errorf("register: %d %q", r.Status, r.Msg)
 	}
 
 	proxy.Set(daotest.Forward)
-	if r := a.do(stranger, "GET", "/healthz", "", ""); r.Status != http.StatusOK {
+	if r := a.Do(stranger, "GET", "/healthz", "", ""); r.Status != http.StatusOK {
 		t.Errorf("healthz once the database answers again: %d %q", r.Status, r.Msg)
 	}
-	if r := a.do(alice, "GET", "/webrtc/api/me", "", ""); r.Status != http.StatusOK {
+	if r := a.Do(alice, "GET", "/webrtc/api/me", "", ""); r.Status != http.StatusOK {
 		t.Errorf("me once the database answers again: %d %q", r.Status, r.Msg)
 	}
 }
@@ -64,10 +64,10 @@ func TestDatabaseThatStopsAnsweringGives503(t *testing.T) {
 func TestHealthzAnswersBeforeALongDatabaseTimeout(t *testing.T) {
 	db, proxy := openBehindProxy(t, time.Minute)
 	a := newAppOn(t, db, nil)
-	c := a.client()
+	c := a.Client()
 	c.Timeout = outageWait
 	proxy.Set(daotest.Blackhole)
-	if r := a.do(c, "GET", "/healthz", "", ""); r.Status != http.StatusServiceUnavailable {
+	if r := a.Do(c, "GET", "/healthz", "", ""); r.Status != http.StatusServiceUnavailable {
 		t.Errorf("healthz: %d %q", r.Status, r.Msg)
 	}
 }

@@ -14,19 +14,19 @@ import (
 // dialFrom opens the websocket as c's user through a trusted proxy that
 // says the client is at ip.
 func (a *app) dialFrom(c *http.Client, ip string) (*websocket.Conn, *http.Response, error) {
-	h := http.Header{"Origin": {a.srv.URL}, "X-Forwarded-For": {ip}}
-	req, _ := http.NewRequest("GET", a.srv.URL, nil)
+	h := http.Header{"Origin": {a.URL}, "X-Forwarded-For": {ip}}
+	req, _ := http.NewRequest("GET", a.URL, nil)
 	for _, ck := range c.Jar.Cookies(req.URL) {
 		h.Add("Cookie", ck.Name+"="+ck.Value)
 	}
-	return websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(a.srv.URL, "http")+"/webrtc/wss", h)
+	return websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(a.URL, "http")+"/webrtc/wss", h)
 }
 
 // The default cap on websockets waiting for User/Connect holds per client
 // address, as gin's ClientIP tells it (behind TRUSTED_PROXIES).
 func TestWebSocketsWaitingToConnectCappedPerAddress(t *testing.T) {
 	a := newApp(t, "sqlite", func(c *config.Config) { c.TrustedProxies = []string{"127.0.0.1"} })
-	alice := a.register("alice")
+	alice := a.Register("alice")
 	var waiting []*websocket.Conn
 	for i := range config.Default().WSMaxPendingPerIP {
 		ws, _, err := a.dialFrom(alice, "203.0.113.1")

@@ -20,22 +20,24 @@ import (
 	"callapp/dao"
 )
 
-// Deps is everything the routes are built from.
-type Deps struct {
+// deps is everything the routes are built from.
+type deps struct {
 	Config   *config.Config
 	Log      *slog.Logger
 	DB       *dao.DAO
 	Accounts *dao.Accounts
 	Sessions *dao.Sessions
-	Assets   fs.FS             // holds www/*.html and static/
-	ICE      *ice.Provider     // STUN/TURN servers for browsers; nil hands out none
-	Relay    *ice.Server       // the embedded TURN server, for its stats; nil when not embedded
-	Hub      *signal.Hub       // the signaling hub behind /webrtc/wss
-	Metrics  *metrics.Registry // GET /metrics; nil: a registry of its own, without the latency hooks
+	Origin   *controllers.OriginPolicy // the one policy of the pages and the websocket
+	Assets   fs.FS                     // holds www/*.html and static/
+	ICE      *ice.Provider             // STUN/TURN servers for browsers
+	ICEMode  string                    // ice.Options.Mode, shown to admins
+	Relay    *ice.Server               // the embedded TURN server, for its stats; nil when not embedded
+	Hub      *signal.Hub               // the signaling hub behind /webrtc/wss
+	Metrics  *metrics.Registry         // GET /metrics
 }
 
-// New returns the router.
-func New(d Deps) (*gin.Engine, error) {
+// newRouter returns the router.
+func newRouter(d deps) (*gin.Engine, error) {
 	r := gin.New()
 	// gin writes its trailing-slash redirects before any middleware runs:
 	// they would skip the security headers and the host check.
@@ -57,7 +59,7 @@ func New(d Deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	origin := controllers.NewOriginPolicy(d.Config)
+	origin := d.Origin
 	auth := &controllers.AuthHandler{
 		Accounts: d.Accounts, Sessions: d.Sessions, Log: d.Log, Logins: m, Live: d.Hub,
 		Throttle: controllers.NewThrottle(controllers.ThrottleLimits{
@@ -71,7 +73,7 @@ func New(d Deps) (*gin.Engine, error) {
 	live := &controllers.LiveHandler{Hub: d.Hub, Chat: d.DB}
 	calls := &controllers.CallsHandler{Calls: d.DB}
 	messages := &controllers.MessagesHandler{Chat: d.DB}
-	iceServers := &ice.Handler{Servers: d.ICE, Relay: d.Relay, Mode: ice.Mode(d.Config)}
+	iceServers := &controllers.ICEHandler{Servers: d.ICE, Relay: d.Relay, Mode: d.ICEMode}
 
 	r.Use(controllers.SecurityHeaders(), gin.Recovery(), requestLog(d.Log), controllers.ErrorRenderer(d.Log),
 		controllers.LimitBody(d.Config.MaxBodyBytes), origin.Middleware())
@@ -119,11 +121,8 @@ func New(d Deps) (*gin.Engine, error) {
 
 // watch returns the metrics registry with the counters of the hub, the
 // embedded TURN server (when there is one) and the database pool.
-func watch(d Deps) (*metrics.Registry, error) {
+func watch(d deps) (*metrics.Registry, error) {
 	m := d.Metrics
-	if m == nil {
-		m = metrics.New()
-	}
 	var src metrics.Sources // typed nils left out: they would be scraped
 	if d.Hub != nil {
 		src.Hub = d.Hub

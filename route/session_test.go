@@ -31,7 +31,7 @@ func expectKicked(t *testing.T, ws *websocket.Conn, reason string) {
 // chatTexts is the chat as the client reads it over HTTP.
 func (a *app) chatTexts(c *http.Client) []string {
 	a.t.Helper()
-	r := a.do(c, "GET", "/webrtc/api/messages", "", "")
+	r := a.Do(c, "GET", "/webrtc/api/messages", "", "")
 	var list []struct{ Message string }
 	if err := json.Unmarshal(r.Data, &list); err != nil {
 		a.t.Fatalf("messages: %d %s", r.Status, r.Data)
@@ -53,13 +53,13 @@ func chat(ws *websocket.Conn, text string) error {
 func TestLogoutClosesItsWebSocket(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		a := newApp(t, driver, nil)
-		phone := a.register("alice")
-		laptop := a.client()
-		if r := a.postJSON(laptop, "/webrtc/login", cred("alice", "password-alice")); r.Status != 200 {
+		phone := a.Register("alice")
+		laptop := a.Client()
+		if r := a.PostJSON(laptop, "/webrtc/login", cred("alice", "password-alice")); r.Status != 200 {
 			t.Fatalf("second login: %d", r.Status)
 		}
-		bob := a.register("bob")
-		phoneWS, _, err := a.dial(phone, a.srv.URL) // open, not yet connected
+		bob := a.Register("bob")
+		phoneWS, _, err := a.dial(phone, a.URL) // open, not yet connected
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,14 +67,14 @@ func TestLogoutClosesItsWebSocket(t *testing.T) {
 		laptopWS := a.connect(laptop)
 		await(t, laptopWS, 10004)
 
-		if r := a.do(phone, "POST", "/webrtc/logout", "", ""); r.Status != 200 {
+		if r := a.Do(phone, "POST", "/webrtc/logout", "", ""); r.Status != 200 {
 			t.Fatalf("logout: %d", r.Status)
 		}
 		expectKicked(t, phoneWS, "logged out")
 		chat(laptopWS, "still here")
 		await(t, laptopWS, 10005)
 
-		if r := a.do(laptop, "POST", "/webrtc/logout", "", ""); r.Status != 200 {
+		if r := a.Do(laptop, "POST", "/webrtc/logout", "", ""); r.Status != 200 {
 			t.Fatalf("logout: %d", r.Status)
 		}
 		expectKicked(t, laptopWS, "logged out")
@@ -92,10 +92,10 @@ func TestLogoutClosesItsWebSocket(t *testing.T) {
 func TestLoginAgainClosesTheOldSessionsSocket(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		a := newApp(t, driver, nil)
-		c := a.register("alice")
+		c := a.Register("alice")
 		ws := a.connect(c)
 		await(t, ws, 10002)
-		if r := a.postJSON(c, "/webrtc/login", cred("alice", "password-alice")); r.Status != 200 {
+		if r := a.PostJSON(c, "/webrtc/login", cred("alice", "password-alice")); r.Status != 200 {
 			t.Fatalf("login: %d", r.Status)
 		}
 		expectKicked(t, ws, "signed in again")
@@ -108,7 +108,7 @@ func TestLoginAgainClosesTheOldSessionsSocket(t *testing.T) {
 func TestSessionExpiryClosesWebSocket(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		a := newApp(t, driver, func(c *config.Config) { c.SessionTTL = 1500 * time.Millisecond })
-		ws := a.connect(a.register("alice"))
+		ws := a.connect(a.Register("alice"))
 		await(t, ws, 10002)
 		expectKicked(t, ws, "session expired")
 	})

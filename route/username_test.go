@@ -11,8 +11,8 @@ import (
 func TestLookAlikeUsernames(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, driver string) {
 		a := newApp(t, driver, nil)
-		a.register("root_admin")
-		a.register("bob")
+		a.Register("root_admin")
+		a.Register("bob")
 		for _, tc := range []struct {
 			name   string
 			status int
@@ -25,16 +25,16 @@ func TestLookAlikeUsernames(t *testing.T) {
 			{"z" + strings.Repeat("\u0301", 31), 400, "username: has more than 2 combining marks in a row"},
 			{"bob\u202egnp", 400, "username: may not contain bidirectional control characters"},
 		} {
-			r := a.postJSON(a.client(), "/webrtc/register", cred(tc.name, "password1"))
+			r := a.PostJSON(a.Client(), "/webrtc/register", cred(tc.name, "password1"))
 			if r.Status != tc.status || !strings.HasPrefix(r.Msg, tc.msg) {
 				t.Errorf("register %q: %d %q, want %d %q", tc.name, r.Status, r.Msg, tc.status, tc.msg)
 			}
 		}
-		r := a.postJSON(a.client(), "/webrtc/login", cred("ＲＯＯＴ_ＡＤＭＩＮ", "password-root_admin"))
+		r := a.PostJSON(a.Client(), "/webrtc/login", cred("ＲＯＯＴ_ＡＤＭＩＮ", "password-root_admin"))
 		if r.Status != 200 || !strings.Contains(string(r.Data), `"username":"root_admin"`) {
 			t.Errorf("login as ＲＯＯＴ_ＡＤＭＩＮ: %d %s, want root_admin's account", r.Status, r.Data)
 		}
-		if r := a.postJSON(a.client(), "/webrtc/register", cred("ｶﾀｶﾅ_ｻﾝ", "password1")); r.Status != 201 ||
+		if r := a.PostJSON(a.Client(), "/webrtc/register", cred("ｶﾀｶﾅ_ｻﾝ", "password1")); r.Status != 201 ||
 			!strings.Contains(string(r.Data), `"username":"カタカナ_サン"`) {
 			t.Errorf("register half-width katakana: %d %s, want 201 shown in full width", r.Status, r.Data)
 		}

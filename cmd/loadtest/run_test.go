@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,64 +13,24 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/crypto/bcrypt"
 
 	"callapp/config"
-	"callapp/controllers"
-	"callapp/controllers/signal"
-	"callapp/dao"
-	"callapp/dao/password"
-	"callapp/route"
+	"callapp/route/apptest"
 )
 
-// startServer runs the app's real router and hub on an httptest server,
-// wired as main.go wires them, with limits raised for load. It returns the
-// base URL and the data folder (SQLite file and session key).
+// startServer runs the whole app on an httptest server with limits raised
+// for load. It returns the base URL and the data folder (SQLite file and
+// session key), which the tool reads to seed accounts.
 func startServer(t *testing.T) (string, string) {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	dir := t.TempDir()
-	cfg, err := config.Load("", []string{
-		"CALLAPP_DATA_DIR=" + dir, "CALLAPP_BCRYPT_COST=10", "CALLAPP_TURN_ENABLED=false",
-		"CALLAPP_WS_MESSAGE_RATE=100000", "CALLAPP_WS_MESSAGE_BURST=100000",
-		"CALLAPP_CHAT_RATE=1000", "CALLAPP_CHAT_BURST=1000", "CALLAPP_WS_MAX_PENDING_PER_IP=100000",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.FillSecrets(); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := dao.Open(dao.Options{Driver: dao.DriverSQLite, DSN: cfg.SQLitePath(), Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The cheapest bcrypt, below what the config allows: the tool's
-	// logins are what is tested here, not bcrypt, and -race slows it a lot.
-	hasher, err := password.New(bcrypt.MinCost, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hub := signal.New(signal.Options{
-		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst, ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst,
-		CheckOrigin: controllers.NewOriginPolicy(cfg).Allowed, Logger: log, MaxPendingPerAddr: cfg.WSMaxPendingPerIP,
-	}, db)
-	sessions := dao.NewSessions(db, cfg.SessionKey, cfg.SessionTTL)
-	router, err := route.New(route.Deps{
-		Config: cfg, Log: log, DB: db, Sessions: sessions, Accounts: dao.NewAccounts(db, hasher, nil),
-		Assets: os.DirFS("../.."), Hub: hub, // the repository root holds www/ and static/
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(router)
-	t.Cleanup(func() {
-		hub.Close()
-		srv.Close()
-		_ = db.Close()
-	})
-	return srv.URL, dir
+	a := apptest.Start(t, apptest.DataDir(dir), apptest.Config(func(c *config.Config) {
+		c.BcryptParallel = 2
+		c.WSMessageRate, c.WSMessageBurst = 100000, 100000
+		c.ChatRate, c.ChatBurst, c.WSMaxPendingPerIP = 1000, 1000, 100000
+	}))
+	return a.URL, dir
 }
 
 // runTool runs the load tool with args and returns its JSON report.

@@ -159,15 +159,14 @@ func TestDisableDuringReloadHolds(t *testing.T) {
 // closes that user's open relays at once and refuses their credentials;
 // enabling them again lets them relay.
 func TestAdminDisableEndsRelays(t *testing.T) {
-	r := startRelay(t, nil)
-	a := newApp(t, r)
-	admin := a.register("alice")
-	a.register("bob")
+	a, r := newApp(t)
+	admin := a.Register("alice")
+	a.Register("bob")
 	if _, err := allocate(t, validClient(t, r, 2)); err != nil {
 		t.Fatal(err)
 	}
 	patch := func(body string) {
-		req, _ := http.NewRequest(http.MethodPatch, a.url+"/webrtc/api/admin/users/2", strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPatch, a.URL+"/webrtc/api/admin/users/2", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		res, err := admin.Do(req)
 		if err != nil {

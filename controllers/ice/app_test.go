@@ -1,114 +1,56 @@
 package ice_test
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"callapp/config"
+	"callapp/controllers"
 	"callapp/controllers/ice"
-	"callapp/controllers/signal"
-	"callapp/dao"
-	"callapp/dao/daotest"
-	"callapp/dao/password"
-	"callapp/route"
+	"callapp/route/apptest"
 )
 
-// app is the whole router over a fresh SQLite database, handing out the
-// given relay's servers, served on loopback.
+// app is the whole app with its embedded TURN server on loopback, set up
+// as startRelay sets up a server of its own.
 type app struct {
-	t   *testing.T
-	url string
+	*apptest.App
+	t *testing.T
 }
 
-func newApp(t *testing.T, r *relay) *app {
+// newApp starts the app and returns its relay, whose log is the app's.
+func newApp(t *testing.T) (*app, *relay) {
 	t.Helper()
-	cfg := config.Default()
-	cfg.SessionKey = "test-key"
-	db := daotest.Open(t, dao.DriverSQLite)
-	hasher, err := password.New(bcrypt.MinCost, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stun, turnURLs := r.URLs()
-	hub := signal.New(signal.Options{Logger: slog.New(slog.DiscardHandler)}, db) // admins disabling users kick them
-	t.Cleanup(hub.Close)
-	router, err := route.New(route.Deps{
-		Config: cfg, Log: slog.New(slog.DiscardHandler), DB: db,
-		Accounts: dao.NewAccounts(db, hasher, nil),
-		Sessions: dao.NewSessions(db, cfg.SessionKey, cfg.SessionTTL),
-		Assets:   os.DirFS("../.."),
-		ICE:      ice.NewProvider(ice.ProviderOptions{Secret: testSecret, TTL: time.Hour, STUNURLs: stun, TURNURLs: turnURLs}),
-		Relay:    r.Server,
-		Hub:      hub,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(router)
-	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL}
-}
-
-// register makes an account and returns a client logged in as it.
-func (a *app) register(name string) *http.Client {
-	a.t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	body := `{"username":"` + name + `","password":"password-` + name + `"}`
-	res, err := c.Post(a.url+"/webrtc/register", "application/json", strings.NewReader(body))
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusCreated {
-		a.t.Fatalf("register %s: %d", name, res.StatusCode)
-	}
-	return c
+	logs := &logBuffer{}
+	a := apptest.Start(t, apptest.Log(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+		apptest.Config(func(c *config.Config) {
+			c.TURNEnabled, c.TURNSecret, c.TURNRealm = true, testSecret, testRealm
+			c.TURNAllowPrivate, c.TURNAllowLoopback = true, true
+			c.TURNMaxAllocations, c.TURNMaxAllocationsPerUser = 50, 10
+			c.TURNRelayPortMin, c.TURNRelayPortMax, c.TURNAllocationKbps = 0, 0, 0
+		}))
+	return &app{App: a, t: t}, relayOf(a.Relay, logs)
 }
 
 // get fetches path and decodes the answer's data into data.
-func (a *app) get(c *http.Client, path string, data any) *http.Response {
+func (a *app) get(c *http.Client, path string, data any) apptest.Reply {
 	a.t.Helper()
-	res, err := c.Get(a.url + path)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var body struct {
-		Code    int             `json:"code"`
-		Message string          `json:"message"`
-		Data    json.RawMessage `json:"data"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
-		a.t.Fatalf("GET %s: %v", path, err)
-	}
-	if res.StatusCode == http.StatusOK && (body.Code != 0 || body.Message != "ok" || json.Unmarshal(body.Data, data) != nil) {
-		a.t.Fatalf("GET %s: answer %+v", path, body)
-	}
-	return res
+	return a.Get(c, path, data)
 }
 
 func TestICEServersAPI(t *testing.T) {
-	r := startRelay(t, nil)
-	a := newApp(t, r)
-	admin, bob := a.register("alice"), a.register("bob")
+	a, r := newApp(t)
+	admin, bob := a.Register("alice"), a.Register("bob")
 
-	if res := a.get(&http.Client{}, "/webrtc/api/ice-servers", nil); res.StatusCode != http.StatusUnauthorized {
-		t.Errorf("anonymous: %d, want 401", res.StatusCode)
+	if res := a.get(a.Client(), "/webrtc/api/ice-servers", nil); res.Status != http.StatusUnauthorized {
+		t.Errorf("anonymous: %d, want 401", res.Status)
 	}
-	var cfg ice.Config
+	var cfg controllers.ICEConfig
 	res := a.get(bob, "/webrtc/api/ice-servers", &cfg)
-	if res.StatusCode != http.StatusOK || res.Header.Get("Cache-Control") != "no-store" || cfg.TTLSec != 3600 {
-		t.Fatalf("bob: %d, Cache-Control %q, ttl %d", res.StatusCode, res.Header.Get("Cache-Control"), cfg.TTLSec)
+	if res.Status != http.StatusOK || res.Header.Get("Cache-Control") != "no-store" || cfg.TTLSec != 3600 {
+		t.Fatalf("bob: %d, Cache-Control %q, ttl %d", res.Status, res.Header.Get("Cache-Control"), cfg.TTLSec)
 	}
 	if len(cfg.ICEServers) != 2 || !strings.HasPrefix(cfg.ICEServers[0].URLs[0], "stun:127.0.0.1:") {
 		t.Fatalf("servers: %+v", cfg.ICEServers)
@@ -119,9 +61,9 @@ func TestICEServersAPI(t *testing.T) {
 		t.Errorf("bob's credential: %+v", turnEntry)
 	}
 
-	var status ice.RelayStatus
-	if res := a.get(bob, "/webrtc/api/admin/relay", &status); res.StatusCode != http.StatusForbidden {
-		t.Errorf("relay status as a user: %d", res.StatusCode)
+	var status controllers.RelayStatus
+	if res := a.get(bob, "/webrtc/api/admin/relay", &status); res.Status != http.StatusForbidden {
+		t.Errorf("relay status as a user: %d", res.Status)
 	}
 	if _, err := allocate(t, validClient(t, r, 2)); err != nil {
 		t.Fatal(err)

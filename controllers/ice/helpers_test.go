@@ -74,6 +74,11 @@ func startRelay(t *testing.T, tweak func(*ice.ServerOptions)) *relay {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
+	return relayOf(srv, logs)
+}
+
+// relayOf is a started server and the log it writes.
+func relayOf(srv *ice.Server, logs *logBuffer) *relay {
 	_, turnURLs := srv.URLs()
 	return &relay{Server: srv, logs: logs, udp: urlHostPort(turnURLs[0]), tcp: urlHostPort(turnURLs[1])}
 }

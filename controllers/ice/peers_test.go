@@ -10,7 +10,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
-	"callapp/controllers/ice"
+	"callapp/controllers"
 )
 
 // TestTwoPeersCallThroughRelayOnly is the proof: two logged-in
@@ -18,9 +18,8 @@ import (
 // through the embedded server on loopback, once per TURN transport,
 // moving data-channel messages and a video track.
 func TestTwoPeersCallThroughRelayOnly(t *testing.T) {
-	r := startRelay(t, nil)
-	a := newApp(t, r)
-	alice, bob := a.register("alice"), a.register("bob")
+	a, r := newApp(t)
+	alice, bob := a.Register("alice"), a.Register("bob")
 	for _, transport := range []string{"udp", "tcp"} {
 		t.Run(transport, func(t *testing.T) {
 			call(t, transport, a.rtcConfig(alice, transport), a.rtcConfig(bob, transport))
@@ -40,7 +39,7 @@ func TestTwoPeersCallThroughRelayOnly(t *testing.T) {
 // rtcConfig is the RTCConfiguration a page would build from the API's
 // answer, keeping only the TURN URL of one transport and relays only.
 func (a *app) rtcConfig(c *http.Client, transport string) webrtc.Configuration {
-	var cfg ice.Config
+	var cfg controllers.ICEConfig
 	a.get(c, "/webrtc/api/ice-servers", &cfg)
 	out := webrtc.Configuration{ICETransportPolicy: webrtc.ICETransportPolicyRelay}
 	for _, s := range cfg.ICEServers {

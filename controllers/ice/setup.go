@@ -4,53 +4,74 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-
-	"callapp/config"
 )
 
-// Start builds the ICE setup the configuration asks for: the embedded
-// server, started, refusing the accounts users lists as disabled, with a
-// Provider handing out its URLs; or, with external TURN servers or none,
-// only a Provider and a nil Server (whose Close, Stats and
+// Options is the whole ICE setup: which servers browsers are handed and
+// whether the embedded server runs. The constructor of the app fills it
+// from the configuration.
+type Options struct {
+	// Embedded runs the embedded STUN/TURN server with Server's options
+	// and adds its URLs to those Provider hands out.
+	Embedded bool
+	// Server configures the embedded server. A nil PublicIP is Listen's
+	// IP or, listening on every interface, the first LAN IPv4 (see relayIP).
+	Server ServerOptions
+	// Provider lists the external servers; its Secret must be Server's
+	// when Embedded.
+	Provider ProviderOptions
+}
+
+// Mode names the ICE setup, as admins see it: external TURN servers, the
+// embedded one, STUN only, or nothing.
+func (o Options) Mode() string {
+	switch {
+	case len(o.Provider.TURNURLs) > 0:
+		return "external"
+	case o.Embedded:
+		return "embedded"
+	case len(o.Provider.STUNURLs) > 0:
+		return "stun"
+	}
+	return "off"
+}
+
+// Start builds the ICE setup o asks for: the embedded server, started,
+// with a Provider handing out its URLs; or, with external TURN servers or
+// none, only a Provider and a nil Server (whose Close, Stats and
 // SetUserDisabled are safe to call).
-func Start(cfg *config.Config, log *slog.Logger, users DisabledUsers) (*Server, *Provider, error) {
-	po := ProviderOptions{
-		Secret: cfg.TURNSecret, TTL: cfg.TURNCredentialTTL,
-		STUNURLs: cfg.STUNURLs, TURNURLs: cfg.TURNURLs,
+func Start(o Options) (*Server, *Provider, error) {
+	log := o.Server.Log
+	if log == nil {
+		log = slog.Default()
 	}
-	if !cfg.TURNEmbedded() {
-		log.Info("embedded turn server off", "turn_urls", cfg.TURNURLs, "stun_urls", cfg.STUNURLs)
-		return nil, NewProvider(po), nil
+	if !o.Embedded {
+		log.Info("embedded turn server off", "turn_urls", o.Provider.TURNURLs, "stun_urls", o.Provider.STUNURLs)
+		return nil, NewProvider(o.Provider), nil
 	}
-	publicIP, err := relayIP(cfg, log)
-	if err != nil {
-		return nil, nil, err
+	if o.Server.PublicIP == nil {
+		ip, err := relayIP(o.Server.Listen, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		o.Server.PublicIP = ip
 	}
-	srv := NewServer(ServerOptions{
-		Listen: cfg.TURNListenAddr(), PublicIP: publicIP, Realm: cfg.TURNRealm, Secret: cfg.TURNSecret,
-		RelayPortMin: cfg.TURNRelayPortMin, RelayPortMax: cfg.TURNRelayPortMax,
-		Policy:         PeerPolicy{AllowPrivate: cfg.TURNAllowPrivate, AllowLoopback: cfg.TURNAllowLoopback},
-		MaxAllocations: cfg.TURNMaxAllocations, MaxAllocationsPerUser: cfg.TURNMaxAllocationsPerUser,
-		AllocationKbps: cfg.TURNAllocationKbps, Users: users, Log: log,
-	})
+	srv := NewServer(o.Server)
 	if err := srv.Start(); err != nil {
 		return nil, nil, err
 	}
 	stun, turn := srv.URLs()
-	po.STUNURLs = append(stun, cfg.STUNURLs...)
+	po := o.Provider
+	po.STUNURLs = append(stun, po.STUNURLs...)
 	po.TURNURLs = turn
 	return srv, NewProvider(po), nil
 }
 
-// relayIP is the address relays are announced with: TURN_PUBLIC_IP, else
+// relayIP is the address relays are announced with when none is given:
 // the listen IP, else (listening on every interface) the machine's first
 // LAN IPv4, which is right for a LAN and for a host with a public
 // interface, and wrong behind NAT, hence the warning.
-func relayIP(cfg *config.Config, log *slog.Logger) (net.IP, error) {
-	if cfg.TURNPublicIP != "" {
-		return net.ParseIP(cfg.TURNPublicIP), nil
-	}
-	host, _, _ := net.SplitHostPort(cfg.TURNListenAddr())
+func relayIP(listen string, log *slog.Logger) (net.IP, error) {
+	host, _, _ := net.SplitHostPort(listen)
 	if host == "localhost" {
 		return net.IPv4(127, 0, 0, 1), nil
 	}

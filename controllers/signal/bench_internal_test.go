@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -45,9 +43,9 @@ func (r *countingRouter) SendSplice(uint64, []byte, []byte) bool {
 }
 
 func benchHub(b *testing.B) *Hub {
-	h := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MessageRate: 1e9, MessageBurst: 1e9}, nullStore{})
-	b.Cleanup(h.Close)
-	return h
+	o := testOptions()
+	o.MessageRate, o.MessageBurst = 1e9, 1e9
+	return newTestHub(b, o, nullStore{})
 }
 
 // benchClient is a connected client with no socket. It is marked as

@@ -3,11 +3,6 @@ package signal_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -49,16 +44,12 @@ func BenchmarkRelayOverWebsockets(b *testing.B) {
 
 // benchPair returns alice's and bob's sockets, in a call with each other.
 func benchPair(b *testing.B) (alice, bob *websocket.Conn) {
-	opts := signal.Options{MessageRate: 1e9, MessageBurst: 1e9, SendQueue: 1024,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	hub := signal.New(opts, daotest.Open(b, dao.DriverSQLite))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, _ := strconv.ParseUint(r.URL.Query().Get("id"), 10, 64)
-		_ = hub.Serve(w, r, models.UserView{ID: id, Username: fmt.Sprint("user", id), Role: models.RoleUser}, models.SessionRef{}, fmt.Sprint("10.0.0.", id))
-	}))
-	b.Cleanup(func() { hub.Close(); srv.Close() })
+	opts := signal.TestOptions()
+	opts.MessageRate, opts.MessageBurst, opts.SendQueue = 1e9, 1e9, 1024
+	db := daotest.Open(b, dao.DriverSQLite)
+	h := startStore(b, opts, db, db)
 	dial := func(id int) *websocket.Conn {
-		c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+"/?id="+strconv.Itoa(id), nil)
+		c, _, err := websocket.DefaultDialer.Dial(h.url(uint64(id), fmt.Sprint("user", id)), nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,8 +2,6 @@ package signal
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -68,11 +66,9 @@ const (
 // fuzzer fires the ring timeout) and connects every user.
 func newCallFuzz(t *testing.T) *callFuzz {
 	store := newRecordingStore()
-	h := New(Options{
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		MessageRate: 1e9, MessageBurst: 1e9,
-		RingTimeout: time.Hour, PresenceTick: time.Hour,
-	}, store)
+	o := testOptions()
+	o.MessageRate, o.MessageBurst, o.RingTimeout, o.PresenceTick = 1e9, 1e9, time.Hour, time.Hour
+	h := newTestHub(t, o, store)
 	run := &callFuzz{t: t, h: h, store: store}
 	h.do(func() { h.router = &checkingRouter{registry: h.clients, h: h, run: run} })
 	for id := uint64(1); id <= fuzzUsers; id++ {

@@ -3,8 +3,6 @@ package signal
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -185,8 +183,9 @@ func TestListElementsMatchEncodingJSON(t *testing.T) {
 }
 
 func TestTickStretchesWithTheUsersOnline(t *testing.T) {
-	h := New(Options{PresenceTick: 200 * time.Millisecond, PresenceRate: 10, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, nullStore{})
-	defer h.Close()
+	o := testOptions()
+	o.PresenceTick, o.PresenceRate = 200*time.Millisecond, 10
+	h := newTestHub(t, o, nullStore{})
 	for _, c := range []struct {
 		online int
 		want   time.Duration

@@ -3,8 +3,6 @@ package signal
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -67,12 +65,10 @@ func checkRelay(t *testing.T, in models.Inbound) {
 // checkDispatch runs raw through the request path of a hub without sockets.
 func checkDispatch(t *testing.T, raw []byte) {
 	t.Helper()
-	h := New(Options{
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		MessageRate: 1e9, MessageBurst: 1e9, ChatRate: 1e9, ChatBurst: 1e9,
-		RingTimeout: time.Hour, PresenceTick: time.Hour,
-	}, nullStore{})
-	defer h.Close()
+	o := testOptions()
+	o.MessageRate, o.MessageBurst, o.ChatRate, o.ChatBurst = 1e9, 1e9, 1e9, 1e9
+	o.RingTimeout, o.PresenceTick = time.Hour, time.Hour
+	h := newTestHub(t, o, nullStore{})
 	users := []*client{benchClient(h, 1), benchClient(h, 2), benchClient(h, 3)}
 	h.do(func() {
 		for _, c := range users {

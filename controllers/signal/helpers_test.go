@@ -3,8 +3,6 @@ package signal_test
 import (
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -31,7 +29,7 @@ const wait = 3 * time.Second
 // from the query (?id=&name=), and the session too if there is one
 // (sessionOf): authentication is tested at route level.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	hub *signal.Hub
 	srv *httptest.Server
 	db  *dao.DAO
@@ -40,12 +38,11 @@ type harness struct {
 // fast returns options with millisecond timings and limits out of the way;
 // tests that exercise a limit lower it.
 func fast() signal.Options {
-	return signal.Options{
-		PingInterval: 50 * time.Millisecond, PongWait: 2 * time.Second, WriteWait: time.Second,
-		ConnectTimeout: 2 * time.Second, RingTimeout: 5 * time.Second, PresenceTick: 10 * time.Millisecond,
-		MessageRate: 10000, MessageBurst: 10000, ChatRate: 10000, ChatBurst: 10000,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
+	o := signal.TestOptions()
+	o.PingInterval, o.PongWait, o.WriteWait = 50*time.Millisecond, 2*time.Second, time.Second
+	o.ConnectTimeout, o.RingTimeout, o.PresenceTick = 2*time.Second, 5*time.Second, 10*time.Millisecond
+	o.MessageRate, o.MessageBurst, o.ChatRate, o.ChatBurst = 10000, 10000, 10000, 10000
+	return o
 }
 
 func start(t *testing.T, opts signal.Options) *harness {
@@ -59,10 +56,10 @@ func startWith(t *testing.T, opts signal.Options, db *dao.DAO) *harness {
 }
 
 // startStore starts a hub on store, which may wrap db.
-func startStore(t *testing.T, opts signal.Options, store signal.Store, db *dao.DAO) *harness {
+func startStore(t testing.TB, opts signal.Options, store signal.Store, db *dao.DAO) *harness {
 	t.Helper()
-	hub := signal.New(opts, store)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var hub *signal.Hub
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseUint(r.URL.Query().Get("id"), 10, 64)
 		if err != nil {
 			http.Error(w, "no user", http.StatusUnauthorized)
@@ -82,10 +79,9 @@ func startStore(t *testing.T, opts signal.Options, store signal.Store, db *dao.D
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		}
 	}))
-	t.Cleanup(func() {
-		hub.Close()
-		srv.Close()
-	})
+	t.Cleanup(srv.Close) // after the hub's cleanup has closed the websockets
+	hub = signal.NewTestHub(t, opts, store)
+	srv.Start()
 	return &harness{t: t, hub: hub, srv: srv, db: db}
 }
 
@@ -183,7 +179,7 @@ type envelope struct {
 
 // peer is a test client.
 type peer struct {
-	t        *testing.T
+	t        testing.TB
 	id       uint64
 	conn     *websocket.Conn
 	in       chan envelope
@@ -338,7 +334,7 @@ func expectClose(t *testing.T, p *peer, code int, text string) {
 	}
 }
 
-func decode[T any](t *testing.T, env envelope) T {
+func decode[T any](t testing.TB, env envelope) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(env.Data, &v); err != nil {

@@ -8,46 +8,52 @@ import (
 	"callapp/models"
 )
 
-// Options tunes the hub. Every zero field gets the default named in its
-// comment, so tests set only the timings they shorten to milliseconds.
+// Options tunes the hub. The fields marked "setting" are the server's
+// settings: the app's constructor fills them from the configuration, which
+// holds their defaults and says what they mean, and New panics naming one
+// left zero, so that no second default can drift from the first. The other
+// numbers are not settings: a zero one takes the value of the constant
+// named in its comment. Tests shorten either kind to milliseconds.
 type Options struct {
-	PingInterval    time.Duration // 25s; kept below PongWait
-	PongWait        time.Duration // 60s: a connection silent this long is dead
-	WriteWait       time.Duration // 10s: a write blocked longer drops the client (checked every WriteWait/4)
-	ConnectTimeout  time.Duration // 5s: time a new connection has to send User/Connect
-	SessionCheck    time.Duration // 10s: how often idle connections are checked for an expired session
-	MaxMessageBytes int64         // 64 KiB: a larger message closes the connection with 1009
-	SendQueue       int           // 256: frames queued for a client before it counts as too slow
+	PingInterval    time.Duration // setting; kept below PongWait
+	PongWait        time.Duration // setting: a connection silent this long is dead
+	WriteWait       time.Duration // setting: a write blocked longer drops the client (checked every WriteWait/4)
+	ConnectTimeout  time.Duration // setting: time a new connection has to send User/Connect
+	SessionCheck    time.Duration // how often idle connections are checked for an expired session; zero: SessionCheck
+	MaxMessageBytes int64         // setting: a larger message closes the connection with 1009
+	SendQueue       int           // setting: frames queued for a client before it counts as too slow
 
-	// MaxPendingPerAddr (16) is how many connections one client address may
-	// hold that have upgraded but not sent User/Connect; Serve refuses more.
+	// MaxPendingPerAddr (setting) is how many connections one client
+	// address may hold that have upgraded but not sent User/Connect; Serve
+	// refuses more.
 	MaxPendingPerAddr int
 
-	MessageRate  float64 // 20 messages per second per connection...
-	MessageBurst int     // ...with bursts of 40; excess gets 10001 rate_limited
-	RateStrikes  int     // 20: rate-limited messages tolerated (refilled 1/s) before a 1008 close
-	ChatRate     float64 // 1 chat message per second per user...
-	ChatBurst    int     // ...with bursts of 5
+	MessageRate  float64 // setting: messages per second per connection...
+	MessageBurst int     // setting: ...and their burst; excess gets 10001 rate_limited
+	RateStrikes  int     // rate-limited messages tolerated (refilled one a second) before a 1008 close; zero: RateStrikes
+	ChatRate     float64 // setting: chat messages per second per user...
+	ChatBurst    int     // setting: ...and their burst
 
-	RingTimeout  time.Duration // 30s: an unanswered invite ends with "timeout"
-	PresenceTick time.Duration // 200ms: presence changes within it go out as one envelope
-	// PresenceRate (10,000) is the presence envelopes per second a tick may
-	// cost: every tick sends one to each user online, so with more than
-	// PresenceRate*PresenceTick users online the tick stretches to
-	// online/PresenceRate seconds (10,000 online: 1 s).
+	RingTimeout  time.Duration // setting: an unanswered invite ends with "timeout"
+	PresenceTick time.Duration // setting: presence changes within it go out as one envelope
+	// PresenceRate (setting) is the presence envelopes per second a tick
+	// may cost: every tick sends one to each user online, so with more
+	// than PresenceRate*PresenceTick users online the tick stretches to
+	// online/PresenceRate seconds.
 	PresenceRate float64
-	ChatHistory  int // 50: messages in the 10004 history on connect
+	ChatHistory  int // messages in the 10004 history on connect; zero: ChatHistory
 
-	// Call records wait in a queue of RecordQueue (10,000) events while
-	// the database fails; a failed write is tried again after RecordRetry
-	// (1s), the pause doubling up to RecordRetryMax (1m). Close gives the
-	// database RecordCloseWait (5s) to take what is queued.
+	// Call records wait in a queue of RecordQueue (setting) events while
+	// the database fails; a failed write is tried again after RecordRetry,
+	// the pause doubling up to RecordRetryMax. Close gives the database
+	// RecordCloseWait to take what is queued. The three are not settings:
+	// zero takes the constants of the same names.
 	RecordQueue     int
 	RecordRetry     time.Duration
 	RecordRetryMax  time.Duration
 	RecordCloseWait time.Duration
-	// CallHeartbeat (1m) is how often the calls going on are recorded as
-	// alive: a crash loses at most this much of their duration.
+	// CallHeartbeat (setting) is how often the calls going on are recorded
+	// as alive: a crash loses at most this much of their duration.
 	CallHeartbeat time.Duration
 
 	// CheckOrigin decides whether an upgrade's Origin is allowed; nil
@@ -63,38 +69,56 @@ type Options struct {
 	ObserveRelay func(time.Duration)
 }
 
-// withDefaults fills the zero fields.
+// The values of the options that are not settings, for a zero field.
+// They are exported for the test that holds models/protocol.md to them.
+const (
+	SessionCheck    = 10 * time.Second
+	RateStrikes     = 20
+	ChatHistory     = 50
+	RecordRetry     = time.Second
+	RecordRetryMax  = time.Minute
+	RecordCloseWait = 5 * time.Second
+)
+
+// withDefaults fills the zero fields that are not settings and panics on a
+// zero setting: a hub without a ping interval or a send queue cannot run,
+// and a silent fallback would be a second default.
 func (o Options) withDefaults() Options {
-	setDuration(&o.PongWait, 60*time.Second)
-	setDuration(&o.PingInterval, 25*time.Second)
-	setDuration(&o.WriteWait, 10*time.Second)
-	setDuration(&o.ConnectTimeout, 5*time.Second)
-	setDuration(&o.SessionCheck, 10*time.Second)
-	setDuration(&o.RingTimeout, 30*time.Second)
-	setDuration(&o.PresenceTick, 200*time.Millisecond)
-	setDuration(&o.RecordRetry, time.Second)
-	setDuration(&o.RecordRetryMax, time.Minute)
-	setDuration(&o.RecordCloseWait, 5*time.Second)
-	setDuration(&o.CallHeartbeat, time.Minute)
+	o.mustSet()
+	setDuration(&o.SessionCheck, SessionCheck)
+	setDuration(&o.RecordRetry, RecordRetry)
+	setDuration(&o.RecordRetryMax, RecordRetryMax)
+	setDuration(&o.RecordCloseWait, RecordCloseWait)
+	setNumber(&o.RateStrikes, RateStrikes)
+	setNumber(&o.ChatHistory, ChatHistory)
 	if o.PingInterval >= o.PongWait {
 		// A ping must be answered before the read deadline it renews runs out.
 		o.PingInterval = o.PongWait * 9 / 10
 	}
-	setNumber(&o.MaxMessageBytes, 64<<10)
-	setNumber(&o.SendQueue, 256)
-	setNumber(&o.MaxPendingPerAddr, 16)
-	setNumber(&o.MessageRate, 20)
-	setNumber(&o.MessageBurst, 40)
-	setNumber(&o.RateStrikes, 20)
-	setNumber(&o.ChatRate, 1)
-	setNumber(&o.ChatBurst, 5)
-	setNumber(&o.ChatHistory, 50)
-	setNumber(&o.PresenceRate, 10000)
-	setNumber(&o.RecordQueue, 10000)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
 	return o
+}
+
+// mustSet panics naming the first setting left zero or negative.
+func (o *Options) mustSet() {
+	for _, s := range []struct {
+		name string
+		ok   bool
+	}{
+		{"PingInterval", o.PingInterval > 0}, {"PongWait", o.PongWait > 0}, {"WriteWait", o.WriteWait > 0},
+		{"ConnectTimeout", o.ConnectTimeout > 0}, {"MaxMessageBytes", o.MaxMessageBytes > 0},
+		{"SendQueue", o.SendQueue > 0}, {"MaxPendingPerAddr", o.MaxPendingPerAddr > 0},
+		{"MessageRate", o.MessageRate > 0}, {"MessageBurst", o.MessageBurst > 0},
+		{"ChatRate", o.ChatRate > 0}, {"ChatBurst", o.ChatBurst > 0}, {"RingTimeout", o.RingTimeout > 0},
+		{"PresenceTick", o.PresenceTick > 0}, {"PresenceRate", o.PresenceRate > 0},
+		{"RecordQueue", o.RecordQueue > 0}, {"CallHeartbeat", o.CallHeartbeat > 0},
+	} {
+		if !s.ok {
+			panic("signal: Options." + s.name + " must be positive: fill the options from the configuration")
+		}
+	}
 }
 
 func setDuration(d *time.Duration, def time.Duration) {

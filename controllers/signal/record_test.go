@@ -3,7 +3,6 @@ package signal_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -190,7 +189,7 @@ func TestCallLeftOpenByACrashIsClosedAtItsLastHeartbeat(t *testing.T) {
 		store := &failingStore{DAO: db}
 		opts := retrying()
 		opts.CallHeartbeat = 20 * time.Millisecond
-		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		opts.Logger = signal.TestOptions().Logger
 		h := startStore(t, opts, store, db)
 		a, b := h.join(1, "alice"), h.join(2, "bob")
 		id := connectCall(t, a, b)

@@ -1,0 +1,43 @@
+package signal
+
+import (
+	"log/slog"
+	"testing"
+
+	"callapp/config"
+)
+
+// testOptions are the hub's settings as config.Default gives them, with a
+// logger that discards: every hub of this package's tests starts from
+// them, so that the tests run on the defaults users get, and shorten only
+// what they must.
+func testOptions() Options {
+	c := config.Default()
+	return Options{
+		PingInterval: c.WSPingInterval, PongWait: c.WSPongWait, WriteWait: c.WSWriteWait,
+		ConnectTimeout: c.WSConnectTimeout, MaxMessageBytes: c.WSMaxMessage, SendQueue: c.WSSendQueue,
+		MessageRate: c.WSMessageRate, MessageBurst: c.WSMessageBurst, MaxPendingPerAddr: c.WSMaxPendingPerIP,
+		ChatRate: c.ChatRate, ChatBurst: c.ChatBurst, RingTimeout: c.CallRingTimeout,
+		PresenceTick: c.PresenceTick, PresenceRate: c.PresenceRate,
+		RecordQueue: c.CallRecordQueue, CallHeartbeat: c.CallHeartbeat,
+		Logger: slog.New(slog.DiscardHandler),
+	}
+}
+
+// newTestHub is the one hub builder of this package's tests; the hub is
+// closed when the test ends.
+func newTestHub(tb testing.TB, o Options, store Store) *Hub {
+	h := New(o, store)
+	tb.Cleanup(h.Close)
+	return h
+}
+
+// TestTestOptionsAreTheDefaults: the options the tests start from are
+// those a hub gets from the default configuration, setting for setting.
+func TestTestOptionsAreTheDefaults(t *testing.T) {
+	o := testOptions()
+	o.mustSet() // panics on a setting the mapping left out
+	if o.MessageBurst != config.Default().WSMessageBurst || o.PongWait != config.Default().WSPongWait {
+		t.Errorf("test options %+v differ from config.Default()", o)
+	}
+}

@@ -1,0 +1,130 @@
+package route
+
+import (
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+
+	"callapp/config"
+	"callapp/controllers"
+	"callapp/controllers/ice"
+	"callapp/controllers/metrics"
+	"callapp/controllers/signal"
+	"callapp/dao"
+	"callapp/dao/password"
+)
+
+// App is the whole server but its listener: what main serves and what the
+// tests serve on httptest.
+type App struct {
+	Handler  http.Handler
+	Hub      *signal.Hub       // the signaling hub behind /webrtc/wss
+	Relay    *ice.Server       // the embedded TURN server; nil when not embedded
+	ICE      *ice.Provider     // the STUN/TURN servers browsers are handed
+	Sessions *dao.Sessions     // for the expired-session sweep
+	Metrics  *metrics.Registry // what GET /metrics shows
+	// Close stops the hub (its call records go to the database first) and
+	// then the relay. The database is the caller's to close, after Close.
+	Close func()
+}
+
+// Option changes how Create builds the app, beyond the configuration.
+type Option func(*build)
+
+// build is what Create works from.
+type build struct {
+	metrics *metrics.Registry
+	hub     func(*signal.Options)
+}
+
+// WithMetrics makes the app count into reg, which the caller also gave the
+// database's query hook; without it the app has a registry of its own.
+func WithMetrics(reg *metrics.Registry) Option {
+	return func(b *build) { b.metrics = reg }
+}
+
+// WithHub changes the hub's options after the configuration filled them:
+// tests shorten timings that are not settings.
+func WithHub(tweak func(*signal.Options)) Option {
+	return func(b *build) { b.hub = tweak }
+}
+
+// Create builds the app from cfg over db, which it does not close: the
+// password hasher, the ICE setup (the embedded TURN server, started, when
+// configured), the hub, the accounts and sessions, the metrics and the
+// router with the front end from assets (www/ and static/). cfg must be
+// valid and hold its secrets (config.Load, Config.FillSecrets).
+func Create(cfg *config.Config, db *dao.DAO, log *slog.Logger, assets fs.FS, opts ...Option) (*App, error) {
+	b := build{}
+	for _, o := range opts {
+		o(&b)
+	}
+	if b.metrics == nil {
+		b.metrics = metrics.New()
+	}
+	hasher, err := password.New(cfg.BcryptCost, cfg.BcryptParallel, password.MaxWaiting(cfg.BcryptMaxWaiting))
+	if err != nil {
+		return nil, err
+	}
+	iceOpts := iceOptions(cfg, log, db)
+	relay, provider, err := ice.Start(iceOpts)
+	if err != nil {
+		return nil, err
+	}
+	origin := controllers.NewOriginPolicy(cfg)
+	hubOpts := hubOptions(cfg)
+	hubOpts.CheckOrigin, hubOpts.ICEServers = origin.Allowed, provider.ICEServers
+	hubOpts.Logger, hubOpts.ObserveRelay = log, b.metrics.ObserveRelay
+	if b.hub != nil {
+		b.hub(&hubOpts)
+	}
+	hub := signal.New(hubOpts, db)
+	app := &App{
+		Hub: hub, Relay: relay, ICE: provider, Metrics: b.metrics,
+		Sessions: dao.NewSessions(db, cfg.SessionKey, cfg.SessionTTL),
+		Close:    func() { hub.Close(); _ = relay.Close() },
+	}
+	app.Handler, err = newRouter(deps{
+		Config: cfg, Log: log, DB: db, Sessions: app.Sessions, Origin: origin,
+		Accounts: dao.NewAccounts(db, hasher, cfg.AdminUsernames), Assets: assets,
+		ICE: provider, ICEMode: iceOpts.Mode(), Relay: relay, Hub: hub, Metrics: b.metrics,
+	})
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
+	return app, nil
+}
+
+// hubOptions are the hub's settings from cfg; the callbacks (origin check,
+// ICE servers, logger, relay latency) are Create's to add.
+func hubOptions(cfg *config.Config) signal.Options {
+	return signal.Options{
+		PingInterval: cfg.WSPingInterval, PongWait: cfg.WSPongWait, WriteWait: cfg.WSWriteWait,
+		ConnectTimeout: cfg.WSConnectTimeout, MaxMessageBytes: cfg.WSMaxMessage, SendQueue: cfg.WSSendQueue,
+		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst, MaxPendingPerAddr: cfg.WSMaxPendingPerIP,
+		ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst, RingTimeout: cfg.CallRingTimeout,
+		PresenceTick: cfg.PresenceTick, PresenceRate: cfg.PresenceRate,
+		// Call records wait for a failing database; calls going on are marked alive.
+		RecordQueue: cfg.CallRecordQueue, CallHeartbeat: cfg.CallHeartbeat,
+	}
+}
+
+// iceOptions is the ICE setup cfg asks for; the embedded server refuses
+// the accounts users lists as disabled.
+func iceOptions(cfg *config.Config, log *slog.Logger, users ice.DisabledUsers) ice.Options {
+	return ice.Options{
+		Embedded: cfg.TURNEmbedded(),
+		Server: ice.ServerOptions{
+			Listen: cfg.TURNListenAddr(), PublicIP: net.ParseIP(cfg.TURNPublicIP), Realm: cfg.TURNRealm,
+			Secret: cfg.TURNSecret, RelayPortMin: cfg.TURNRelayPortMin, RelayPortMax: cfg.TURNRelayPortMax,
+			Policy:         ice.PeerPolicy{AllowPrivate: cfg.TURNAllowPrivate, AllowLoopback: cfg.TURNAllowLoopback},
+			MaxAllocations: cfg.TURNMaxAllocations, MaxAllocationsPerUser: cfg.TURNMaxAllocationsPerUser,
+			AllocationKbps: cfg.TURNAllocationKbps, Users: users, Log: log,
+		},
+		Provider: ice.ProviderOptions{
+			Secret: cfg.TURNSecret, TTL: cfg.TURNCredentialTTL, STUNURLs: cfg.STUNURLs, TURNURLs: cfg.TURNURLs,
+		},
+	}
+}
