@@ -133,8 +133,10 @@ func TestSlowReaderCutByWriteDeadline(t *testing.T) {
 
 // The websocket lives on past the read and write deadlines of HTTP.
 func TestWebSocketOutlivesHTTPDeadlines(t *testing.T) {
-	const writeTimeout = time.Second // long enough to answer the register below
-	addr := startApp(t, noTURN, "CALLAPP_HTTP_READ_TIMEOUT=100ms", fmt.Sprintf("CALLAPP_HTTP_WRITE_TIMEOUT=%v", writeTimeout)).addr
+	// Long enough to answer the register below (a bcrypt) on a loaded machine.
+	const writeTimeout = 3 * time.Second
+	addr := startApp(t, noTURN, "CALLAPP_BCRYPT_COST=10", "CALLAPP_HTTP_READ_TIMEOUT=100ms",
+		fmt.Sprintf("CALLAPP_HTTP_WRITE_TIMEOUT=%v", writeTimeout)).addr
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
 	res, err := c.Post("http://"+addr+"/webrtc/register", "application/json", strings.NewReader(`{"username":"alice","password":"password-alice"}`))
