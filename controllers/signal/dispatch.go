@@ -170,5 +170,5 @@ func (h *Hub) replyError(c *client, method string, err error) {
 	}
 	h.stats.errors.add(pe.reason)
 	data := models.ErrorData{Method: method, Reason: pe.reason}
-	c.enqueue(encodeMessage(models.CodeError, method, pe.text, data))
+	c.enqueue(outgoing{data: encodeMessage(models.CodeError, method, pe.text, data)})
 }

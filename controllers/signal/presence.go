@@ -74,8 +74,8 @@ func (h *Hub) register(c *client, welcome []byte) {
 	}
 	h.clients[id] = c
 	h.stats.online.Store(int64(len(h.clients)))
-	c.enqueue(welcome)
-	c.enqueueOut(h.onlineSnapshot(id))
+	c.enqueue(outgoing{data: welcome})
+	c.enqueue(h.onlineSnapshot(id))
 }
 
 // detach forgets a connection whose socket is closed. Until then it stays
@@ -124,6 +124,6 @@ func (h *Hub) sendHistory(c *client) error {
 	if err != nil {
 		return err
 	}
-	c.enqueueOut(msg)
+	c.enqueue(msg)
 	return nil
 }
