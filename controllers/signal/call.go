@@ -216,7 +216,7 @@ func (h *Hub) finish(cl *call, reason string) {
 // relay returns the handler for Offer, Answer and Candidate: passed on
 // only between the two parties of a ringing or accepted call, with the
 // sender's id from the session and data untouched.
-func relay(code int) handler {
+func relay(code int) loopHandler {
 	return func(h *Hub, c *client, r *request) error {
 		cl := h.callOf[c.user.ID]
 		if cl == nil || cl.other(c.user.ID) != r.ToID {

@@ -12,7 +12,8 @@ import (
 // connection with the loop, then sends the chat history, which needs the
 // database. History goes after registration so that no message falls in
 // between; one may arrive both as 10005 and in the history (same id).
-func (h *Hub) connect(c *client, _ *request) error {
+func (c *client) connect(*request) error {
+	h := c.hub
 	if c.connected {
 		return errAlreadyConnected
 	}
