@@ -44,7 +44,7 @@ import (
 // Every change that gives the writer something to do (a message, the
 // ping timer, either end) is made under client.mu and ends with wake,
 // which starts the writer if the socket is up, none runs and something is
-// due. The reader is no part of this: it reads from start until the socket
+// due (enqueue skips the call while the writer runs). The reader is no part of this: it reads from start until the socket
 // fails or the peer closes it, then halts the connection (readEnded).
 
 // connState is where a connection's writer is: see the comment above.
@@ -183,6 +183,13 @@ func (c *client) enqueue(msg outgoing) bool {
 		return false
 	}
 	c.queue = append(c.queue, msg)
+	if c.state == connWriting {
+		// The running writer takes it with the rest: the way most
+		// messages go, kept free of the call to wake, which the
+		// compiler cannot inline because it starts a goroutine.
+		c.mu.Unlock()
+		return true
+	}
 	c.wake()
 	return true
 }
