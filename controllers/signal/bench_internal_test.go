@@ -52,7 +52,7 @@ func benchHub(b *testing.B) *Hub {
 // writing, so that queued messages stay queued for the benchmark to drop.
 func benchClient(h *Hub, id uint64) *client {
 	c := newClient(h, models.UserView{ID: id, Username: fmt.Sprint("user", id), Role: models.RoleUser}, models.SessionRef{})
-	c.connected, c.ready, c.writing = true, true, true
+	c.connected, c.state = true, connWriting
 	return c
 }
 

@@ -34,7 +34,8 @@ func (h *Hub) invite(c *client, r *request) error {
 		return errAlreadyInCall
 	}
 	if reason := h.unreachable(from, to); reason != "" {
-		c.enqueue(encode(models.CodeCallFailed, models.MethodInvite, models.CallTargetEvent{ToID: to, Reason: reason}))
+		failed := encode(models.CodeCallFailed, models.MethodInvite, models.CallTargetEvent{ToID: to, Reason: reason})
+		c.enqueue(outgoing{data: failed})
 		return nil
 	}
 	cl := h.ring(models.UserBrief{ID: from, Username: c.user.Username}, to)
@@ -42,7 +43,8 @@ func (h *Hub) invite(c *client, r *request) error {
 	h.flushPresenceOf(from, to)
 	incoming := models.IncomingCall{CallID: cl.id, FromID: from, User: cl.caller}
 	h.router.SendToUser(to, encode(models.CodeIncomingCall, models.MethodInvite, incoming))
-	c.enqueue(encode(models.CodeCallRinging, models.MethodInvite, models.CallTargetEvent{CallID: cl.id, ToID: to}))
+	ringing := encode(models.CodeCallRinging, models.MethodInvite, models.CallTargetEvent{CallID: cl.id, ToID: to})
+	c.enqueue(outgoing{data: ringing})
 	return nil
 }
 
@@ -214,7 +216,7 @@ func (h *Hub) finish(cl *call, reason string) {
 // relay returns the handler for Offer, Answer and Candidate: passed on
 // only between the two parties of a ringing or accepted call, with the
 // sender's id from the session and data untouched.
-func relay(code int) handler {
+func relay(code int) loopHandler {
 	return func(h *Hub, c *client, r *request) error {
 		cl := h.callOf[c.user.ID]
 		if cl == nil || cl.other(c.user.ID) != r.ToID {

@@ -13,7 +13,8 @@ import (
 // sendToAll handles Message/SendToAll on the reader goroutine: it checks
 // and stores the message, then has the loop broadcast it to everyone,
 // sender included, so that all see the stored id and time.
-func (h *Hub) sendToAll(c *client, r *request) error {
+func (c *client) sendToAll(r *request) error {
+	h := c.hub
 	text, reason := models.CleanChat(r.Message)
 	switch {
 	case reason == models.ReasonEmpty:

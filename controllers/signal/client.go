@@ -11,6 +11,52 @@ import (
 	"callapp/models"
 )
 
+// A connection's life, as its writer sees it. The writer's state proper is
+// client.state (a connState, under client.mu):
+//
+//	connUpgrading --start--> connIdle --wake--> connWriting --take, nothing due--> connIdle
+//	                                            connWriting --release--> connClosed
+//
+//   - connUpgrading: attached to the hub, so that Kick and Close reach it,
+//     but the socket is not upgraded yet. What is queued (a Kick's
+//     goodbye) waits for start. An upgrade that fails leaves the client
+//     here, forgotten.
+//   - connIdle: the socket is up and no writer runs; nothing is due.
+//   - connWriting: one writer goroutine (writeLoop) runs, the only one that
+//     writes to the socket. take hands it what is due; with nothing due it
+//     turns the connection idle under the same lock wake takes, so that
+//     nothing queued is left without a writer.
+//   - connClosed: the writer closed the socket (release); no writer starts
+//     again. The reader, which ends on the closed socket if not before,
+//     then takes the client out of the hub (finish).
+//
+// Two ends are laid over these states, each set once and never undone:
+//
+//   - leaving (goodbye): a last message and a close frame are queued
+//     (closing, closeCode); nothing may be queued after them. The writer
+//     flushes the queue, sends the close frame and waits for the peer's
+//     answer (closeHandshake).
+//   - halted (stop): close now, skipping the queue, with the goodbye's
+//     close code if one was queued. A read error, a full queue and a
+//     failed write halt the connection; so does closeHandshake, so that
+//     nothing more is queued once the close frame is on its way.
+//
+// Every change that gives the writer something to do (a message, the
+// ping timer, either end) is made under client.mu and ends with wake,
+// which starts the writer if the socket is up, none runs and something is
+// due (enqueue skips the call while the writer runs). The reader is no part of this: it reads from start until the socket
+// fails or the peer closes it, then halts the connection (readEnded).
+
+// connState is where a connection's writer is: see the comment above.
+type connState uint8
+
+const (
+	connUpgrading connState = iota // no socket yet: nothing is written
+	connIdle                       // no writer runs; wake starts one
+	connWriting                    // the writer runs
+	connClosed                     // the socket is closed: no writer again
+)
+
 // client is one websocket connection of one user.
 //
 // Memory matters here: an idle server holds tens of thousands of these.
@@ -20,28 +66,30 @@ import (
 // that is dropped when drained rather than a channel whose buffer would
 // be allocated, full size, for the connection's whole life.
 type client struct {
-	hub  *Hub
-	conn *websocket.Conn
-	user models.UserView // from the session; the only identity a message has
-	// The session the socket was opened with, which ending ends the socket.
-	// Never changed after newClient, so any goroutine may read them.
-	session uint64 // its row id; 0: none
-	expires int64  // its expiry (UnixNano); 0: never
+	// Set before the goroutines that read them start, then never changed:
+	// any goroutine may read them (conn: once start has run).
+	hub     *Hub
+	conn    *websocket.Conn
+	user    models.UserView // from the session; the only identity a message has
+	session uint64          // the session's row id, whose ending ends the socket; 0: none
+	expires int64           // the session's expiry (UnixNano); 0: never
 
+	// Guarded by mu: the writer's state and what it has to do.
 	mu        sync.Mutex
-	queue     []outgoing  // messages for the writer, at most opts.SendQueue
-	ready     bool        // conn is set: a writer may start
-	writing   bool        // a writer runs; once the socket is closed it stays set
+	state     connState
 	closing   bool        // a goodbye is queued: close after the queue
 	pingDue   bool        // the ping timer fired
+	queue     []outgoing  // messages for the writer, at most opts.SendQueue
 	closeCode int         // the close frame to send, once closing or halted
 	closeText string      //
 	ping      *time.Timer // sets pingDue every PingInterval
 
-	writeSince atomic.Int64  // when the write in progress began (UnixNano); 0: none
-	halted     atomic.Bool   // stop: close at once, skipping the queue
-	leaving    atomic.Bool   // a goodbye is queued: nothing may follow it
-	slow       atomic.Bool   // dropped for not keeping up; counted once
+	// Atomics, read without mu on the paths every message takes.
+	writeSince atomic.Int64 // when the write in progress began (UnixNano); 0: none
+	halted     atomic.Bool  // stop: close at once, skipping the queue
+	leaving    atomic.Bool  // a goodbye is queued: nothing may follow it
+	slow       atomic.Bool  // dropped for not keeping up; counted once
+
 	readerDone chan struct{} // closed when the reader ends
 	closed     chan struct{} // closed by the writer once the socket is closed
 
@@ -93,25 +141,37 @@ func (c *client) rateLimited() (limited, abusive bool) {
 // start hands the upgraded socket to the client: from now on a writer may
 // run, and what was queued meanwhile (a Kick's goodbye) goes out.
 func (c *client) start(conn *websocket.Conn) {
-	conn.EnableWriteCompression(false) // writeOut compresses bulk envelopes only
+	conn.EnableWriteCompression(false) // writeText compresses bulk envelopes only
 	c.mu.Lock()
-	c.conn, c.ready = conn, true
+	c.conn, c.state = conn, connIdle
 	c.ping = time.AfterFunc(c.hub.opts.PingInterval, c.pingTick)
-	run := (len(c.queue) > 0 || c.closing || c.halted.Load()) && c.claimWriter()
+	c.wake()
+}
+
+// wake ends every change to what the writer has to do: the caller holds
+// c.mu and has made the change; wake releases c.mu and starts the writer
+// if the socket is up, none runs and something is due. It is the one
+// place a writer starts, so that no two run at once.
+func (c *client) wake() {
+	run := c.state == connIdle && c.due()
+	if run {
+		c.state = connWriting
+	}
 	c.mu.Unlock()
 	if run {
 		go c.writeLoop()
 	}
 }
 
-// enqueue queues msg without ever blocking. A client whose queue is full is
-// too slow to keep up and is dropped, so that it cannot hold back the hub.
-func (c *client) enqueue(msg []byte) bool {
-	return c.enqueueOut(outgoing{data: msg})
+// due reports whether the writer has something to do. c.mu is held.
+func (c *client) due() bool {
+	return len(c.queue) > 0 || c.pingDue || c.closing || c.halted.Load()
 }
 
-// enqueueOut is enqueue for a message that may be shared (newOutgoing).
-func (c *client) enqueueOut(msg outgoing) bool {
+// enqueue queues msg, which may be shared (newOutgoing), without ever
+// blocking. A client whose queue is full is too slow to keep up and is
+// dropped, so that it cannot hold back the hub.
+func (c *client) enqueue(msg outgoing) bool {
 	if msg.data == nil || c.leaving.Load() || c.halted.Load() {
 		return false
 	}
@@ -123,21 +183,14 @@ func (c *client) enqueueOut(msg outgoing) bool {
 		return false
 	}
 	c.queue = append(c.queue, msg)
-	run := c.claimWriter()
-	c.mu.Unlock()
-	if run {
-		go c.writeLoop()
+	if c.state == connWriting {
+		// The running writer takes it with the rest: the way most
+		// messages go, kept free of the call to wake, which the
+		// compiler cannot inline because it starts a goroutine.
+		c.mu.Unlock()
+		return true
 	}
-	return true
-}
-
-// claimWriter makes the caller responsible for starting the writer, if
-// none runs and the socket is ready. c.mu is held.
-func (c *client) claimWriter() bool {
-	if c.writing || !c.ready {
-		return false
-	}
-	c.writing = true
+	c.wake()
 	return true
 }
 
@@ -169,11 +222,7 @@ func (c *client) goodbye(msg []byte, code int, text string) {
 	if !c.halted.Load() {
 		c.closing, c.closeCode, c.closeText = true, code, text
 	}
-	run := c.claimWriter()
-	c.mu.Unlock()
-	if run {
-		go c.writeLoop()
-	}
+	c.wake()
 }
 
 // stop ends the connection now, skipping what is queued; a goodbye
@@ -189,11 +238,7 @@ func (c *client) stop(code int, text string) bool {
 	if !c.closing {
 		c.closeCode, c.closeText = code, text
 	}
-	run := c.claimWriter()
-	c.mu.Unlock()
-	if run {
-		go c.writeLoop()
-	}
+	c.wake()
 	return true
 }
 
@@ -201,9 +246,5 @@ func (c *client) stop(code int, text string) bool {
 func (c *client) pingTick() {
 	c.mu.Lock()
 	c.pingDue = true
-	run := c.claimWriter()
-	c.mu.Unlock()
-	if run {
-		go c.writeLoop()
-	}
+	c.wake()
 }

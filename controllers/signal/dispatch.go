@@ -18,9 +18,16 @@ type request struct {
 	readAt time.Time // when the reader had it: relay latency starts here
 }
 
-// handler runs one method for c. A *protoError it returns becomes the
-// 10001 envelope; any other error is logged and answered as "internal".
-type handler func(h *Hub, c *client, r *request) error
+// loopHandler runs a method on the hub's loop goroutine, in order with
+// every other change to the hub's state, which it may read and change.
+// It must not block. A *protoError it returns becomes the 10001
+// envelope; any other error is logged and answered as "internal".
+type loopHandler func(h *Hub, c *client, r *request) error
+
+// readerHandler runs a method on the connection's reader goroutine, for
+// work that waits (the database). It reaches the hub's state only through
+// the loop (Hub.do, Hub.submit). Its errors are answered as a loopHandler's.
+type readerHandler func(c *client, r *request) error
 
 // Fields a method requires, checked before it runs.
 const (
@@ -29,23 +36,24 @@ const (
 	needCallID
 )
 
-// method is one row of the method table.
+// method is one row of the method table: its handler, of the type that
+// says where it runs (exactly one is set), and the fields it needs.
 type method struct {
-	run    handler
+	loop   loopHandler
+	reader readerHandler
 	needs  int
-	inline bool // runs on the reader goroutine: it waits for the database
 }
 
 var methods = map[string]method{
-	models.MethodConnect:   {run: (*Hub).connect, inline: true},
-	models.MethodSendToAll: {run: (*Hub).sendToAll, inline: true},
-	models.MethodOffer:     {run: relay(models.CodeOffer), needs: needTo | needData},
-	models.MethodAnswer:    {run: relay(models.CodeAnswer), needs: needTo | needData},
-	models.MethodCandidate: {run: relay(models.CodeCandidate), needs: needTo | needData},
-	models.MethodInvite:    {run: (*Hub).invite, needs: needTo},
-	models.MethodAccept:    {run: (*Hub).accept, needs: needTo | needCallID},
-	models.MethodReject:    {run: (*Hub).reject, needs: needTo | needCallID},
-	models.MethodHangup:    {run: (*Hub).hangup, needs: needTo | needCallID},
+	models.MethodConnect:   {reader: (*client).connect},
+	models.MethodSendToAll: {reader: (*client).sendToAll},
+	models.MethodOffer:     {loop: relay(models.CodeOffer), needs: needTo | needData},
+	models.MethodAnswer:    {loop: relay(models.CodeAnswer), needs: needTo | needData},
+	models.MethodCandidate: {loop: relay(models.CodeCandidate), needs: needTo | needData},
+	models.MethodInvite:    {loop: (*Hub).invite, needs: needTo},
+	models.MethodAccept:    {loop: (*Hub).accept, needs: needTo | needCallID},
+	models.MethodReject:    {loop: (*Hub).reject, needs: needTo | needCallID},
+	models.MethodHangup:    {loop: (*Hub).hangup, needs: needTo | needCallID},
 }
 
 // protoError is a request the protocol refuses; the connection lives on.
@@ -124,10 +132,10 @@ func (h *Hub) route(c *client, r *request) error {
 	if err := m.check(r); err != nil {
 		return err
 	}
-	if m.inline {
-		return m.run(h, c, r)
+	if m.reader != nil {
+		return m.reader(c, r)
 	}
-	h.submit(op{run: m.run, c: c, r: r})
+	h.submit(op{run: m.loop, c: c, r: r})
 	return nil
 }
 
@@ -170,5 +178,5 @@ func (h *Hub) replyError(c *client, method string, err error) {
 	}
 	h.stats.errors.add(pe.reason)
 	data := models.ErrorData{Method: method, Reason: pe.reason}
-	c.enqueue(encodeMessage(models.CodeError, method, pe.text, data))
+	c.enqueue(outgoing{data: encodeMessage(models.CodeError, method, pe.text, data)})
 }

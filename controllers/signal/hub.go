@@ -74,7 +74,7 @@ type Hub struct {
 // op is one unit of work for the loop: a protocol method run for c, or a
 // one-off function.
 type op struct {
-	run handler
+	run loopHandler
 	c   *client
 	r   *request
 	do  func()

@@ -12,7 +12,8 @@ import (
 // connection with the loop, then sends the chat history, which needs the
 // database. History goes after registration so that no message falls in
 // between; one may arrive both as 10005 and in the history (same id).
-func (h *Hub) connect(c *client, _ *request) error {
+func (c *client) connect(*request) error {
+	h := c.hub
 	if c.connected {
 		return errAlreadyConnected
 	}
@@ -74,8 +75,8 @@ func (h *Hub) register(c *client, welcome []byte) {
 	}
 	h.clients[id] = c
 	h.stats.online.Store(int64(len(h.clients)))
-	c.enqueue(welcome)
-	c.enqueueOut(h.onlineSnapshot(id))
+	c.enqueue(outgoing{data: welcome})
+	c.enqueue(h.onlineSnapshot(id))
 }
 
 // detach forgets a connection whose socket is closed. Until then it stays
@@ -124,6 +125,6 @@ func (h *Hub) sendHistory(c *client) error {
 	if err != nil {
 		return err
 	}
-	c.enqueueOut(msg)
+	c.enqueue(msg)
 	return nil
 }

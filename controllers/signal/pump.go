@@ -14,18 +14,18 @@ import (
 	"callapp/models"
 )
 
-// writeLoop is the connection's only writer while it runs; claimWriter
-// ensures no two run at once. It writes until the queue is empty, then
-// ends; it closes the socket when the connection ends.
+// writeLoop is the connection's writer, started by wake: it writes what
+// take hands it until nothing is due, then ends; it closes the socket when
+// the connection ends.
 func (c *client) writeLoop() {
 	for {
-		batch, ping, closing := c.take()
+		batch, ping, end := c.take()
 		switch {
-		case closing:
+		case end:
 			c.closeHandshake()
 			return
 		case batch == nil && !ping:
-			return // idle: take gave up the writer role
+			return // take made the connection idle
 		}
 		if err := c.writeBatch(batch, ping); err != nil {
 			c.writeFailed()
@@ -34,31 +34,38 @@ func (c *client) writeLoop() {
 	}
 }
 
-// take hands the writer what is due. With nothing due it gives up the
-// writer role, under the same lock that enqueue claims it with, so that no
-// message is left behind without a writer.
-func (c *client) take() (batch []outgoing, ping, closing bool) {
+// take hands the writer what is due, or tells it to end the connection.
+// With nothing due it makes the connection idle, under the same lock wake
+// starts a writer with, so that no message is left behind without one.
+func (c *client) take() (batch []outgoing, ping, end bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.halted.Load() || (c.closing && len(c.queue) == 0) {
 		return nil, false, true
 	}
+	if !c.due() {
+		c.state = connIdle
+		return nil, false, false
+	}
 	batch, c.queue = c.queue, nil // an idle connection keeps no queue
 	ping, c.pingDue = c.pingDue, false
-	if batch == nil && !ping {
-		c.writing = false
-	}
 	return batch, ping, false
 }
 
+// writeBatch writes the messages take handed over, each timed for
+// dropStalled and counted, then the ping if one is due.
 func (c *client) writeBatch(batch []outgoing, ping bool) error {
 	for _, msg := range batch {
 		if c.halted.Load() {
-			return nil // take says what comes next
+			return nil // take ends the connection
 		}
-		if err := c.writeOut(msg); err != nil {
+		c.writeSince.Store(time.Now().UnixNano())
+		err := c.writeText(msg)
+		c.writeSince.Store(0)
+		if err != nil {
 			return err
 		}
+		c.hub.stats.out.addBytes(envelopeMethod(msg.data))
 	}
 	if !ping {
 		return nil
@@ -76,6 +83,9 @@ func (c *client) writeFailed() {
 
 // release closes the socket: the connection's last act.
 func (c *client) release() {
+	c.mu.Lock()
+	c.state = connClosed
+	c.mu.Unlock()
 	c.ping.Stop()
 	_ = c.conn.Close()
 	close(c.closed)
@@ -90,17 +100,6 @@ func (c *client) write(kind int, msg []byte) error {
 	c.writeSince.Store(time.Now().UnixNano())
 	err := c.conn.WriteMessage(kind, msg)
 	c.writeSince.Store(0)
-	return err
-}
-
-// writeOut writes one queued message and counts it.
-func (c *client) writeOut(msg outgoing) error {
-	c.writeSince.Store(time.Now().UnixNano())
-	err := c.writeText(msg)
-	c.writeSince.Store(0)
-	if err == nil {
-		c.hub.stats.out.addBytes(envelopeMethod(msg.data))
-	}
 	return err
 }
 

@@ -26,13 +26,13 @@ type registry map[uint64]*client
 // SendToUser implements Router.
 func (r registry) SendToUser(userID uint64, msg []byte) bool {
 	c := r[userID]
-	return c != nil && c.enqueue(msg)
+	return c != nil && c.enqueue(outgoing{data: msg})
 }
 
 // SendSplice implements Router.
 func (r registry) SendSplice(userID uint64, head, tail []byte) bool {
 	c := r[userID]
-	return c != nil && c.enqueueOut(outgoing{data: head, tail: tail})
+	return c != nil && c.enqueue(outgoing{data: head, tail: tail})
 }
 
 // Broadcast implements Router.
@@ -48,7 +48,7 @@ func (r registry) Broadcast(msg []byte, except ...uint64) {
 	out := newOutgoing(msg)
 	for id, c := range r {
 		if !skip(id) {
-			c.enqueueOut(out)
+			c.enqueue(out)
 		}
 	}
 }
