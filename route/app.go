@@ -73,7 +73,7 @@ func Create(cfg *config.Config, db *dao.DAO, log *slog.Logger, assets fs.FS, opt
 		return nil, err
 	}
 	origin := controllers.NewOriginPolicy(cfg)
-	hubOpts := hubOptions(cfg)
+	hubOpts := signal.FromConfig(cfg)
 	hubOpts.CheckOrigin, hubOpts.ICEServers = origin.Allowed, provider.ICEServers
 	hubOpts.Logger, hubOpts.ObserveRelay = log, b.metrics.ObserveRelay
 	if b.hub != nil {
@@ -95,20 +95,6 @@ func Create(cfg *config.Config, db *dao.DAO, log *slog.Logger, assets fs.FS, opt
 		return nil, err
 	}
 	return app, nil
-}
-
-// hubOptions are the hub's settings from cfg; the callbacks (origin check,
-// ICE servers, logger, relay latency) are Create's to add.
-func hubOptions(cfg *config.Config) signal.Options {
-	return signal.Options{
-		PingInterval: cfg.WSPingInterval, PongWait: cfg.WSPongWait, WriteWait: cfg.WSWriteWait,
-		ConnectTimeout: cfg.WSConnectTimeout, MaxMessageBytes: cfg.WSMaxMessage, SendQueue: cfg.WSSendQueue,
-		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst, MaxPendingPerAddr: cfg.WSMaxPendingPerIP,
-		ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst, RingTimeout: cfg.CallRingTimeout,
-		PresenceTick: cfg.PresenceTick, PresenceRate: cfg.PresenceRate,
-		// Call records wait for a failing database; calls going on are marked alive.
-		RecordQueue: cfg.CallRecordQueue, CallHeartbeat: cfg.CallHeartbeat,
-	}
 }
 
 // iceOptions is the ICE setup cfg asks for; the embedded server refuses

@@ -5,11 +5,27 @@ import (
 	"net/http"
 	"time"
 
+	"callapp/config"
 	"callapp/models"
 )
 
+// FromConfig returns the hub's settings from cfg, the one mapping of
+// configuration to hub; the callbacks (origin check, ICE servers, logger,
+// relay latency) are the caller's to add.
+func FromConfig(cfg *config.Config) Options {
+	return Options{
+		PingInterval: cfg.WSPingInterval, PongWait: cfg.WSPongWait, WriteWait: cfg.WSWriteWait,
+		ConnectTimeout: cfg.WSConnectTimeout, MaxMessageBytes: cfg.WSMaxMessage, SendQueue: cfg.WSSendQueue,
+		MessageRate: cfg.WSMessageRate, MessageBurst: cfg.WSMessageBurst, MaxPendingPerAddr: cfg.WSMaxPendingPerIP,
+		ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst, RingTimeout: cfg.CallRingTimeout,
+		PresenceTick: cfg.PresenceTick, PresenceRate: cfg.PresenceRate,
+		// Call records wait for a failing database; calls going on are marked alive.
+		RecordQueue: cfg.CallRecordQueue, CallHeartbeat: cfg.CallHeartbeat,
+	}
+}
+
 // Options tunes the hub. The fields marked "setting" are the server's
-// settings: the app's constructor fills them from the configuration, which
+// settings: FromConfig fills them from the configuration, which
 // holds their defaults and says what they mean, and New panics naming one
 // left zero, so that no second default can drift from the first. The other
 // numbers are not settings: a zero one takes the value of the constant

@@ -12,16 +12,9 @@ import (
 // them, so that the tests run on the defaults users get, and shorten only
 // what they must.
 func testOptions() Options {
-	c := config.Default()
-	return Options{
-		PingInterval: c.WSPingInterval, PongWait: c.WSPongWait, WriteWait: c.WSWriteWait,
-		ConnectTimeout: c.WSConnectTimeout, MaxMessageBytes: c.WSMaxMessage, SendQueue: c.WSSendQueue,
-		MessageRate: c.WSMessageRate, MessageBurst: c.WSMessageBurst, MaxPendingPerAddr: c.WSMaxPendingPerIP,
-		ChatRate: c.ChatRate, ChatBurst: c.ChatBurst, RingTimeout: c.CallRingTimeout,
-		PresenceTick: c.PresenceTick, PresenceRate: c.PresenceRate,
-		RecordQueue: c.CallRecordQueue, CallHeartbeat: c.CallHeartbeat,
-		Logger: slog.New(slog.DiscardHandler),
-	}
+	o := FromConfig(config.Default())
+	o.Logger = slog.New(slog.DiscardHandler)
+	return o
 }
 
 // newTestHub is the one hub builder of this package's tests; the hub is
