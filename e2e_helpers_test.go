@@ -5,7 +5,7 @@ package main
 // type is in e2e_page_test.go.
 //
 // The browser and the app must only ever talk over loopback, so the test
-// binary re-executes itself under `unshare -n` (see ../shared/TESTING.md)
+// binary re-executes itself under `unshare -n` (the test must not send packets off loopback)
 // and the browser tests refuse to start Chromium anywhere else.
 
 import (
@@ -160,7 +160,7 @@ func (b *browserHost) start() {
 		chromedp.CombinedOutput(&b.out),
 		chromedp.WindowSize(1280, 800),
 	}
-	// The flags ../shared/TESTING.md found to work as root with only loopback.
+	// Flags that work as root with only loopback.
 	for _, f := range []string{
 		"no-sandbox", "disable-gpu", "use-fake-device-for-media-stream", "use-fake-ui-for-media-stream",
 		"allow-loopback-in-peer-connection", "disable-background-networking", "disable-component-update",

@@ -25,7 +25,7 @@ func TestDefaultsValidate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load with nothing configured: %v", err)
 	}
-	// The values the issue promises an operator who configures nothing.
+	// The values an operator who configures nothing gets.
 	if c.Listen != "127.0.0.1:8080" || c.DBDriver != "sqlite" || c.TLS() ||
 		c.LoginMaxUserFailures != 5 || c.LoginMaxIPFailures != 20 || c.LoginWindow != 15*time.Minute {
 		t.Errorf("defaults: listen %s driver %s tls %v login %d/%d per %v",

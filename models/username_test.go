@@ -8,7 +8,7 @@ import (
 	"callapp/models"
 )
 
-// The look-alikes of issue 10 and their kin are refused with a message that
+// Look-alikes of well-known names and their kin are refused with a message that
 // says why, once cleaned as registration cleans them.
 func TestLookAlikeUsernamesRefused(t *testing.T) {
 	marks := func(n int) string { return strings.Repeat("\u0301", n) }

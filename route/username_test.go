@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// The look-alikes of issue 10 cannot register beside the names they
+// Look-alikes cannot register beside the names they
 // imitate: width forms collide (409), the others are refused (400) with a
 // message saying why. Login normalizes the same way.
 func TestLookAlikeUsernames(t *testing.T) {

@@ -227,9 +227,9 @@ func (c *client) read() {
 }
 
 // readMessage reads one message into b. The online list (10000) and the
-// chat history (10004) are only counted, and the online list is large on a
-// full server (10,000 users: 450 KB for every connect), so past the first
-// buffer they are left unread: gorilla skips the rest of the frame without
+// chat history (10004) are only counted, and the online list grows with
+// every user online (tens of bytes each), so past the first buffer they
+// are left unread: gorilla skips the rest of the frame without
 // inflating it. So are presence batches (10018) when skimming.
 func (c *client) readMessage(b []byte, r io.Reader) ([]byte, error) {
 	b, done, err := readFirst(b, r)

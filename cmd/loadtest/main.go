@@ -5,8 +5,7 @@
 //	go run ./cmd/loadtest -workload pairs -rate 10000 -pid $(pgrep -n callapp)
 //
 // Every run is bounded in time and count, stops by itself, and only targets
-// loopback unless -allow-remote. See -help and the README's Performance
-// section.
+// loopback unless -allow-remote. See -help and docs/performance.md.
 package main
 
 import (

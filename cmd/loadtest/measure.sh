@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Measures the committed server with the load tool, the way the README's
-# Performance section reports it: the server pinned to core 0, the tool to
+# Measures the committed server with the load tool, the way
+# docs/performance.md reports it: the server pinned to core 0, the tool to
 # core 1, a fresh server and data folder per workload, everything on
 # loopback. Usage:
 #   cmd/loadtest/measure.sh [OUTDIR] [WORKLOAD...]

@@ -13,7 +13,7 @@ import (
 	"callapp/controllers"
 )
 
-// TestTwoPeersCallThroughRelayOnly is the proof: two logged-in
+// TestTwoPeersCallThroughRelayOnly is the relay's proof: two logged-in
 // users get credentials from the API, restrict ICE to relays and connect
 // through the embedded server on loopback, once per TURN transport,
 // moving data-channel messages and a video track.
@@ -57,7 +57,7 @@ func (a *app) rtcConfig(c *http.Client, transport string) webrtc.Configuration {
 	return out
 }
 
-// loopbackAPI keeps pion on loopback, as TESTING.md demands, and takes
+// loopbackAPI keeps pion on loopback, so that tests send nothing off it, and takes
 // relay candidates without pion's default 2 s wait for better ones.
 func loopbackAPI(t *testing.T) *webrtc.API {
 	var se webrtc.SettingEngine

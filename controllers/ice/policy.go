@@ -24,7 +24,7 @@ var denied = cidrs(
 	"240.0.0.0/4",    // reserved, including the broadcast address
 	"::/128",         // unspecified
 	"fe80::/10",      // link-local
-	"fc00::/7",       // unique local: the IPv6 LAN ranges, refused as the issue asks
+	"fc00::/7",       // unique local: the IPv6 LAN ranges, never a relay's business
 	"ff00::/8",       // multicast
 	"64:ff9b::/96",   // NAT64: would reach any IPv4 address, past the rules above
 )

@@ -9,9 +9,9 @@ import (
 // bulkMin is the size from which an envelope sent to many connections is
 // written from a websocket.PreparedMessage: compressed once for every
 // connection that negotiated permessage-deflate (all browsers offer it),
-// instead of the same bytes written in full to each. The online list of
-// a full server is 45 bytes per user, so 10,000 users make it 450 KB for
-// every newcomer; deflate makes it several times smaller. Smaller
+// instead of the same bytes written in full to each. The online list
+// grows with every user online and goes to every newcomer; its repeated
+// field names deflate well. Smaller
 // envelopes (relays, chat) are not worth the compressor's time.
 const bulkMin = 2 << 10
 
