@@ -260,7 +260,8 @@ func (h *Hub) Lives() []models.LiveAdmin {
 	list := []models.LiveAdmin{}
 	h.do(func() {
 		for _, b := range h.lives {
-			viewers := slices.SortedFunc(maps.Values(b.viewers), func(x, y models.UserBrief) int { return cmp.Compare(x.ID, y.ID) })
+			viewers := slices.AppendSeq(make([]models.UserBrief, 0, len(b.viewers)), maps.Values(b.viewers))
+			slices.SortFunc(viewers, func(x, y models.UserBrief) int { return cmp.Compare(x.ID, y.ID) })
 			list = append(list, models.LiveAdmin{LiveID: b.id, Broadcaster: b.owner, Title: b.title, Viewers: viewers})
 		}
 	})
