@@ -78,6 +78,8 @@ type Config struct {
 
 	// Websockets one client address may hold before they send User/Connect.
 	WSMaxPendingPerIP int
+	// Viewers one live broadcast may have: each costs the broadcaster's upload.
+	LiveMaxViewers int
 
 	// ICE relay: the embedded STUN/TURN server, or external TURN servers
 	// that share TURNSecret (see README "STUN and TURN").
@@ -137,6 +139,7 @@ func Default() *Config {
 		PresenceRate:         10000,
 		Metrics:              []string{MetricsAdmin},
 		WSMaxPendingPerIP:    16,
+		LiveMaxViewers:       10,
 
 		BcryptMaxWaiting:          32,
 		LoginAccountSlowdownAfter: 50,
@@ -267,7 +270,7 @@ func (c *Config) Validate() error {
 		"DB_TIMEOUT": c.DBTimeout > 0, "CALL_RECORD_QUEUE": c.CallRecordQueue > 0, "CALL_HEARTBEAT": c.CallHeartbeat > 0,
 		"HTTP_READ_TIMEOUT": c.HTTPReadTimeout > 0, "HTTP_WRITE_TIMEOUT": c.HTTPWriteTimeout > 0,
 		"HTTP_IDLE_TIMEOUT": c.HTTPIdleTimeout > 0, "HTTP_MAX_HEADER_BYTES": c.HTTPMaxHeaderBytes > 0,
-		"WS_MAX_PENDING_PER_IP": c.WSMaxPendingPerIP > 0,
+		"WS_MAX_PENDING_PER_IP": c.WSMaxPendingPerIP > 0, "LIVE_MAX_VIEWERS": c.LiveMaxViewers > 0,
 	}
 	for _, key := range sortedKeys(positive) {
 		if !positive[key] {

@@ -129,6 +129,7 @@ var options = []option{
 	list("METRICS", func(c *Config) *[]string { return &c.Metrics }),
 	list("STUN_URLS", func(c *Config) *[]string { return &c.STUNURLs }),
 	integer("WS_MAX_PENDING_PER_IP", func(c *Config) *int { return &c.WSMaxPendingPerIP }),
+	integer("LIVE_MAX_VIEWERS", func(c *Config) *int { return &c.LiveMaxViewers }),
 	boolean("TURN_ENABLED", func(c *Config) *bool { return &c.TURNEnabled }),
 	str("TURN_LISTEN", func(c *Config) *string { return &c.TURNListen }),
 	str("TURN_REALM", func(c *Config) *string { return &c.TURNRealm }),

@@ -17,6 +17,7 @@ import (
 type hub interface {
 	Serve(w http.ResponseWriter, r *http.Request, u models.UserView, s models.SessionRef, addr string) error
 	Online() []models.OnlineUser
+	Lives() []models.LiveAdmin
 	Stats() signal.Stats
 	ChatDeleted(id uint64)
 }
@@ -49,8 +50,9 @@ func WebSocket(h hub, origin *OriginPolicy) gin.HandlerFunc {
 
 // Live is the admin dashboard's view of the server now.
 type Live struct {
-	Online []models.OnlineUser `json:"online"`
-	Stats  signal.Stats        `json:"stats"`
+	Online     []models.OnlineUser `json:"online"`
+	Broadcasts []models.LiveAdmin  `json:"broadcasts"` // live broadcasts with their viewers
+	Stats      signal.Stats        `json:"stats"`
 }
 
 // chatDeleter removes chat messages.
@@ -66,7 +68,7 @@ type LiveHandler struct {
 
 // Get answers GET /api/admin/live.
 func (h *LiveHandler) Get(c *gin.Context) {
-	OK(c, http.StatusOK, "ok", Live{Online: h.Hub.Online(), Stats: h.Hub.Stats()})
+	OK(c, http.StatusOK, "ok", Live{Online: h.Hub.Online(), Broadcasts: h.Hub.Lives(), Stats: h.Hub.Stats()})
 }
 
 // DeleteMessage answers DELETE /api/admin/messages/:id: the message is

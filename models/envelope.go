@@ -17,6 +17,10 @@ const (
 	MethodAccept    = "Call/Accept"
 	MethodReject    = "Call/Reject"
 	MethodHangup    = "Call/Hangup"
+	MethodLiveStart = "Live/Start"
+	MethodLiveStop  = "Live/Stop"
+	MethodLiveWatch = "Live/Watch"
+	MethodLiveLeave = "Live/Leave"
 
 	// Server-only methods, for events no client request caused.
 	MethodStatus     = "User/Status"
@@ -45,6 +49,12 @@ const (
 	CodeCallRinging  = 10017 // CallTargetEvent
 	CodePresence     = 10018 // Presence: several presence changes of one tick
 	CodeChatDeleted  = 10019 // ChatDeleted: an admin removed a message
+	CodeLive         = 10030 // LiveInfo: a broadcast started, or its viewer count changed
+	CodeLiveEnded    = 10031 // LiveRef: a broadcast ended
+	CodeLiveViewer   = 10032 // LiveViewer: to the broadcaster, a viewer joined
+	CodeLiveLeft     = 10033 // LiveViewerLeft: to the broadcaster, a viewer left
+	CodeLiveFull     = 10034 // LiveFull: to a viewer turned away
+	CodeLiveList     = 10035 // []LiveInfo: the broadcasts going on, after 10000
 )
 
 // Envelope types.
@@ -75,6 +85,12 @@ const (
 	ReasonAlreadyInCall    = "already_in_call"   // Call/Invite while in a call yourself
 	ReasonUnknownCall      = "unknown_call"      // no such call of yours, or not in that state
 	ReasonInternal         = "internal"          // the server failed; try again later
+	ReasonBadTitle         = "bad_title"         // Live/Start title blank, too long or with a control character
+	ReasonAlreadyLive      = "already_live"      // Live/Start, Live/Watch or Call/Invite while broadcasting
+	ReasonNotLive          = "not_live"          // Live/Stop without a broadcast
+	ReasonNoSuchLive       = "no_such_live"      // Live/Watch of a broadcast that is not going on
+	ReasonAlreadyWatching  = "already_watching"  // Live/Start, Live/Watch or Call/Invite while watching
+	ReasonNotWatching      = "not_watching"      // Live/Leave of a broadcast you are not watching
 )
 
 // Reasons in call events (10014, 10015, 10016) and in Call.EndReason.

@@ -115,9 +115,15 @@ func TestAdminLiveAndModeration(t *testing.T) {
 		var msg struct{ ID uint64 }
 		json.Unmarshal(chat.Data, &msg)
 
+		bob.WriteJSON(map[string]any{"method": "Live/Start", "data": map[string]string{"title": "bob's show"}})
+		await(t, bob, 10030)
+
 		live := a.Do(admin, "GET", "/webrtc/api/admin/live", "", "")
 		if live.Status != 200 || !contains(string(live.Data), `"username":"bob"`) || !contains(string(live.Data), `"chatMessages":1`) {
 			t.Errorf("live: %d %s", live.Status, live.Data)
+		}
+		if !contains(string(live.Data), `"title":"bob's show","viewers":[]`) || !contains(string(live.Data), `"liveBroadcasts":1`) {
+			t.Errorf("live lacks bob's broadcast: %s", live.Data)
 		}
 		if r := a.Do(bobClient, "GET", "/webrtc/api/messages?limit=10", "", ""); r.Status != 200 || !contains(string(r.Data), `hello \u003cb\u003eall\u003c/b\u003e`) {
 			t.Errorf("messages: %d %s", r.Status, r.Data)

@@ -24,10 +24,12 @@ var (
 	chatMessages  = desc("callapp_chat_messages_total", "Group chat messages stored.")
 	recordsQueued = desc("callapp_call_records_queued", "Call record changes waiting for the database.")
 	recordsLost   = desc("callapp_call_records_dropped_total", "Call record changes lost: the queue was full, or shutdown came first.")
+	liveCount     = desc("callapp_live_broadcasts", "Live broadcasts going on now.")
+	liveViewers   = desc("callapp_live_viewers", "Viewers of all live broadcasts now.")
 )
 
 var hubDescs = []*prometheus.Desc{wsConnections, onlineUsers, wsIn, wsOut, wsErrors, wsCloses, slowDropped,
-	callsRinging, callsActive, callsStarted, callsEnded, chatMessages, recordsQueued, recordsLost}
+	callsRinging, callsActive, callsStarted, callsEnded, chatMessages, recordsQueued, recordsLost, liveCount, liveViewers}
 
 func collectHub(ch chan<- prometheus.Metric, c signal.Counters) {
 	ch <- gauge(wsConnections, float64(c.OpenConnections))
@@ -44,6 +46,8 @@ func collectHub(ch chan<- prometheus.Metric, c signal.Counters) {
 	ch <- counter(chatMessages, float64(c.ChatMessages))
 	ch <- gauge(recordsQueued, float64(c.RecordsQueued))
 	ch <- counter(recordsLost, float64(c.RecordsDropped))
+	ch <- gauge(liveCount, float64(c.LiveBroadcasts))
+	ch <- gauge(liveViewers, float64(c.LiveViewers))
 }
 
 var (

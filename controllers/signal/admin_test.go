@@ -70,9 +70,9 @@ func TestStatsCountTraffic(t *testing.T) {
 	a := h.join(1, "alice")
 	a.chat("hi")
 	a.expect(models.CodeChat)
-	// Out: welcome, online list, history, chat; counted just after the
-	// write, so possibly after the client read the last one.
-	eventually(t, "4 messages out", func() bool { return h.hub.Stats().MessagesOut == 4 })
+	// Out: welcome, online list, broadcasts, history, chat; counted just
+	// after the write, so possibly after the client read the last one.
+	eventually(t, "5 messages out", func() bool { return h.hub.Stats().MessagesOut == 5 })
 	s := h.hub.Stats()
 	if s.MessagesIn != 2 || s.ChatMessages != 1 || s.OpenConnections != 1 || s.OnlineUsers != 1 {
 		t.Errorf("stats = %+v", s)

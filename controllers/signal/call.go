@@ -30,8 +30,8 @@ func (cl *call) other(id uint64) uint64 {
 // 10016 and leave no record.
 func (h *Hub) invite(c *client, r *request) error {
 	from, to := c.user.ID, r.ToID
-	if h.callOf[from] != nil {
-		return errAlreadyInCall
+	if err := h.engaged(from); err != nil {
+		return err
 	}
 	if reason := h.unreachable(from, to); reason != "" {
 		failed := encode(models.CodeCallFailed, models.MethodInvite, models.CallTargetEvent{ToID: to, Reason: reason})
@@ -55,7 +55,7 @@ func (h *Hub) unreachable(from, to uint64) string {
 		return models.CallSelf
 	case h.clients[to] == nil:
 		return models.CallOffline
-	case h.callOf[to] != nil:
+	case h.callOf[to] != nil, h.liveOf[to] != nil, h.watching[to] != nil:
 		return models.CallBusy
 	}
 	return ""
@@ -214,12 +214,12 @@ func (h *Hub) finish(cl *call, reason string) {
 }
 
 // relay returns the handler for Offer, Answer and Candidate: passed on
-// only between the two parties of a ringing or accepted call, with the
-// sender's id from the session and data untouched.
+// only between the two parties of a ringing or accepted call, or a
+// broadcaster and one of its viewers, with the sender's id from the
+// session and data untouched.
 func relay(code int) loopHandler {
 	return func(h *Hub, c *client, r *request) error {
-		cl := h.callOf[c.user.ID]
-		if cl == nil || cl.other(c.user.ID) != r.ToID {
+		if !h.mayRelay(c.user.ID, r.ToID) {
 			return errNotInCall
 		}
 		h.router.SendToUser(r.ToID, encodeRelay(code, r.Method, c.user.ID, r.Data))
@@ -228,4 +228,12 @@ func relay(code int) loopHandler {
 		}
 		return nil
 	}
+}
+
+// mayRelay reports whether from may send media signaling to to.
+func (h *Hub) mayRelay(from, to uint64) bool {
+	if cl := h.callOf[from]; cl != nil && cl.other(from) == to {
+		return true
+	}
+	return h.sameLive(from, to)
 }

@@ -68,6 +68,7 @@ func TestBulkEnvelopesAreCompressedForPeersThatAsk(t *testing.T) {
 		p.send(models.MethodConnect, 0, nil)
 		p.expect(models.CodeWelcome)
 		lists[i] = decode[[]models.OnlineUser](t, p.expect(models.CodeOnlineUsers))
+		p.expect(models.CodeLiveList)
 		p.expect(models.CodeChatHistory)
 		p.view = make(map[uint64]models.OnlineUser)
 		for _, u := range lists[i] {
@@ -119,6 +120,7 @@ func TestCompressedMessageIsHeldToTheLimitOnceInflated(t *testing.T) {
 	p.send(models.MethodConnect, 0, nil)
 	p.expect(models.CodeWelcome)
 	p.expect(models.CodeOnlineUsers)
+	p.expect(models.CodeLiveList)
 	p.expect(models.CodeChatHistory)
 
 	// 2 KB inflated, far less on the wire: within the limit.

@@ -54,6 +54,10 @@ var methods = map[string]method{
 	models.MethodAccept:    {loop: (*Hub).accept, needs: needTo | needCallID},
 	models.MethodReject:    {loop: (*Hub).reject, needs: needTo | needCallID},
 	models.MethodHangup:    {loop: (*Hub).hangup, needs: needTo | needCallID},
+	models.MethodLiveStart: {loop: (*Hub).liveStart, needs: needData},
+	models.MethodLiveStop:  {loop: (*Hub).liveStop},
+	models.MethodLiveWatch: {loop: (*Hub).liveWatch, needs: needData},
+	models.MethodLiveLeave: {loop: (*Hub).liveLeave, needs: needData},
 }
 
 // protoError is a request the protocol refuses; the connection lives on.

@@ -136,7 +136,7 @@ func (h *harness) peerOn(conn *websocket.Conn, id uint64, setup func(*websocket.
 }
 
 // join dials and connects: it consumes the welcome (10002), the online
-// list (10000) and the chat history (10004). Presence pending from earlier
+// list (10000), the broadcasts (10035) and the chat history (10004). Presence pending from earlier
 // joins is flushed first, so that the list holds every earlier user.
 func (h *harness) join(id uint64, name string) *peer {
 	h.t.Helper()
@@ -163,6 +163,7 @@ func handshake(p *peer) *peer {
 	for _, u := range p.online {
 		p.view[u.ID] = u
 	}
+	p.lives = decode[[]models.LiveInfo](p.t, p.expect(models.CodeLiveList))
 	p.history = decode[[]models.ChatMessageView](p.t, p.expect(models.CodeChatHistory))
 	return p
 }
@@ -189,6 +190,7 @@ type peer struct {
 
 	welcome models.Welcome
 	online  []models.OnlineUser
+	lives   []models.LiveInfo
 	history []models.ChatMessageView
 	view    map[uint64]models.OnlineUser // who is online: 10000 and the presence since
 }

@@ -1,8 +1,8 @@
-// Package signal is the websocket signaling hub: presence, 1:1 call control
-// and group chat. The protocol is documented in models/protocol.md.
+// Package signal is the websocket signaling hub: presence, 1:1 call control,
+// live broadcasts and group chat. The protocol is documented in models/protocol.md.
 //
 // Concurrency: one loop goroutine owns all hub state (the connections, the
-// user -> connection registry, the calls) and is the only caller of the
+// user -> connection registry, the calls, the broadcasts) and is the only caller of the
 // Router, so messages leave in the order the state changed. Each connection
 // has a reader goroutine (parsing, rate limits, database work for chat) that
 // hands state changes to the loop as ops, and, while it has something to
@@ -66,6 +66,9 @@ type Hub struct {
 	router   Router
 	calls    map[string]*call
 	callOf   map[uint64]*call // both parties of every call
+	lives    map[string]*broadcast
+	liveOf   map[uint64]*broadcast // broadcasters
+	watching map[uint64]*broadcast // viewers
 	presence coalescer
 	stopping bool
 	ended    endings // sessions and users ended lately, for connections still on their way
@@ -98,6 +101,9 @@ func New(opts Options, store Store) *Hub {
 		clients:  make(registry),
 		calls:    make(map[string]*call),
 		callOf:   make(map[uint64]*call),
+		lives:    make(map[string]*broadcast),
+		liveOf:   make(map[uint64]*broadcast),
+		watching: make(map[uint64]*broadcast),
 		presence: newCoalescer(),
 		ended:    newEndings(),
 	}
@@ -269,6 +275,9 @@ func (h *Hub) shutdown() {
 	h.stopping = true
 	for _, cl := range h.calls {
 		h.finish(cl, models.CallShutdown)
+	}
+	for _, b := range h.lives {
+		h.forget(b) // everyone is leaving: no one to tell
 	}
 	for c := range h.conns {
 		c.goodbye(nil, models.CloseGoingAway, "server shutting down")

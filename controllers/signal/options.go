@@ -21,6 +21,7 @@ func FromConfig(cfg *config.Config) Options {
 		PresenceTick: cfg.PresenceTick, PresenceRate: cfg.PresenceRate,
 		// Call records wait for a failing database; calls going on are marked alive.
 		RecordQueue: cfg.CallRecordQueue, CallHeartbeat: cfg.CallHeartbeat,
+		LiveMaxViewers: cfg.LiveMaxViewers,
 	}
 }
 
@@ -72,6 +73,11 @@ type Options struct {
 	// as alive: a crash loses at most this much of their duration.
 	CallHeartbeat time.Duration
 
+	LiveMaxViewers int // setting: viewers one broadcast may have; one more gets 10034
+	// LiveUpdateEvery is the least time between two 10030 of one broadcast
+	// whose viewer count changes; zero: LiveUpdateEvery.
+	LiveUpdateEvery time.Duration
+
 	// CheckOrigin decides whether an upgrade's Origin is allowed; nil
 	// allows only the request's own host (gorilla's same-origin check).
 	CheckOrigin func(r *http.Request) bool
@@ -94,6 +100,7 @@ const (
 	RecordRetry     = time.Second
 	RecordRetryMax  = time.Minute
 	RecordCloseWait = 5 * time.Second
+	LiveUpdateEvery = time.Second
 )
 
 // withDefaults fills the zero fields that are not settings and panics on a
@@ -105,6 +112,7 @@ func (o Options) withDefaults() Options {
 	setDuration(&o.RecordRetry, RecordRetry)
 	setDuration(&o.RecordRetryMax, RecordRetryMax)
 	setDuration(&o.RecordCloseWait, RecordCloseWait)
+	setDuration(&o.LiveUpdateEvery, LiveUpdateEvery)
 	setNumber(&o.RateStrikes, RateStrikes)
 	setNumber(&o.ChatHistory, ChatHistory)
 	if o.PingInterval >= o.PongWait {
@@ -130,6 +138,7 @@ func (o *Options) mustSet() {
 		{"ChatRate", o.ChatRate > 0}, {"ChatBurst", o.ChatBurst > 0}, {"RingTimeout", o.RingTimeout > 0},
 		{"PresenceTick", o.PresenceTick > 0}, {"PresenceRate", o.PresenceRate > 0},
 		{"RecordQueue", o.RecordQueue > 0}, {"CallHeartbeat", o.CallHeartbeat > 0},
+		{"LiveMaxViewers", o.LiveMaxViewers > 0},
 	} {
 		if !s.ok {
 			panic("signal: Options." + s.name + " must be positive: fill the options from the configuration")

@@ -70,6 +70,7 @@ func (h *Hub) register(c *client, welcome []byte) {
 		// Ended while the old connection is still the user's: the new page
 		// never knew the call and hears nothing of it.
 		h.endCallOf(id, models.CallDisconnected)
+		h.endLiveOf(id)
 	} else {
 		h.touch(id) // others hear of the arrival at the tick
 	}
@@ -77,6 +78,7 @@ func (h *Hub) register(c *client, welcome []byte) {
 	h.stats.online.Store(int64(len(h.clients)))
 	c.enqueue(outgoing{data: welcome})
 	c.enqueue(h.onlineSnapshot(id))
+	c.enqueue(outgoing{data: h.liveList()})
 }
 
 // detach forgets a connection whose socket is closed. Until then it stays
@@ -96,6 +98,7 @@ func (h *Hub) leave(c *client) {
 	delete(h.clients, id)
 	h.stats.online.Store(int64(len(h.clients)))
 	h.endCallOf(id, models.CallDisconnected)
+	h.endLiveOf(id)
 }
 
 // onlineList returns the connected users but except, by id, as they are

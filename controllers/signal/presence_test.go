@@ -125,6 +125,7 @@ func TestMethodsBeforeConnectAndConnectTwice(t *testing.T) {
 	p.send(models.MethodConnect, 0, nil)
 	p.expect(models.CodeWelcome)
 	p.expect(models.CodeOnlineUsers)
+	p.expect(models.CodeLiveList)
 	p.expect(models.CodeChatHistory)
 	p.send(models.MethodConnect, 0, nil)
 	p.expectError(models.MethodConnect, models.ReasonAlreadyConnected)

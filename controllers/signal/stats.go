@@ -20,6 +20,8 @@ type Stats struct {
 	MessagesIn         uint64    `json:"messagesIn"`
 	MessagesOut        uint64    `json:"messagesOut"`
 	SlowClientsDropped uint64    `json:"slowClientsDropped"`
+	LiveBroadcasts     int64     `json:"liveBroadcasts"`
+	LiveViewers        int64     `json:"liveViewers"` // of all broadcasts together
 }
 
 // Counters is everything the hub counts, for the metrics endpoint. Its
@@ -50,13 +52,16 @@ type counters struct {
 	chat        atomic.Uint64
 	slowDropped atomic.Uint64
 	callsRang   atomic.Uint64
+	lives       atomic.Int64
+	viewers     atomic.Int64
 
 	in, out, errors, closes, callsEnded *tally
 }
 
 func newCounters() counters {
 	methods := []string{models.MethodConnect, models.MethodOffer, models.MethodAnswer, models.MethodCandidate,
-		models.MethodSendToAll, models.MethodInvite, models.MethodAccept, models.MethodReject, models.MethodHangup}
+		models.MethodSendToAll, models.MethodInvite, models.MethodAccept, models.MethodReject, models.MethodHangup,
+		models.MethodLiveStart, models.MethodLiveStop, models.MethodLiveWatch, models.MethodLiveLeave}
 	return counters{
 		started: time.Now(),
 		in:      newTally(methods...),
@@ -64,7 +69,9 @@ func newCounters() counters {
 		errors: newTally(models.ReasonBadJSON, models.ReasonUnknownMethod, models.ReasonMissingField,
 			models.ReasonEmpty, models.ReasonTooLong, models.ReasonRateLimited, models.ReasonNotConnected,
 			models.ReasonAlreadyConnected, models.ReasonNotInCall, models.ReasonAlreadyInCall,
-			models.ReasonUnknownCall, models.ReasonInternal, models.ReasonControlChar),
+			models.ReasonUnknownCall, models.ReasonInternal, models.ReasonControlChar,
+			models.ReasonBadTitle, models.ReasonAlreadyLive, models.ReasonNotLive, models.ReasonNoSuchLive,
+			models.ReasonAlreadyWatching, models.ReasonNotWatching),
 		closes: newTally(closeLabel(models.CloseNormal), closeLabel(models.CloseGoingAway),
 			closeLabel(models.ClosePolicyViolation), closeLabel(models.CloseTooBig),
 			closeLabel(models.CloseKicked), closeLabel(models.CloseReplaced), closeBroken),
@@ -93,6 +100,8 @@ func (h *Hub) Stats() Stats {
 		MessagesIn:         s.in.total(),
 		MessagesOut:        s.out.total(),
 		SlowClientsDropped: s.slowDropped.Load(),
+		LiveBroadcasts:     s.lives.Load(),
+		LiveViewers:        s.viewers.Load(),
 	}
 }
 
