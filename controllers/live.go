@@ -17,6 +17,7 @@ import (
 type hub interface {
 	Serve(w http.ResponseWriter, r *http.Request, u models.UserView, s models.SessionRef, addr string) error
 	Online() []models.OnlineUser
+	Rooms() []models.RoomView
 	Stats() signal.Stats
 	ChatDeleted(id uint64)
 }
@@ -50,6 +51,7 @@ func WebSocket(h hub, origin *OriginPolicy) gin.HandlerFunc {
 // Live is the admin dashboard's view of the server now.
 type Live struct {
 	Online []models.OnlineUser `json:"online"`
+	Rooms  []models.RoomView   `json:"rooms"`
 	Stats  signal.Stats        `json:"stats"`
 }
 
@@ -66,7 +68,7 @@ type LiveHandler struct {
 
 // Get answers GET /api/admin/live.
 func (h *LiveHandler) Get(c *gin.Context) {
-	OK(c, http.StatusOK, "ok", Live{Online: h.Hub.Online(), Stats: h.Hub.Stats()})
+	OK(c, http.StatusOK, "ok", Live{Online: h.Hub.Online(), Rooms: h.Hub.Rooms(), Stats: h.Hub.Stats()})
 }
 
 // DeleteMessage answers DELETE /api/admin/messages/:id: the message is

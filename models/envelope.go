@@ -17,6 +17,9 @@ const (
 	MethodAccept    = "Call/Accept"
 	MethodReject    = "Call/Reject"
 	MethodHangup    = "Call/Hangup"
+	MethodRoomJoin  = "Room/Join"
+	MethodRoomLeave = "Room/Leave"
+	MethodRoomMsg   = "Room/Message"
 
 	// Server-only methods, for events no client request caused.
 	MethodStatus     = "User/Status"
@@ -45,6 +48,12 @@ const (
 	CodeCallRinging  = 10017 // CallTargetEvent
 	CodePresence     = 10018 // Presence: several presence changes of one tick
 	CodeChatDeleted  = 10019 // ChatDeleted: an admin removed a message
+	CodeRoomJoined   = 10020 // RoomJoined: you are in the room
+	CodeRoomOther    = 10021 // RoomOtherJoined: someone joined your room
+	CodeRoomFull     = 10022 // RoomFull: the room you tried to join is full
+	CodeRoomLeft     = 10023 // RoomRef: you left the room
+	CodeRoomBye      = 10024 // RoomBye: someone left your room
+	CodeRoomMessage  = 10025 // RoomMessage: a text message in your room, not stored
 )
 
 // Envelope types.
@@ -58,6 +67,7 @@ const (
 const (
 	StatusOnline = "online"
 	StatusInCall = "in_call"
+	StatusInRoom = "in_room"
 )
 
 // Reasons in 10001 error envelopes, machine-readable.
@@ -75,6 +85,9 @@ const (
 	ReasonAlreadyInCall    = "already_in_call"   // Call/Invite while in a call yourself
 	ReasonUnknownCall      = "unknown_call"      // no such call of yours, or not in that state
 	ReasonInternal         = "internal"          // the server failed; try again later
+	ReasonBadRoom          = "bad_room"          // a room name other than letters, digits, _ and - (see RoomKey)
+	ReasonAlreadyInRoom    = "already_in_room"   // Room/Join or Call/Invite while in a room
+	ReasonNotInRoom        = "not_in_room"       // Room/Leave or Room/Message for a room you are not in
 )
 
 // Reasons in call events (10014, 10015, 10016) and in Call.EndReason.

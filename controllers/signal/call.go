@@ -30,8 +30,11 @@ func (cl *call) other(id uint64) uint64 {
 // 10016 and leave no record.
 func (h *Hub) invite(c *client, r *request) error {
 	from, to := c.user.ID, r.ToID
-	if h.callOf[from] != nil {
+	switch {
+	case h.callOf[from] != nil:
 		return errAlreadyInCall
+	case h.roomOf[from] != nil:
+		return errAlreadyInRoom
 	}
 	if reason := h.unreachable(from, to); reason != "" {
 		failed := encode(models.CodeCallFailed, models.MethodInvite, models.CallTargetEvent{ToID: to, Reason: reason})
@@ -55,7 +58,7 @@ func (h *Hub) unreachable(from, to uint64) string {
 		return models.CallSelf
 	case h.clients[to] == nil:
 		return models.CallOffline
-	case h.callOf[to] != nil:
+	case h.callOf[to] != nil, h.roomOf[to] != nil:
 		return models.CallBusy
 	}
 	return ""
@@ -180,6 +183,12 @@ func (h *Hub) endFor(cl *call, by uint64, reason string) {
 	h.router.SendToUser(cl.other(by), encode(models.CodeCallEnded, models.MethodHangup, ev))
 }
 
+// shareCall reports whether users a and b are the two parties of a call.
+func (h *Hub) shareCall(a, b uint64) bool {
+	cl := h.callOf[a]
+	return cl != nil && cl.other(a) == b
+}
+
 // ringTimeout ends a call still ringing when its timer fires: the caller
 // gets 10016 timeout, the callee 10015 timeout.
 func (h *Hub) ringTimeout(cl *call) {
@@ -214,12 +223,12 @@ func (h *Hub) finish(cl *call, reason string) {
 }
 
 // relay returns the handler for Offer, Answer and Candidate: passed on
-// only between the two parties of a ringing or accepted call, with the
-// sender's id from the session and data untouched.
+// only between the two parties of a ringing or accepted call, or two
+// members of one room, with the sender's id from the session and data
+// untouched.
 func relay(code int) loopHandler {
 	return func(h *Hub, c *client, r *request) error {
-		cl := h.callOf[c.user.ID]
-		if cl == nil || cl.other(c.user.ID) != r.ToID {
+		if !h.shareCall(c.user.ID, r.ToID) && !h.shareRoom(c.user.ID, r.ToID) {
 			return errNotInCall
 		}
 		h.router.SendToUser(r.ToID, encodeRelay(code, r.Method, c.user.ID, r.Data))
