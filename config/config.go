@@ -73,6 +73,7 @@ type Config struct {
 	CallHeartbeat    time.Duration // how often calls going on are recorded as alive
 	PresenceTick     time.Duration // presence changes within one tick go out as one envelope
 	PresenceRate     float64       // presence envelopes per second before the tick stretches
+	RoomCapacity     int           // members a room holds, 2 to RoomCapacityMax
 	Metrics          []string      // who may read /metrics: off, admin, or allowed IPs/CIDRs (see MetricsAccess)
 	STUNURLs         []string      // plain STUN servers handed to browsers
 
@@ -98,6 +99,10 @@ type Config struct {
 	TURNMaxAllocationsPerUser int
 	TURNAllocationKbps        int // per allocation and direction; 0: unlimited
 }
+
+// RoomCapacityMax is the largest ROOM_CAPACITY: a room is a full mesh, in
+// which every member's browser sends its camera once per other member.
+const RoomCapacityMax = 8
 
 // Default returns the settings used when nothing is configured.
 func Default() *Config {
@@ -137,6 +142,7 @@ func Default() *Config {
 		CallHeartbeat:        time.Minute,
 		PresenceTick:         200 * time.Millisecond,
 		PresenceRate:         10000,
+		RoomCapacity:         2,
 		Metrics:              []string{MetricsAdmin},
 		WSMaxPendingPerIP:    16,
 		LiveMaxViewers:       10,
@@ -276,6 +282,9 @@ func (c *Config) Validate() error {
 		if !positive[key] {
 			bad(key, "must be positive (WS_PONG_WAIT longer than WS_PING_INTERVAL)")
 		}
+	}
+	if c.RoomCapacity < 2 || c.RoomCapacity > RoomCapacityMax {
+		bad("ROOM_CAPACITY", "want 2-%d, got %d", RoomCapacityMax, c.RoomCapacity)
 	}
 	c.validateICE(bad)
 	c.validateMetrics(bad)

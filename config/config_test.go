@@ -168,6 +168,8 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{[]string{"CALLAPP_HTTP_IDLE_TIMEOUT=0s"}, "CALLAPP_HTTP_IDLE_TIMEOUT"},
 		{[]string{"CALLAPP_HTTP_MAX_HEADER_BYTES=0"}, "CALLAPP_HTTP_MAX_HEADER_BYTES"},
 		{[]string{"CALLAPP_WS_MAX_PENDING_PER_IP=0"}, "CALLAPP_WS_MAX_PENDING_PER_IP"},
+		{[]string{"CALLAPP_ROOM_CAPACITY=1"}, "CALLAPP_ROOM_CAPACITY"},
+		{[]string{"CALLAPP_ROOM_CAPACITY=9"}, "CALLAPP_ROOM_CAPACITY"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.env, " "), func(t *testing.T) {
@@ -195,6 +197,7 @@ func TestGoodSettingsAccepted(t *testing.T) {
 		{"CALLAPP_TRUSTED_PROXIES=10.0.0.0/8,192.168.1.1,::1,fd00::/8"},
 		{"CALLAPP_LOG_LEVEL=debug", "CALLAPP_LOG_FORMAT=json"},
 		{"CALLAPP_LISTEN=:8443"},
+		{"CALLAPP_ROOM_CAPACITY=8"},
 	}
 	for _, env := range tests {
 		if _, err := config.Load("", env); err != nil {

@@ -126,6 +126,7 @@ var options = []option{
 	duration("CALL_HEARTBEAT", func(c *Config) *time.Duration { return &c.CallHeartbeat }),
 	duration("PRESENCE_TICK", func(c *Config) *time.Duration { return &c.PresenceTick }),
 	float("PRESENCE_RATE", func(c *Config) *float64 { return &c.PresenceRate }),
+	integer("ROOM_CAPACITY", func(c *Config) *int { return &c.RoomCapacity }),
 	list("METRICS", func(c *Config) *[]string { return &c.Metrics }),
 	list("STUN_URLS", func(c *Config) *[]string { return &c.STUNURLs }),
 	integer("WS_MAX_PENDING_PER_IP", func(c *Config) *int { return &c.WSMaxPendingPerIP }),

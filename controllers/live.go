@@ -18,6 +18,7 @@ type hub interface {
 	Serve(w http.ResponseWriter, r *http.Request, u models.UserView, s models.SessionRef, addr string) error
 	Online() []models.OnlineUser
 	Lives() []models.LiveAdmin
+	Rooms() []models.RoomView
 	Stats() signal.Stats
 	ChatDeleted(id uint64)
 }
@@ -51,6 +52,7 @@ func WebSocket(h hub, origin *OriginPolicy) gin.HandlerFunc {
 // Live is the admin dashboard's view of the server now.
 type Live struct {
 	Online     []models.OnlineUser `json:"online"`
+	Rooms      []models.RoomView   `json:"rooms"`
 	Broadcasts []models.LiveAdmin  `json:"broadcasts"` // live broadcasts with their viewers
 	Stats      signal.Stats        `json:"stats"`
 }
@@ -68,7 +70,7 @@ type LiveHandler struct {
 
 // Get answers GET /api/admin/live.
 func (h *LiveHandler) Get(c *gin.Context) {
-	OK(c, http.StatusOK, "ok", Live{Online: h.Hub.Online(), Broadcasts: h.Hub.Lives(), Stats: h.Hub.Stats()})
+	OK(c, http.StatusOK, "ok", Live{Online: h.Hub.Online(), Rooms: h.Hub.Rooms(), Broadcasts: h.Hub.Lives(), Stats: h.Hub.Stats()})
 }
 
 // DeleteMessage answers DELETE /api/admin/messages/:id: the message is

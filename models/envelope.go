@@ -17,6 +17,9 @@ const (
 	MethodAccept    = "Call/Accept"
 	MethodReject    = "Call/Reject"
 	MethodHangup    = "Call/Hangup"
+	MethodRoomJoin  = "Room/Join"
+	MethodRoomLeave = "Room/Leave"
+	MethodRoomMsg   = "Room/Message"
 	MethodLiveStart = "Live/Start"
 	MethodLiveStop  = "Live/Stop"
 	MethodLiveWatch = "Live/Watch"
@@ -49,6 +52,12 @@ const (
 	CodeCallRinging  = 10017 // CallTargetEvent
 	CodePresence     = 10018 // Presence: several presence changes of one tick
 	CodeChatDeleted  = 10019 // ChatDeleted: an admin removed a message
+	CodeRoomJoined   = 10020 // RoomJoined: you are in the room
+	CodeRoomOther    = 10021 // RoomOtherJoined: someone joined your room
+	CodeRoomFull     = 10022 // RoomFull: the room you tried to join is full
+	CodeRoomLeft     = 10023 // RoomRef: you left the room
+	CodeRoomBye      = 10024 // RoomBye: someone left your room
+	CodeRoomMessage  = 10025 // RoomMessage: a text message in your room, not stored
 	CodeLive         = 10030 // LiveInfo: a broadcast started, or its viewer count changed
 	CodeLiveEnded    = 10031 // LiveRef: a broadcast ended
 	CodeLiveViewer   = 10032 // LiveViewer: to the broadcaster, a viewer joined
@@ -68,6 +77,7 @@ const (
 const (
 	StatusOnline = "online"
 	StatusInCall = "in_call"
+	StatusInRoom = "in_room"
 )
 
 // Reasons in 10001 error envelopes, machine-readable.
@@ -85,6 +95,9 @@ const (
 	ReasonAlreadyInCall    = "already_in_call"   // Call/Invite while in a call yourself
 	ReasonUnknownCall      = "unknown_call"      // no such call of yours, or not in that state
 	ReasonInternal         = "internal"          // the server failed; try again later
+	ReasonBadRoom          = "bad_room"          // a room name other than letters, digits, _ and - (see RoomKey)
+	ReasonAlreadyInRoom    = "already_in_room"   // Room/Join or Call/Invite while in a room
+	ReasonNotInRoom        = "not_in_room"       // Room/Leave or Room/Message for a room you are not in
 	ReasonBadTitle         = "bad_title"         // Live/Start title blank, too long or with a control character
 	ReasonAlreadyLive      = "already_live"      // Live/Start, Live/Watch or Call/Invite while broadcasting
 	ReasonNotLive          = "not_live"          // Live/Stop without a broadcast

@@ -46,6 +46,7 @@ func TestProtocolStatesTheDefaults(t *testing.T) {
 		"WS_CONNECT_TIMEOUT", "WS_MAX_PENDING_PER_IP", "WS_MAX_MESSAGE", "WS_MESSAGE_RATE", "WS_MESSAGE_BURST",
 		"WS_PING_INTERVAL", "WS_PONG_WAIT", "WS_WRITE_WAIT", "WS_SEND_QUEUE", "CHAT_RATE", "CHAT_BURST",
 		"CALL_RING_TIMEOUT", "PRESENCE_TICK", "PRESENCE_RATE", "signal.ChatHistory", "signal.RateStrikes",
+		"ROOM_CAPACITY",
 		"LIVE_MAX_VIEWERS", "signal.LiveUpdateEvery",
 	} {
 		if !seen[key] {

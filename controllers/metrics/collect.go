@@ -21,6 +21,8 @@ var (
 	callsActive   = desc("callapp_calls_active", "Calls accepted and not yet ended.")
 	callsStarted  = desc("callapp_calls_started_total", "Invites that rang.")
 	callsEnded    = desc("callapp_calls_ended_total", "Calls ended, by reason.", "reason")
+	rooms         = desc("callapp_rooms", "Rooms with members now.")
+	roomMembers   = desc("callapp_room_members", "Users in a room now.")
 	chatMessages  = desc("callapp_chat_messages_total", "Group chat messages stored.")
 	recordsQueued = desc("callapp_call_records_queued", "Call record changes waiting for the database.")
 	recordsLost   = desc("callapp_call_records_dropped_total", "Call record changes lost: the queue was full, or shutdown came first.")
@@ -29,7 +31,8 @@ var (
 )
 
 var hubDescs = []*prometheus.Desc{wsConnections, onlineUsers, wsIn, wsOut, wsErrors, wsCloses, slowDropped,
-	callsRinging, callsActive, callsStarted, callsEnded, chatMessages, recordsQueued, recordsLost, liveCount, liveViewers}
+	callsRinging, callsActive, callsStarted, callsEnded, chatMessages, recordsQueued, recordsLost,
+	rooms, roomMembers, liveCount, liveViewers}
 
 func collectHub(ch chan<- prometheus.Metric, c signal.Counters) {
 	ch <- gauge(wsConnections, float64(c.OpenConnections))
@@ -43,6 +46,8 @@ func collectHub(ch chan<- prometheus.Metric, c signal.Counters) {
 	ch <- gauge(callsActive, float64(c.ActiveCalls))
 	ch <- counter(callsStarted, float64(c.CallsStarted))
 	byLabel(ch, callsEnded, c.CallsEnded)
+	ch <- gauge(rooms, float64(c.Rooms))
+	ch <- gauge(roomMembers, float64(c.RoomMembers))
 	ch <- counter(chatMessages, float64(c.ChatMessages))
 	ch <- gauge(recordsQueued, float64(c.RecordsQueued))
 	ch <- counter(recordsLost, float64(c.RecordsDropped))

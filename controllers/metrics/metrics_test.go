@@ -16,7 +16,8 @@ type fakeHub struct{}
 
 func (fakeHub) Counters() signal.Counters {
 	return signal.Counters{
-		Stats:         signal.Stats{OpenConnections: 3, OnlineUsers: 2, ActiveCalls: 1, LiveBroadcasts: 2, LiveViewers: 7},
+		Stats: signal.Stats{OpenConnections: 3, OnlineUsers: 2, ActiveCalls: 1, Rooms: 10, RoomMembers: 11,
+			LiveBroadcasts: 2, LiveViewers: 7},
 		InByMethod:    map[string]uint64{"Message/Offer": 4},
 		OutByMethod:   map[string]uint64{"Message/Offer": 4},
 		CallsEnded:    map[string]uint64{"hangup": 2},
@@ -48,6 +49,7 @@ func TestScrapeReadsTheComponents(t *testing.T) {
 		`callapp_ws_messages_received_total{method="Message/Offer"} 4`,
 		`callapp_calls_ended_total{reason="hangup"} 2`,
 		"callapp_call_records_queued 6", "callapp_call_records_dropped_total 8",
+		"callapp_rooms 10", "callapp_room_members 11",
 		"callapp_turn_allocations 5", "callapp_turn_allocations_total 9",
 		"callapp_db_connections_open 1", "callapp_db_waits_total 7",
 		"callapp_relay_latency_seconds_count 1", `callapp_db_query_duration_seconds_count{op="query"} 1`,

@@ -55,7 +55,7 @@ func (h *Hub) unreachable(from, to uint64) string {
 		return models.CallSelf
 	case h.clients[to] == nil:
 		return models.CallOffline
-	case h.callOf[to] != nil, h.liveOf[to] != nil, h.watching[to] != nil:
+	case h.callOf[to] != nil, h.roomOf[to] != nil, h.liveOf[to] != nil, h.watching[to] != nil:
 		return models.CallBusy
 	}
 	return ""
@@ -180,6 +180,12 @@ func (h *Hub) endFor(cl *call, by uint64, reason string) {
 	h.router.SendToUser(cl.other(by), encode(models.CodeCallEnded, models.MethodHangup, ev))
 }
 
+// shareCall reports whether users a and b are the two parties of a call.
+func (h *Hub) shareCall(a, b uint64) bool {
+	cl := h.callOf[a]
+	return cl != nil && cl.other(a) == b
+}
+
 // ringTimeout ends a call still ringing when its timer fires: the caller
 // gets 10016 timeout, the callee 10015 timeout.
 func (h *Hub) ringTimeout(cl *call) {
@@ -214,9 +220,9 @@ func (h *Hub) finish(cl *call, reason string) {
 }
 
 // relay returns the handler for Offer, Answer and Candidate: passed on
-// only between the two parties of a ringing or accepted call, or a
-// broadcaster and one of its viewers, with the sender's id from the
-// session and data untouched.
+// only between the two parties of a ringing or accepted call, two members
+// of one room, or a broadcaster and one of its viewers, with the sender's
+// id from the session and data untouched.
 func relay(code int) loopHandler {
 	return func(h *Hub, c *client, r *request) error {
 		if !h.mayRelay(c.user.ID, r.ToID) {
@@ -232,8 +238,5 @@ func relay(code int) loopHandler {
 
 // mayRelay reports whether from may send media signaling to to.
 func (h *Hub) mayRelay(from, to uint64) bool {
-	if cl := h.callOf[from]; cl != nil && cl.other(from) == to {
-		return true
-	}
-	return h.sameLive(from, to)
+	return h.shareCall(from, to) || h.shareRoom(from, to) || h.sameLive(from, to)
 }

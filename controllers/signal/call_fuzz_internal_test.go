@@ -10,21 +10,26 @@ import (
 
 // FuzzCallStateMachine drives the hub, without sockets, through random
 // sequences of invites, accepts, rejects, hangups, relays, ring timeouts,
-// disconnects, kicks and reconnects of a few users, each decoded from two
-// bytes of the input. After every step it checks that a user is in at most
-// one call, that both parties' views of a call agree with each other and
-// with the hub, that no relay reached anyone outside a call with its
+// disconnects, kicks, reconnects and room joins and leaves of a few users,
+// each decoded from two bytes of the input. After every step it checks
+// that a user is in at most one call or room, that both parties' views of
+// a call and every member's view of a room agree with each other and with
+// the hub, that no relay reached anyone outside a call or room with its
 // sender; at the end, that every call that rang was recorded as ended
 // exactly once.
 func FuzzCallStateMachine(f *testing.F) {
 	for _, seed := range [][]byte{
-		{opInvite, 0x04, opAccept, 0x01, opRelay, 0x04, opHangup, 0x01},        // 1 calls 2, 2 accepts, 1 relays, 2 hangs up
-		{opInvite, 0x04, opReject, 0x01, opRelay, 0x04},                        // rejected, then a relay outside the call
-		{opInvite, 0x04, opTimeout, 0x00, opTimeout, 0xc0, opAccept, 0x01},     // timed out, stale timer, late accept
-		{opInvite, 0x04, opAccept, 0x01, opConnect, 0x00, opRelay, 0x24},       // the caller reconnects mid-call; the old page relays
-		{opInvite, 0x04, opInvite, 0x09, opDisconnect, 0x01, opInvite, 0x0a},   // busy, callee leaves, invite after
-		{opInvite, 0x00, opInvite, 0x10, opKick, 0x00, opAccept, 0x41},         // self and offline invites, a kick
-		{opInvite, 0x04, opMalformed, 0x01, opMalformed, 0xe1, opHangup, 0x41}, // refused requests, a stale id
+		{opInvite, 0x04, opAccept, 0x01, opRelay, 0x04, opHangup, 0x01},                  // 1 calls 2, 2 accepts, 1 relays, 2 hangs up
+		{opInvite, 0x04, opReject, 0x01, opRelay, 0x04},                                  // rejected, then a relay outside the call
+		{opInvite, 0x04, opTimeout, 0x00, opTimeout, 0xc0, opAccept, 0x01},               // timed out, stale timer, late accept
+		{opInvite, 0x04, opAccept, 0x01, opConnect, 0x00, opRelay, 0x24},                 // the caller reconnects mid-call; the old page relays
+		{opInvite, 0x04, opInvite, 0x09, opDisconnect, 0x01, opInvite, 0x0a},             // busy, callee leaves, invite after
+		{opInvite, 0x00, opInvite, 0x10, opKick, 0x00, opAccept, 0x41},                   // self and offline invites, a kick
+		{opInvite, 0x04, opMalformed, 0x01, opMalformed, 0xe1, opHangup, 0x41},           // refused requests, a stale id
+		{opJoin, 0x00, opJoin, 0x01, opRelay, 0x04, opJoin, 0x02, opJoin, 0x03},          // a room of three fills; relay inside
+		{opJoin, 0x00, opInvite, 0x01, opInvite, 0x00, opJoin, 0x01, opRelay, 0x09},      // busy member, member invites, relay out
+		{opJoin, 0x00, opJoin, 0x01, opConnect, 0x01, opDisconnect, 0x00, opLeave, 0x01}, // replaced and gone members
+		{opInvite, 0x04, opJoin, 0x00, opJoin, 0x01, opLeave, 0x02, opKick, 0x01},        // ringing joins, leave elsewhere, kick
 	} {
 		f.Add(seed)
 	}
@@ -59,6 +64,8 @@ const (
 	opTimeout
 	opKick
 	opMalformed
+	opJoin  // room "r" + target%2, spelled in upper case by odd variants
+	opLeave // the same
 	opCount
 )
 
@@ -68,6 +75,7 @@ func newCallFuzz(t *testing.T) *callFuzz {
 	store := newRecordingStore()
 	o := testOptions()
 	o.MessageRate, o.MessageBurst, o.RingTimeout, o.PresenceTick = 1e9, 1e9, time.Hour, time.Hour
+	o.RoomCapacity = fuzzUsers - 1 // so that a room can be full
 	h := newTestHub(t, o, store)
 	run := &callFuzz{t: t, h: h, store: store}
 	h.do(func() { h.router = &checkingRouter{registry: h.clients, h: h, run: run} })
@@ -107,6 +115,10 @@ func (run *callFuzz) step(opByte, arg byte) {
 		run.timeout(u, variant)
 	case opMalformed:
 		run.send(u.conn, fmt.Sprintf(malformed[variant], target))
+	case opJoin, opLeave:
+		method = map[byte]string{opJoin: models.MethodRoomJoin, opLeave: models.MethodRoomLeave}[opByte%opCount]
+		room := fmt.Sprintf("%c%d", "rR"[variant%2], target%2)
+		run.send(u.conn, fmt.Sprintf(`{"method":%q,"data":{"room":%q}}`, method, room))
 	}
 	run.observe(u, method, callID)
 }
@@ -182,7 +194,7 @@ func (run *callFuzz) connect(u *fuzzUser) {
 	if u.conn != nil {
 		u.old = u.conn
 	}
-	u.conn, u.view = c, callView{}
+	u.conn, u.view, u.room = c, callView{}, roomView{}
 }
 
 // disconnect ends u's connection as its reader does when the socket

@@ -21,19 +21,27 @@ type callFuzz struct {
 	h      *Hub
 	store  *recordingStore
 	users  []*fuzzUser
-	live   map[string]*call // the hub's calls after the last step
-	callOf map[uint64]*call // and each user's call
-	ended  []*call          // calls that ended, oldest first
-	rang   []string         // ids of the calls pages heard ring (10017)
-	faults []string         // broken rules seen on the loop, by the router
+	live   map[string]*call    // the hub's calls after the last step
+	callOf map[uint64]*call    // and each user's call
+	roomOf map[uint64]roomView // and each user's room, as its page should see it
+	ended  []*call             // calls that ended, oldest first
+	rang   []string            // ids of the calls pages heard ring (10017)
+	faults []string            // broken rules seen on the loop, by the router
 }
 
-// fuzzUser is a user and the call its page believes it is in.
+// fuzzUser is a user and the call and room its page believes it is in.
 type fuzzUser struct {
 	id   uint64
 	conn *client // nil: offline
 	old  *client // the connection before, replaced, disconnected or kicked
 	view callView
+	room roomView
+}
+
+// roomView is a room as one member knows it: its name and the others.
+type roomView struct {
+	name   string
+	others map[uint64]bool
 }
 
 // callView is a call as one party knows it.
@@ -49,12 +57,15 @@ type event struct {
 	Data eventData
 }
 
-// eventData holds the fields of the call events and of 10001.
+// eventData holds the fields of the call and room events and of 10001.
 type eventData struct {
-	CallID string `json:"callId"`
-	FromID uint64 `json:"fromId"`
-	ToID   uint64 `json:"toId"`
-	Method string `json:"method"`
+	CallID  string             `json:"callId"`
+	FromID  uint64             `json:"fromId"`
+	ToID    uint64             `json:"toId"`
+	Method  string             `json:"method"`
+	Room    string             `json:"room"`
+	User    models.UserBrief   `json:"user"`
+	Members []models.UserBrief `json:"members"`
 }
 
 // parseEvent reads an envelope the hub queued, which must be JSON.
@@ -112,7 +123,32 @@ func (run *callFuzz) apply(u *fuzzUser, e event) {
 		run.expect(v.id == d.CallID, "user %d told call %s ended, in %+v", u.id, d.CallID, *v)
 		*v = callView{}
 	case models.CodeOffer, models.CodeAnswer, models.CodeCandidate:
-		run.expect(v.id != "" && v.peer == d.FromID, "user %d got a relay from %d, in %+v", u.id, d.FromID, *v)
+		run.expect((v.id != "" && v.peer == d.FromID) || u.room.others[d.FromID],
+			"user %d got a relay from %d, in %+v and %+v", u.id, d.FromID, *v, u.room)
+	default:
+		run.applyRoom(u, e)
+	}
+}
+
+// applyRoom changes u's room view as a page does on a room event.
+func (run *callFuzz) applyRoom(u *fuzzUser, e event) {
+	d, r := e.Data, &u.room
+	switch e.Code {
+	case models.CodeRoomJoined:
+		run.expect(r.name == "", "user %d joined %s while in %q", u.id, d.Room, r.name)
+		*r = roomView{name: d.Room, others: map[uint64]bool{}}
+		for _, m := range d.Members {
+			r.others[m.ID] = true
+		}
+	case models.CodeRoomOther:
+		run.expect(r.name == d.Room && !r.others[d.User.ID], "user %d told %d joined %s, in %+v", u.id, d.User.ID, d.Room, *r)
+		r.others[d.User.ID] = true
+	case models.CodeRoomBye:
+		run.expect(r.name == d.Room && r.others[d.FromID], "user %d told %d left %s, in %+v", u.id, d.FromID, d.Room, *r)
+		delete(r.others, d.FromID)
+	case models.CodeRoomLeft:
+		run.expect(r.name == d.Room, "user %d left %s, in %+v", u.id, d.Room, *r)
+		*r = roomView{}
 	}
 }
 
@@ -164,12 +200,45 @@ func (run *callFuzz) checkHub() []string {
 			run.ended = append(run.ended, cl)
 		}
 	}
+	faults = append(faults, run.checkRooms()...)
 	for _, u := range run.users {
 		if h.clients[u.id] != u.conn {
 			faults = append(faults, fmt.Sprintf("user %d: the hub has connection %p, the page %p", u.id, h.clients[u.id], u.conn))
 		}
 	}
 	run.live, run.callOf = maps.Clone(h.calls), maps.Clone(h.callOf)
+	run.roomOf = map[uint64]roomView{}
+	for id, rm := range h.roomOf {
+		v := roomView{name: rm.name, others: map[uint64]bool{}}
+		for _, m := range rm.members {
+			if m.ID != id {
+				v.others[m.ID] = true
+			}
+		}
+		run.roomOf[id] = v
+	}
+	return faults
+}
+
+// checkRooms runs on the loop: the room maps agree, rooms are neither
+// empty nor over capacity, members are online and in no call, and the
+// counters count the rooms.
+func (run *callFuzz) checkRooms() []string {
+	h, faults, members := run.h, []string(nil), 0
+	for name, rm := range h.rooms {
+		if rm.name != name || len(rm.members) == 0 || len(rm.members) > h.opts.RoomCapacity {
+			faults = append(faults, fmt.Sprintf("room %q holds %+v", name, rm))
+		}
+		for _, m := range rm.members {
+			if h.roomOf[m.ID] != rm || h.clients[m.ID] == nil || h.callOf[m.ID] != nil {
+				faults = append(faults, fmt.Sprintf("member %d of %s: roomOf %v, online %v, call %v", m.ID, name, h.roomOf[m.ID], h.clients[m.ID] != nil, h.callOf[m.ID]))
+			}
+		}
+		members += len(rm.members)
+	}
+	if members != len(h.roomOf) || h.stats.rooms.Load() != int64(len(h.rooms)) || h.stats.roomMembers.Load() != int64(members) {
+		faults = append(faults, fmt.Sprintf("%d members, roomOf %d, counters %d rooms %d members", members, len(h.roomOf), h.stats.rooms.Load(), h.stats.roomMembers.Load()))
+	}
 	return faults
 }
 
@@ -183,10 +252,13 @@ func (run *callFuzz) checkViews() []string {
 			want = callView{id: cl.id, peer: cl.other(u.id), accepted: cl.accepted}
 		}
 		if u.conn == nil {
-			u.view = callView{} // the page is gone
+			u.view, u.room = callView{}, roomView{} // the page is gone
 		}
 		if u.view != want {
 			faults = append(faults, fmt.Sprintf("user %d believes %+v; the hub has %+v", u.id, u.view, want))
+		}
+		if r := run.roomOf[u.id]; r.name != u.room.name || !maps.Equal(r.others, u.room.others) {
+			faults = append(faults, fmt.Sprintf("user %d believes room %+v; the hub has %+v", u.id, u.room, r))
 		}
 	}
 	return faults
@@ -234,7 +306,8 @@ func (run *callFuzz) drain(c *client) []event {
 }
 
 // checkingRouter is the registry, watched: a relay may reach only the
-// other party of its sender's call. It runs on the loop.
+// other party of its sender's call or a member of its room. It runs on
+// the loop.
 type checkingRouter struct {
 	registry
 	h   *Hub
@@ -244,7 +317,7 @@ type checkingRouter struct {
 func (r *checkingRouter) SendToUser(userID uint64, msg []byte) bool {
 	if e, err := parseEvent(msg); err == nil && e.Code >= models.CodeCandidate && e.Code <= models.CodeAnswer {
 		cl := r.h.callOf[userID]
-		if cl == nil || r.h.callOf[e.Data.FromID] != cl {
+		if (cl == nil || r.h.callOf[e.Data.FromID] != cl) && !r.h.shareRoom(userID, e.Data.FromID) {
 			r.run.faults = append(r.run.faults, fmt.Sprintf("relay from %d to %d outside a call", e.Data.FromID, userID))
 		}
 	}

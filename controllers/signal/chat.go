@@ -15,14 +15,10 @@ import (
 // sender included, so that all see the stored id and time.
 func (c *client) sendToAll(r *request) error {
 	h := c.hub
-	text, reason := models.CleanChat(r.Message)
+	text, err := cleanChat(r.Message)
 	switch {
-	case reason == models.ReasonEmpty:
-		return refuse(reason, "the message is empty")
-	case reason == models.ReasonControlChar:
-		return refuse(reason, "the message contains a control character (only newline and tab are allowed)")
-	case reason != "":
-		return refuse(reason, "the message is too long")
+	case err != nil:
+		return err
 	case !h.chatRate.allow(c.user.ID):
 		return errRateLimited
 	}
@@ -37,6 +33,21 @@ func (c *client) sendToAll(r *request) error {
 	msg := encodeText(models.CodeChat, models.MethodSendToAll, m.View())
 	h.submit(op{do: func() { h.router.Broadcast(msg) }})
 	return nil
+}
+
+// cleanChat checks a chat or room message (models.CleanChat) and returns
+// the text to send, or the 10001 that refuses it.
+func cleanChat(message string) (string, error) {
+	text, reason := models.CleanChat(message)
+	switch reason {
+	case "":
+		return text, nil
+	case models.ReasonEmpty:
+		return "", refuse(reason, "the message is empty")
+	case models.ReasonControlChar:
+		return "", refuse(reason, "the message contains a control character (only newline and tab are allowed)")
+	}
+	return "", refuse(reason, "the message is too long")
 }
 
 // userLimiters rate-limits per user rather than per connection, so that

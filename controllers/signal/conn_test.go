@@ -21,8 +21,8 @@ func TestBadJSONAndUnknownMethodKeepTheConnection(t *testing.T) {
 	a.expectError("", models.ReasonBadJSON)
 	a.sendRaw([]byte(`{"method": "Call/Invite", "toId": "2"}`)) // toId must be a number
 	a.expectError(models.MethodInvite, models.ReasonBadJSON)
-	a.send("Room/Join", 0, nil)
-	a.expectError("Room/Join", models.ReasonUnknownMethod)
+	a.send("Room/Dance", 0, nil)
+	a.expectError("Room/Dance", models.ReasonUnknownMethod)
 	a.chat("still here")
 	if got := decode[models.ChatMessageView](t, a.expect(models.CodeChat)); got.Message != "still here" {
 		t.Errorf("chat after errors = %+v", got)

@@ -54,6 +54,9 @@ var methods = map[string]method{
 	models.MethodAccept:    {loop: (*Hub).accept, needs: needTo | needCallID},
 	models.MethodReject:    {loop: (*Hub).reject, needs: needTo | needCallID},
 	models.MethodHangup:    {loop: (*Hub).hangup, needs: needTo | needCallID},
+	models.MethodRoomJoin:  {loop: (*Hub).joinRoom, needs: needData},
+	models.MethodRoomLeave: {loop: (*Hub).leaveRoom, needs: needData},
+	models.MethodRoomMsg:   {loop: (*Hub).roomMessage, needs: needData},
 	models.MethodLiveStart: {loop: (*Hub).liveStart, needs: needData},
 	models.MethodLiveStop:  {loop: (*Hub).liveStop},
 	models.MethodLiveWatch: {loop: (*Hub).liveWatch, needs: needData},
@@ -81,7 +84,7 @@ var (
 	errBadJSON          = refuse(models.ReasonBadJSON, "not a JSON envelope")
 	errAlreadyInCall    = refuse(models.ReasonAlreadyInCall, "you are already in a call")
 	errUnknownCall      = refuse(models.ReasonUnknownCall, "no such call of yours in that state")
-	errNotInCall        = refuse(models.ReasonNotInCall, "you are not in a call with that user")
+	errNotInCall        = refuse(models.ReasonNotInCall, "you are not in a call or a room with that user")
 	errAlreadyConnected = refuse(models.ReasonAlreadyConnected, "already connected")
 )
 

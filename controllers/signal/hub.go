@@ -1,8 +1,8 @@
 // Package signal is the websocket signaling hub: presence, 1:1 call control,
-// live broadcasts and group chat. The protocol is documented in models/protocol.md.
+// rooms, live broadcasts and group chat. The protocol is documented in models/protocol.md.
 //
 // Concurrency: one loop goroutine owns all hub state (the connections, the
-// user -> connection registry, the calls, the broadcasts) and is the only caller of the
+// user -> connection registry, the calls, the rooms, the broadcasts) and is the only caller of the
 // Router, so messages leave in the order the state changed. Each connection
 // has a reader goroutine (parsing, rate limits, database work for chat) that
 // hands state changes to the loop as ops, and, while it has something to
@@ -66,6 +66,8 @@ type Hub struct {
 	router   Router
 	calls    map[string]*call
 	callOf   map[uint64]*call // both parties of every call
+	rooms    map[string]*room // by models.RoomKey
+	roomOf   map[uint64]*room // every member of every room
 	lives    map[string]*broadcast
 	liveOf   map[uint64]*broadcast // broadcasters
 	watching map[uint64]*broadcast // viewers
@@ -101,6 +103,8 @@ func New(opts Options, store Store) *Hub {
 		clients:  make(registry),
 		calls:    make(map[string]*call),
 		callOf:   make(map[uint64]*call),
+		rooms:    make(map[string]*room),
+		roomOf:   make(map[uint64]*room),
 		lives:    make(map[string]*broadcast),
 		liveOf:   make(map[uint64]*broadcast),
 		watching: make(map[uint64]*broadcast),
@@ -283,7 +287,11 @@ func (h *Hub) shutdown() {
 		c.goodbye(nil, models.CloseGoingAway, "server shutting down")
 	}
 	clear(h.clients)
+	clear(h.rooms) // everyone is leaving: no one to say bye to
+	clear(h.roomOf)
 	h.stats.online.Store(0)
+	h.stats.rooms.Store(0)
+	h.stats.roomMembers.Store(0)
 	h.presence.timer.Stop() // everyone is leaving: no one to tell
 	clear(h.presence.pending)
 }

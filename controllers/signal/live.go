@@ -48,8 +48,8 @@ var (
 	errNotWatching   = refuse(models.ReasonNotWatching, "you are not watching that broadcast")
 )
 
-// engaged says why user id may not start a call, a broadcast or watching:
-// each excludes the others.
+// engaged says why user id may not start a call, join a room, broadcast or
+// watch: each excludes the others.
 func (h *Hub) engaged(id uint64) error {
 	switch {
 	case h.liveOf[id] != nil:
@@ -58,6 +58,8 @@ func (h *Hub) engaged(id uint64) error {
 		return errAlreadyWatch
 	case h.callOf[id] != nil:
 		return errAlreadyInCall
+	case h.roomOf[id] != nil:
+		return errAlreadyInRoom
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package signal_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -357,4 +358,29 @@ func TestLiveAndCallsExcludeEachOther(t *testing.T) {
 		watch(p, live.LiveID)
 		p.expectError(models.MethodLiveWatch, models.ReasonAlreadyInCall)
 	}
+}
+
+// TestLiveAndRoomsExcludeEachOther: a room member cannot broadcast or
+// watch, a broadcaster or viewer cannot join a room, and media signaling
+// does not cross from a room to a broadcast.
+func TestLiveAndRoomsExcludeEachOther(t *testing.T) {
+	t.Parallel()
+	h := start(t, liveOpts(time.Hour))
+	a, b, c := h.join(1, "alice"), h.join(2, "bob"), h.join(3, "carol")
+	live := goLive(t, a, "show", b, c)
+	watch(b, live.LiveID)
+	expectViewer(t, a, b, "bob", live.LiveID)
+	joinRoom(t, c, "lobby")
+
+	c.send(models.MethodLiveStart, 0, models.LiveStart{Title: "t"})
+	c.expectError(models.MethodLiveStart, models.ReasonAlreadyInRoom)
+	watch(c, live.LiveID)
+	c.expectError(models.MethodLiveWatch, models.ReasonAlreadyInRoom)
+	for _, p := range []*peer{a, b} {
+		p.send(models.MethodRoomJoin, 0, models.RoomRef{Room: "lobby"})
+	}
+	a.expectError(models.MethodRoomJoin, models.ReasonAlreadyLive)
+	b.expectError(models.MethodRoomJoin, models.ReasonAlreadyWatching)
+	c.send(models.MethodOffer, 1, json.RawMessage(`{"sdp":"x"}`))
+	c.expectError(models.MethodOffer, models.ReasonNotInCall)
 }

@@ -21,6 +21,7 @@ func FromConfig(cfg *config.Config) Options {
 		PresenceTick: cfg.PresenceTick, PresenceRate: cfg.PresenceRate,
 		// Call records wait for a failing database; calls going on are marked alive.
 		RecordQueue: cfg.CallRecordQueue, CallHeartbeat: cfg.CallHeartbeat,
+		RoomCapacity:   cfg.RoomCapacity,
 		LiveMaxViewers: cfg.LiveMaxViewers,
 	}
 }
@@ -59,6 +60,7 @@ type Options struct {
 	// online/PresenceRate seconds.
 	PresenceRate float64
 	ChatHistory  int // messages in the 10004 history on connect; zero: ChatHistory
+	RoomCapacity int // setting: members a room holds
 
 	// Call records wait in a queue of RecordQueue (setting) events while
 	// the database fails; a failed write is tried again after RecordRetry,
@@ -138,6 +140,7 @@ func (o *Options) mustSet() {
 		{"ChatRate", o.ChatRate > 0}, {"ChatBurst", o.ChatBurst > 0}, {"RingTimeout", o.RingTimeout > 0},
 		{"PresenceTick", o.PresenceTick > 0}, {"PresenceRate", o.PresenceRate > 0},
 		{"RecordQueue", o.RecordQueue > 0}, {"CallHeartbeat", o.CallHeartbeat > 0},
+		{"RoomCapacity", o.RoomCapacity > 0},
 		{"LiveMaxViewers", o.LiveMaxViewers > 0},
 	} {
 		if !s.ok {

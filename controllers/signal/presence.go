@@ -68,8 +68,9 @@ func (h *Hub) register(c *client, welcome []byte) {
 	if old != nil {
 		old.goodbye(h.replaced, models.CloseReplaced, "replaced by a newer connection")
 		// Ended while the old connection is still the user's: the new page
-		// never knew the call and hears nothing of it.
+		// never knew the call or the room and hears nothing of them.
 		h.endCallOf(id, models.CallDisconnected)
+		h.leaveRoomOf(id)
 		h.endLiveOf(id)
 	} else {
 		h.touch(id) // others hear of the arrival at the tick
@@ -98,6 +99,7 @@ func (h *Hub) leave(c *client) {
 	delete(h.clients, id)
 	h.stats.online.Store(int64(len(h.clients)))
 	h.endCallOf(id, models.CallDisconnected)
+	h.leaveRoomOf(id)
 	h.endLiveOf(id)
 }
 
@@ -114,10 +116,14 @@ func (h *Hub) onlineList(except uint64) []models.OnlineUser {
 	return list
 }
 
-// statusOf is in_call from accept to end; a ringing user shows online.
+// statusOf is in_call from accept to end, in_room while in a room; a
+// ringing user shows online.
 func (h *Hub) statusOf(id uint64) string {
 	if cl := h.callOf[id]; cl != nil && cl.accepted {
 		return models.StatusInCall
+	}
+	if h.roomOf[id] != nil {
+		return models.StatusInRoom
 	}
 	return models.StatusOnline
 }

@@ -16,6 +16,8 @@ type Stats struct {
 	OnlineUsers        int64     `json:"onlineUsers"`
 	RingingCalls       int64     `json:"ringingCalls"`
 	ActiveCalls        int64     `json:"activeCalls"`
+	Rooms              int64     `json:"rooms"`        // rooms with members
+	RoomMembers        int64     `json:"roomMembers"`  // users in a room
 	ChatMessages       uint64    `json:"chatMessages"` // stored since start
 	MessagesIn         uint64    `json:"messagesIn"`
 	MessagesOut        uint64    `json:"messagesOut"`
@@ -49,6 +51,8 @@ type counters struct {
 	online      atomic.Int64
 	ringing     atomic.Int64
 	active      atomic.Int64
+	rooms       atomic.Int64
+	roomMembers atomic.Int64
 	chat        atomic.Uint64
 	slowDropped atomic.Uint64
 	callsRang   atomic.Uint64
@@ -61,6 +65,7 @@ type counters struct {
 func newCounters() counters {
 	methods := []string{models.MethodConnect, models.MethodOffer, models.MethodAnswer, models.MethodCandidate,
 		models.MethodSendToAll, models.MethodInvite, models.MethodAccept, models.MethodReject, models.MethodHangup,
+		models.MethodRoomJoin, models.MethodRoomLeave, models.MethodRoomMsg,
 		models.MethodLiveStart, models.MethodLiveStop, models.MethodLiveWatch, models.MethodLiveLeave}
 	return counters{
 		started: time.Now(),
@@ -70,6 +75,7 @@ func newCounters() counters {
 			models.ReasonEmpty, models.ReasonTooLong, models.ReasonRateLimited, models.ReasonNotConnected,
 			models.ReasonAlreadyConnected, models.ReasonNotInCall, models.ReasonAlreadyInCall,
 			models.ReasonUnknownCall, models.ReasonInternal, models.ReasonControlChar,
+			models.ReasonBadRoom, models.ReasonAlreadyInRoom, models.ReasonNotInRoom,
 			models.ReasonBadTitle, models.ReasonAlreadyLive, models.ReasonNotLive, models.ReasonNoSuchLive,
 			models.ReasonAlreadyWatching, models.ReasonNotWatching),
 		closes: newTally(closeLabel(models.CloseNormal), closeLabel(models.CloseGoingAway),
@@ -96,6 +102,8 @@ func (h *Hub) Stats() Stats {
 		OnlineUsers:        s.online.Load(),
 		RingingCalls:       s.ringing.Load(),
 		ActiveCalls:        s.active.Load(),
+		Rooms:              s.rooms.Load(),
+		RoomMembers:        s.roomMembers.Load(),
 		ChatMessages:       s.chat.Load(),
 		MessagesIn:         s.in.total(),
 		MessagesOut:        s.out.total(),

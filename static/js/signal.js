@@ -17,6 +17,8 @@ export const Code = Object.freeze({
   UserOffline: 10008, Candidate: 10009, Offer: 10010, Answer: 10011,
   IncomingCall: 10012, CallAccepted: 10013, CallRejected: 10014, CallEnded: 10015,
   CallFailed: 10016, CallRinging: 10017, Presence: 10018, ChatDeleted: 10019,
+  RoomJoined: 10020, RoomOther: 10021, RoomFull: 10022, RoomLeft: 10023,
+  RoomBye: 10024, RoomMessage: 10025,
   Live: 10030, LiveEnded: 10031, LiveViewer: 10032, LiveLeft: 10033,
   LiveFull: 10034, LiveList: 10035,
 });
@@ -25,6 +27,7 @@ export const Method = Object.freeze({
   Connect: 'User/Connect', Offer: 'Message/Offer', Answer: 'Message/Answer',
   Candidate: 'Message/Candidate', SendToAll: 'Message/SendToAll',
   Invite: 'Call/Invite', Accept: 'Call/Accept', Reject: 'Call/Reject', Hangup: 'Call/Hangup',
+  RoomJoin: 'Room/Join', RoomLeave: 'Room/Leave', RoomMsg: 'Room/Message',
   LiveStart: 'Live/Start', LiveStop: 'Live/Stop', LiveWatch: 'Live/Watch', LiveLeave: 'Live/Leave',
 });
 
