@@ -10,12 +10,17 @@ import (
 
 // TestE2ELive: alice goes live from the home page, bob and carol follow
 // the Watch link and both decode her video over receive-only connections
-// (they ask for no camera); alice sees two viewers; she stops and both
-// viewer pages say the broadcast ended. A made-up id gets a page saying
-// there is no such broadcast.
+// (they ask for no camera); alice sees two viewers; dave, the admin, finds
+// the broadcast and its viewers in the dashboard, and is told it is full
+// when he tries to watch too; alice stops and both viewer pages say the
+// broadcast ended. A made-up id gets a page saying there is no such
+// broadcast.
 func TestE2ELive(t *testing.T) {
 	browser := requireBrowser(t)
-	app := startApp(t, e2eEnv()...)
+	app := startApp(t, e2eEnv("CALLAPP_LIVE_MAX_VIEWERS=2")...)
+	// dave registers first, so he is the admin (ADMIN_USERNAMES is empty).
+	dave := newPage(t, browser, app, "dave")
+	dave.register(e2ePassword)
 	alice, bob, carol := newPage(t, browser, app, "alice"), newPage(t, browser, app, "bob"), newPage(t, browser, app, "carol")
 	for _, p := range []*page{alice, bob, carol} {
 		p.submitRegister(e2ePassword)
@@ -46,6 +51,17 @@ func TestE2ELive(t *testing.T) {
 	bob.waitFor(10*time.Second, "the title and count on the viewer page",
 		`document.querySelector('#live-title')?.textContent === 'Morning show' && document.querySelector('#live-viewers')?.textContent === '2'`)
 	alice.screenshot("live-broadcaster")
+
+	dave.navigate("/webrtc/admin")
+	dave.waitFor(10*time.Second, "the broadcast and its two viewers in the dashboard", `[...document.querySelectorAll('#broadcasts tr[data-live]')].some((tr) => {
+	  const td = [...tr.cells].map((c) => c.textContent.trim());
+	  return td[0] === 'Morning show' && td[1] === 'alice' && td[2].startsWith('2:') && td[2].includes('bob') && td[2].includes('carol');
+	})`)
+	dave.navigate("/webrtc/in")
+	dave.waitConnected()
+	dave.click(`#lives li[data-user="alice"] a.watch-btn`)
+	dave.waitFor(10*time.Second, "the page to say the broadcast is full",
+		`document.querySelector('#live-state')?.dataset.phase === 'over' && document.querySelector('#live-state').textContent.includes('This broadcast is full (2 viewers)')`)
 	bob.screenshot("live-viewer")
 
 	alice.click("#stop-live")
