@@ -12,6 +12,7 @@ import { endpoints } from './urls.js';
 // signal, and viewers(), the open connections by viewer id (for tests).
 export function broadcaster(signal) {
   const viewers = new Map(); // viewer id -> Viewer
+  const joins = new Map();   // viewer id -> the 10032 being answered
   let stream = null;         // the camera and microphone being sent
   let iceServers = [];
 
@@ -28,7 +29,7 @@ export function broadcaster(signal) {
         if (!title || this.live) return;
         this.live = { phase: 'starting', title, liveId: '', viewers: 0 };
         const live = this.live;
-        [stream, iceServers] = await Promise.all([openCamera(this), loadICE()]);
+        [stream, iceServers] = await Promise.all([openCamera(this), loadICE([])]);
         if (this.live !== live) { stopStream(); return; }
         if (this.$refs.self) this.$refs.self.srcObject = stream;
         if (!signal.send(Method.LiveStart, { data: { title } })) this.endLive('Not connected to the server.');
@@ -40,6 +41,7 @@ export function broadcaster(signal) {
       endLive(message) {
         for (const v of viewers.values()) v.close();
         viewers.clear();
+        joins.clear();
         stopStream();
         this.live = null;
         if (message) this.say(message);
@@ -57,15 +59,25 @@ export function broadcaster(signal) {
     signal.on(Code.Error, (d) => { if (d.method === Method.LiveStart && vm.live?.phase === 'starting') vm.endLive(''); });
     // The hub ends a broadcast whose connection goes.
     signal.on('state', (state) => { if (state !== 'open' && vm.live) vm.endLive('Connection lost; your broadcast ended.'); });
-    signal.on(Code.LiveViewer, (d) => {
-      if (vm.live?.liveId !== d.liveId || !stream) return;
-      viewers.get(d.fromId)?.close();
-      viewers.set(d.fromId, new Viewer(signal, d.fromId, stream, iceServers));
-    });
+    signal.on(Code.LiveViewer, (d) => addViewer(vm, d).catch((e) => console.error('live viewer', e)));
     signal.on(Code.LiveLeft, (d) => {
+      joins.delete(d.fromId);
       viewers.get(d.fromId)?.close();
       viewers.delete(d.fromId);
     });
+  }
+
+  // addViewer opens the connection to a viewer with TURN credentials
+  // fetched now: those of the start expire during a long broadcast. A
+  // viewer who left (or came back) meanwhile is not offered to.
+  async function addViewer(vm, d) {
+    if (vm.live?.liveId !== d.liveId || !stream) return;
+    const join = {};
+    joins.set(d.fromId, join);
+    const servers = await loadICE(iceServers);
+    if (joins.get(d.fromId) !== join || vm.live?.liveId !== d.liveId) return;
+    viewers.get(d.fromId)?.close();
+    viewers.set(d.fromId, new Viewer(signal, d.fromId, stream, servers));
   }
 
   // bindRelay hands each viewer's answer and candidates to its connection.
@@ -87,9 +99,10 @@ async function openCamera(vm) {
   return media.stream;
 }
 
-// loadICE fetches TURN credentials now: a viewer's connection may need them.
-async function loadICE() {
-  try { return (await api('GET', endpoints.iceServers)).iceServers || []; } catch (e) { return []; }
+// loadICE fetches STUN/TURN servers with fresh credentials, or returns
+// fallback when the server does not answer.
+async function loadICE(fallback) {
+  try { return (await api('GET', endpoints.iceServers)).iceServers || []; } catch (e) { return fallback; }
 }
 
 // Viewer is the send-only connection to one viewer; this side offers.
