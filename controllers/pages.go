@@ -50,6 +50,10 @@ func (p *Pages) Register(c *gin.Context) {
 // Home serves the calling page.
 func (p *Pages) Home(c *gin.Context) { p.render(c, "home.html", "Calls") }
 
+// Live serves a broadcast's viewer page; the page reads the broadcast's id
+// from its own path and asks the hub, which answers for unknown ids.
+func (p *Pages) Live(c *gin.Context) { p.render(c, "live.html", "Live") }
+
 // Admin serves the admin dashboard.
 func (p *Pages) Admin(c *gin.Context) { p.render(c, "admin.html", "Admin") }
 

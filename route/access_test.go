@@ -25,6 +25,7 @@ func TestAccessTable(t *testing.T) {
 			{"GET", "/webrtc/login", "", map[string]int{"anonymous": 200, "user": 302, "admin": 302}},
 			{"GET", "/webrtc/register", "", map[string]int{"anonymous": 200, "user": 302, "admin": 302}},
 			{"GET", "/webrtc/in", "", map[string]int{"anonymous": 302, "user": 200, "admin": 200}},
+			{"GET", "/webrtc/live/0123abcd", "", map[string]int{"anonymous": 302, "user": 200, "admin": 200}},
 			{"GET", "/webrtc/admin", "", map[string]int{"anonymous": 302, "user": 403, "admin": 200}},
 			{"GET", "/webrtc/api/me", "", map[string]int{"anonymous": 401, "user": 200, "admin": 200}},
 			{"GET", "/webrtc/api/ice-servers", "", map[string]int{"anonymous": 401, "user": 200, "admin": 200}},
@@ -56,7 +57,7 @@ func TestAccessTable(t *testing.T) {
 func TestPageRedirects(t *testing.T) {
 	a := newApp(t, "sqlite", nil)
 	anon := a.Client()
-	for path, want := range map[string]string{"/": "/webrtc/in", "/webrtc/in": "/webrtc/login", "/webrtc/admin": "/webrtc/login"} {
+	for path, want := range map[string]string{"/": "/webrtc/in", "/webrtc/in": "/webrtc/login", "/webrtc/live/0123abcd": "/webrtc/login", "/webrtc/admin": "/webrtc/login"} {
 		r := a.Do(anon, "GET", path, "", "")
 		if got := r.Header.Get("Location"); got != want {
 			t.Errorf("GET %s redirects to %q, want %q", path, got, want)

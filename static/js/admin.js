@@ -12,7 +12,7 @@ const pollMs = 3000;
 export function mountAdmin(selector, me) {
   return createApp({
     data: () => ({
-      me, error: '', stats: {}, online: [], calls: [], messages: [],
+      me, error: '', stats: {}, online: [], rooms: [], broadcasts: [], calls: [], messages: [],
       users: [], total: 0, page: 1, q: '', rate: '–', last: null,
       relay: { stats: {} }, relayTesting: false, relayResult: null,
     }),
@@ -50,7 +50,7 @@ export function mountAdmin(selector, me) {
           ]);
           this.relay = relay;
           this.updateRate(live.stats);
-          Object.assign(this, { stats: live.stats, online: live.online, calls, messages: messages.reverse() });
+          Object.assign(this, { stats: live.stats, online: live.online, rooms: live.rooms || [], broadcasts: live.broadcasts || [], calls, messages: messages.reverse() });
         });
       },
       // updateRate derives messages per second from two samples of the

@@ -1,6 +1,7 @@
 // home.js: the calling page. It mounts one Vue app over one Signal
 // (signal.js) made of the online list (online.js), the call controller
-// (callcontroller.js) and the group chat (chat.js), and keeps what they
+// (callcontroller.js), the group chat (chat.js), the live broadcasts
+// (lives.js) and this user's own broadcast (broadcast.js), and keeps what they
 // share: the connection state, the user and the notices.
 import { createApp } from '../vendor/vue/vue.esm-browser.prod.js';
 import { api, logout } from './api.js';
@@ -10,6 +11,8 @@ import { pages, endpoints } from './urls.js';
 import { onlineList } from './online.js';
 import { callController } from './callcontroller.js';
 import { groupChat, isChatError } from './chat.js';
+import { liveList } from './lives.js';
+import { broadcaster } from './broadcast.js';
 
 const connLabels = {
   open: 'online', connecting: 'connecting…', reconnecting: 'reconnecting…',
@@ -23,8 +26,9 @@ const noticeMs = 8000;
 export function mountHome(selector, me) {
   const signal = new Signal();
   const calls = callController(signal);
+  const live = broadcaster(signal);
   const vm = createApp({
-    mixins: [onlineList(signal), calls.mixin, groupChat(signal)],
+    mixins: [onlineList(signal), calls.mixin, groupChat(signal), liveList(signal), live.mixin],
     data: () => ({ me, conn: 'connecting', notice: '' }),
     computed: {
       connLabel() { return connLabels[this.conn] || this.conn; },
@@ -39,8 +43,9 @@ export function mountHome(selector, me) {
       duration(s) { return s ? formatDuration(s) : ''; },
     },
   }).mount(selector);
-  // For tests and debugging; peer() is the current call's RTCPeerConnection.
-  window.callapp = { vm, signal, peer: calls.peer };
+  // For tests and debugging; peer() is the current call's RTCPeerConnection,
+  // viewers() the broadcast's connections by viewer id.
+  window.callapp = { vm, signal, peer: calls.peer, viewers: live.viewers };
   return vm;
 }
 

@@ -9,6 +9,7 @@ export const pages = Object.freeze({
   register: `${base}/register`,
   home: `${base}/in`,
   admin: `${base}/admin`,
+  live: (liveId) => `${base}/live/${encodeURIComponent(liveId)}`,
 });
 
 // endpoints are the form posts, the JSON API and the websocket.

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestE2ELive: alice goes live from the home page, bob and carol follow
+// the Watch link and both decode her video over receive-only connections
+// (they ask for no camera); alice sees two viewers; dave, the admin, finds
+// the broadcast and its viewers in the dashboard, and is told it is full
+// when he tries to watch too; alice stops and both viewer pages say the
+// broadcast ended. A made-up id gets a page saying there is no such
+// broadcast.
+func TestE2ELive(t *testing.T) {
+	browser := requireBrowser(t)
+	app := startApp(t, e2eEnv("CALLAPP_LIVE_MAX_VIEWERS=2")...)
+	// dave registers first, so he is the admin (ADMIN_USERNAMES is empty).
+	dave := newPage(t, browser, app, "dave")
+	dave.register(e2ePassword)
+	alice, bob, carol := newPage(t, browser, app, "alice"), newPage(t, browser, app, "bob"), newPage(t, browser, app, "carol")
+	for _, p := range []*page{alice, bob, carol} {
+		p.submitRegister(e2ePassword)
+	}
+	for _, p := range []*page{alice, bob, carol} {
+		p.waitHome()
+	}
+
+	alice.run(5*time.Second, "type a title", chromedp.SendKeys("#live-title-input", "Morning show", chromedp.ByQuery))
+	alice.click("#go-live")
+	alice.waitFor(10*time.Second, "the broadcast to be live", `document.querySelector('#my-live-phase')?.dataset.phase === 'live'`)
+
+	for _, v := range []*page{bob, carol} {
+		watch := `#lives li[data-user="alice"] a.watch-btn`
+		v.waitFor(10*time.Second, "alice's broadcast in the list with a Watch link",
+			fmt.Sprintf(`!!document.querySelector(%q) && document.querySelector('#lives li[data-user="alice"]').textContent.includes('Morning show')`, watch))
+		v.click(watch)
+		v.waitFor(10*time.Second, "the viewer page", `location.pathname.startsWith('/webrtc/live/') && !!window.callapp`)
+	}
+	for _, v := range []*page{bob, carol} {
+		v.waitVideo()
+		var recvOnly bool
+		if err := v.eval(`window.callapp.peer().getTransceivers().every((t) => t.currentDirection === 'recvonly')`, &recvOnly); err != nil || !recvOnly {
+			t.Errorf("%s: the viewer's connection is not receive-only (%v, err %v)", v.name, recvOnly, err)
+		}
+	}
+	alice.waitFor(10*time.Second, "two viewers counted", `document.querySelector('#my-live-viewers')?.textContent.trim() === '2'`)
+	bob.waitFor(10*time.Second, "the title and count on the viewer page",
+		`document.querySelector('#live-title')?.textContent === 'Morning show' && document.querySelector('#live-viewers')?.textContent === '2'`)
+	alice.screenshot("live-broadcaster")
+
+	dave.navigate("/webrtc/admin")
+	dave.waitFor(10*time.Second, "the broadcast and its two viewers in the dashboard", `[...document.querySelectorAll('#broadcasts tr[data-live]')].some((tr) => {
+	  const td = [...tr.cells].map((c) => c.textContent.trim());
+	  return td[0] === 'Morning show' && td[1] === 'alice' && td[2].startsWith('2:') && td[2].includes('bob') && td[2].includes('carol');
+	})`)
+	dave.navigate("/webrtc/in")
+	dave.waitConnected()
+	dave.click(`#lives li[data-user="alice"] a.watch-btn`)
+	dave.waitFor(10*time.Second, "the page to say the broadcast is full",
+		`document.querySelector('#live-state')?.dataset.phase === 'over' && document.querySelector('#live-state').textContent.includes('This broadcast is full (2 viewers)')`)
+	bob.screenshot("live-viewer")
+
+	alice.click("#stop-live")
+	for _, v := range []*page{bob, carol} {
+		v.waitFor(10*time.Second, "the page to say the broadcast ended",
+			`document.querySelector('#live-state')?.dataset.phase === 'over' && document.querySelector('#live-state').textContent.includes('The broadcast has ended.') && !window.callapp.peer()`)
+	}
+	alice.waitIdle()
+	alice.waitNotice("Your broadcast has ended")
+	bob.screenshot("live-ended")
+
+	carol.navigate("/webrtc/live/0123456789abcdef0123456789abcdef")
+	carol.waitFor(10*time.Second, "the page to say there is no such broadcast",
+		`document.querySelector('#live-state')?.dataset.phase === 'over' && document.querySelector('#live-state').textContent.includes('no such broadcast')`)
+	bob.click("#leave")
+	bob.waitHome()
+}

@@ -1,0 +1,107 @@
+// watch.js: the viewer's page of a live broadcast, /webrtc/live/<liveId>.
+// It asks to watch on every (re)connect, answers the broadcaster's offer
+// receive-only (no camera is asked for), shows the video, and says in
+// words when the broadcast is full, ended or unknown.
+import { createApp } from '../vendor/vue/vue.esm-browser.prod.js';
+import { logout } from './api.js';
+import { Signal, Code, Method } from './signal.js';
+import { pages } from './urls.js';
+
+// The reasons a page stops waiting, in words.
+const endings = {
+  full: (d) => `This broadcast is full (${d.maxViewers} viewers). Try again later.`,
+  ended: () => 'The broadcast has ended.',
+  unknown: () => 'There is no such broadcast: it may have ended already.',
+};
+
+// mountWatch mounts the page on selector for the user me.
+export function mountWatch(selector, me) {
+  const liveId = decodeURIComponent(location.pathname.split('/').pop());
+  const signal = new Signal();
+  const link = new Receiver(signal);
+  const vm = createApp({
+    data: () => ({ me, liveId, conn: 'connecting', info: null, phase: 'waiting', ending: '' }),
+    created() { bindWatch(this, signal, link); },
+    mounted() {
+      link.onstream = (s) => { this.phase = 'playing'; this.$refs.remote.srcObject = s; };
+      signal.connect();
+    },
+    methods: {
+      logout,
+      leave() {
+        if (this.phase !== 'over') signal.send(Method.LiveLeave, { data: { liveId } });
+        link.close();
+        location.href = pages.home;
+      },
+      finish(why, d) {
+        this.phase = 'over';
+        this.ending = endings[why](d || {});
+        link.close();
+      },
+    },
+  }).mount(selector);
+  window.callapp = { vm, signal, peer: () => link.pc };
+  return vm;
+}
+
+// bindWatch asks to watch once connected and follows the broadcast.
+function bindWatch(vm, signal, link) {
+  signal.on('state', (state) => {
+    vm.conn = state;
+    if (state === 'kicked') location.href = pages.login;
+  });
+  signal.on(Code.Welcome, (d) => {
+    link.iceServers = d.iceServers || [];
+    if (vm.phase !== 'over') signal.send(Method.LiveWatch, { data: { liveId: vm.liveId } });
+  });
+  const mine = (d) => d.liveId === vm.liveId;
+  signal.on(Code.LiveList, (list) => { vm.info = (list || []).find(mine) || vm.info; });
+  signal.on(Code.Live, (d) => { if (mine(d)) vm.info = d; });
+  signal.on(Code.LiveFull, (d) => { if (mine(d)) vm.finish('full', d); });
+  signal.on(Code.LiveEnded, (d) => { if (mine(d)) vm.finish('ended'); });
+  signal.on(Code.Error, (d) => { if (d.method === Method.LiveWatch && d.reason === 'no_such_live') vm.finish('unknown'); });
+  signal.on(Code.Offer, (d) => { if (vm.phase !== 'over' && d.fromId === vm.info?.fromId) link.offer(d.fromId, d.data); });
+  signal.on(Code.Candidate, (d) => { if (d.fromId === link.from) link.candidate(d.data); });
+}
+
+// Receiver is the receive-only connection from the broadcaster, who offers.
+class Receiver {
+  constructor(signal) {
+    this.signal = signal;
+    this.iceServers = [];
+    this.pc = null;
+    this.from = 0;
+    this.pending = [];
+    this.onstream = null;
+  }
+
+  // offer answers the broadcaster's offer; a new offer (the broadcaster's
+  // page reconnected) replaces the old connection.
+  async offer(from, desc) {
+    this.close();
+    this.from = from;
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: window.callappICEPolicy || 'all' });
+    this.pc = pc;
+    const stream = new MediaStream();
+    pc.ontrack = ({ track }) => { stream.addTrack(track); this.onstream?.(stream); };
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate) this.signal.send(Method.Candidate, { toId: from, data: candidate.toJSON() });
+    };
+    await pc.setRemoteDescription(desc);
+    await pc.setLocalDescription();
+    this.signal.send(Method.Answer, { toId: from, data: pc.localDescription.toJSON() });
+    for (const c of this.pending.splice(0)) await this.candidate(c);
+  }
+
+  async candidate(c) {
+    if (!this.pc?.remoteDescription) { this.pending.push(c); return; }
+    try { await this.pc.addIceCandidate(c); } catch (e) { console.warn('live candidate', e); }
+  }
+
+  close() {
+    if (!this.pc) return;
+    this.pc.ontrack = this.pc.onicecandidate = null;
+    this.pc.close();
+    this.pc = null;
+  }
+}
