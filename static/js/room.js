@@ -141,6 +141,8 @@ function bindRoom(vm, signal, mesh) {
   });
   signal.on(Code.RoomOther, (d) => {
     if (!ours(d)) return;
+    // A member's newer tab comes back as a newcomer: one tile per member.
+    vm.members = vm.members.filter((m) => m.id !== d.user.id);
     vm.members.push({ id: d.user.id, username: d.user.username, stream: null, media: 'new' });
     vm.state = 'connected';
     mesh.offerTo(d.user.id);
