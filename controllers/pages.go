@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"callapp/models"
+
 	"github.com/gin-gonic/gin"
 )
 
@@ -53,6 +55,16 @@ func (p *Pages) Home(c *gin.Context) { p.render(c, "home.html", "Calls") }
 // Live serves a broadcast's viewer page; the page reads the broadcast's id
 // from its own path and asks the hub, which answers for unknown ids.
 func (p *Pages) Live(c *gin.Context) { p.render(c, "live.html", "Live") }
+
+// Room serves the page of the room named in the URL; a name the hub would
+// refuse answers 404, so that a mistyped link is not a page that fails later.
+func (p *Pages) Room(c *gin.Context) {
+	if _, ok := models.RoomKey(c.Param("name")); !ok {
+		Abort(c, http.StatusNotFound, "no such room: a room name is letters, digits, _ and -")
+		return
+	}
+	p.render(c, "room.html", "Room")
+}
 
 // Admin serves the admin dashboard.
 func (p *Pages) Admin(c *gin.Context) { p.render(c, "admin.html", "Admin") }

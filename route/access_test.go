@@ -27,6 +27,8 @@ func TestAccessTable(t *testing.T) {
 			{"GET", "/webrtc/in", "", map[string]int{"anonymous": 302, "user": 200, "admin": 200}},
 			{"GET", "/webrtc/live/0123abcd", "", map[string]int{"anonymous": 302, "user": 200, "admin": 200}},
 			{"GET", "/webrtc/admin", "", map[string]int{"anonymous": 302, "user": 403, "admin": 200}},
+			{"GET", "/webrtc/room/Brave-otter_42", "", map[string]int{"anonymous": 302, "user": 200, "admin": 200}},
+			{"GET", "/webrtc/room/a.b", "", map[string]int{"anonymous": 302, "user": 404, "admin": 404}},
 			{"GET", "/webrtc/api/me", "", map[string]int{"anonymous": 401, "user": 200, "admin": 200}},
 			{"GET", "/webrtc/api/ice-servers", "", map[string]int{"anonymous": 401, "user": 200, "admin": 200}},
 			{"GET", "/webrtc/api/admin/relay", "", map[string]int{"anonymous": 401, "user": 403, "admin": 200}},

@@ -92,6 +92,7 @@ func newRouter(d deps) (*gin.Engine, error) {
 
 	// Logged-in users.
 	w.GET("/in", controllers.RequireUserPage, pages.Home)
+	w.GET("/room/:name", controllers.RequireUserPage, pages.Room)
 	w.GET("/live/:liveId", controllers.RequireUserPage, pages.Live)
 	user := w.Group("/api", controllers.RequireUser)
 	user.GET("/me", auth.Me)

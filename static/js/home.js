@@ -13,6 +13,7 @@ import { callController } from './callcontroller.js';
 import { groupChat, isChatError } from './chat.js';
 import { liveList } from './lives.js';
 import { broadcaster } from './broadcast.js';
+import { isRoomName, randomRoomName } from './roomname.js';
 
 const connLabels = {
   open: 'online', connecting: 'connecting…', reconnecting: 'reconnecting…',
@@ -29,7 +30,7 @@ export function mountHome(selector, me) {
   const live = broadcaster(signal);
   const vm = createApp({
     mixins: [onlineList(signal), calls.mixin, groupChat(signal), liveList(signal), live.mixin],
-    data: () => ({ me, conn: 'connecting', notice: '' }),
+    data: () => ({ me, conn: 'connecting', notice: '', roomName: '', roomError: '' }),
     computed: {
       connLabel() { return connLabels[this.conn] || this.conn; },
     },
@@ -41,6 +42,19 @@ export function mountHome(selector, me) {
       reconnect() { signal.attempt = 0; signal.connect(); },
       time(t) { return formatTime(t); },
       duration(s) { return s ? formatDuration(s) : ''; },
+      // newRoom copies a fresh room's link, then opens it. A browser that
+      // neither copies nor refuses soon does not hold the user back.
+      async newRoom() {
+        const path = pages.room(randomRoomName());
+        const copied = navigator.clipboard?.writeText(location.origin + path).catch(() => {});
+        await Promise.race([copied, new Promise((r) => { setTimeout(r, 1000); })]);
+        location.href = path;
+      },
+      joinRoom() {
+        const name = this.roomName.trim();
+        this.roomError = isRoomName(name) ? '' : 'A room name is 1 to 64 letters, digits, _ or -.';
+        if (!this.roomError) location.href = pages.room(name);
+      },
     },
   }).mount(selector);
   // For tests and debugging; peer() is the current call's RTCPeerConnection,

@@ -9,6 +9,7 @@ const pages = {
   login: async () => (await import('./auth.js')).mountAuthForm('#app', endpoints.login),
   register: async () => (await import('./auth.js')).mountAuthForm('#app', endpoints.register),
   home: async () => (await import('./home.js')).mountHome('#app', me()),
+  room: async () => (await import('./room.js')).mountRoom('#app', me()),
   live: async () => (await import('./watch.js')).mountWatch('#app', me()),
   admin: async () => (await import('./admin.js')).mountAdmin('#app', me()),
 };

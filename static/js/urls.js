@@ -9,6 +9,7 @@ export const pages = Object.freeze({
   register: `${base}/register`,
   home: `${base}/in`,
   admin: `${base}/admin`,
+  room: (name) => `${base}/room/${encodeURIComponent(name)}`,
   live: (liveId) => `${base}/live/${encodeURIComponent(liveId)}`,
 });
 

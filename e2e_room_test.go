@@ -1,0 +1,159 @@
+package main
+
+// Browser tests of rooms: the home page's New room and Join room, the room
+// page's states in words, the full mesh with every member's video decoded,
+// a full room, messages and leaving.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// TestE2ERoomOfTwo: alice opens a new room from the home page, bob joins
+// it by name (after a refused name), each decodes the other's video, carol
+// is told the room is full, a message goes across, and when bob leaves
+// alice waits again.
+func TestE2ERoomOfTwo(t *testing.T) {
+	browser := requireBrowser(t)
+	app := startApp(t, e2eEnv()...)
+	users := registerAll(t, browser, app, "alice", "bob", "carol")
+	alice, bob, carol := users[0], users[1], users[2]
+
+	alice.click("#new-room")
+	alice.waitFor(10*time.Second, "a new room with a readable name", `/^\/webrtc\/room\/[a-z]+-[a-z]+-\d\d$/.test(location.pathname)`)
+	alice.waitRoom("waiting", "Waiting for others")
+	var room string
+	if err := alice.eval(`location.pathname.split('/').pop()`, &room); err != nil {
+		t.Fatal(err)
+	}
+
+	// A name the server would refuse stays on the home page with a reason;
+	// the room's name in capitals is the same room.
+	bob.run(5*time.Second, "type a bad room name", chromedp.SendKeys("#room-name", "no spaces", chromedp.ByQuery))
+	bob.click("#join-room")
+	bob.waitFor(5*time.Second, "the room name refused", `location.pathname === '/webrtc/in' && !!document.querySelector('#room-error')`)
+	bob.run(5*time.Second, "type the room's name",
+		chromedp.Evaluate(`(e => { e.value = ''; e.dispatchEvent(new Event('input')); })(document.querySelector('#room-name'))`, nil),
+		chromedp.SendKeys("#room-name", strings.ToUpper(room), chromedp.ByQuery))
+	bob.click("#join-room")
+	bob.waitRoom("connected", "Connected")
+	alice.waitRoom("connected", "Connected")
+	alice.waitRoomVideos("bob")
+	bob.waitRoomVideos("alice")
+	alice.screenshot("room-two")
+
+	carol.navigate("/webrtc/room/" + room)
+	carol.waitRoom("full", "This room is full")
+	carol.screenshot("room-full")
+
+	alice.run(5*time.Second, "send a room message", chromedp.SendKeys("#room-input", xss+kb.Enter, chromedp.ByQuery))
+	bob.waitFor(10*time.Second, "alice's message, as text",
+		fmt.Sprintf(`[...document.querySelectorAll('#room-log li .text')].some((e) => e.textContent === %q) && !document.querySelector('#room-log img')`, xss))
+
+	bob.click("#leave")
+	bob.waitFor(10*time.Second, "the home page after leaving", `location.pathname === '/webrtc/in'`)
+	alice.waitRoom("bye", "bob left; waiting for others.")
+	alice.waitFor(5*time.Second, "bob's video gone", `!document.querySelector('#tiles [data-member="bob"]') && window.callapp.peers().size === 0`)
+}
+
+// TestE2ERoomOfThree: with ROOM_CAPACITY=3 each of three members decodes
+// the video of both others, over three connections in all.
+func TestE2ERoomOfThree(t *testing.T) {
+	browser := requireBrowser(t)
+	app := startApp(t, e2eEnv("CALLAPP_ROOM_CAPACITY=3")...)
+	users := registerAll(t, browser, app, "alice", "bob", "carol")
+	users[0].navigate("/webrtc/room/trio")
+	users[0].waitRoom("waiting", "Waiting for others")
+	for _, p := range users[1:] {
+		p.navigate("/webrtc/room/trio")
+		p.waitRoom("connected", "Connected")
+	}
+	for i, p := range users {
+		var others []string
+		for j, q := range users {
+			if j != i {
+				others = append(others, q.name)
+			}
+		}
+		p.waitRoomVideos(others...)
+	}
+	users[2].screenshot("room-three")
+}
+
+// registerAll registers users at once, each in a browser context of its
+// own, and waits for each home page to be connected.
+func registerAll(t *testing.T, browser context.Context, app *server, names ...string) []*page {
+	t.Helper()
+	var users []*page
+	for _, n := range names {
+		p := newPage(t, browser, app, n)
+		p.submitRegister(e2ePassword)
+		users = append(users, p)
+	}
+	for _, p := range users {
+		p.waitHome()
+	}
+	return users
+}
+
+// waitRoom waits until the room page is in state and says text.
+func (p *page) waitRoom(state, text string) {
+	p.t.Helper()
+	p.waitFor(20*time.Second, fmt.Sprintf("the room state %s saying %q", state, text), fmt.Sprintf(
+		`(e => !!e && e.dataset.state === %q && e.textContent.includes(%q))(document.querySelector('#room-state'))`, state, text))
+}
+
+// roomVideosJS maps each member's name to what its <video> and peer
+// connection say about the video coming from them.
+const roomVideosJS = `(async () => {
+  const peers = window.callapp?.peers?.() || new Map();
+  const out = {};
+  for (const fig of document.querySelectorAll('#tiles [data-member]')) {
+    const pc = peers.get(Number(fig.dataset.id));
+    let frames = -1;
+    if (pc) (await pc.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') frames = r.framesDecoded || 0; });
+    out[fig.dataset.member] = { width: fig.querySelector('video').videoWidth, frames };
+  }
+  return out;
+})()`
+
+// waitRoomVideos waits until the page shows exactly the members named,
+// each video with frames, then checks that every one goes on decoding.
+func (p *page) waitRoomVideos(members ...string) {
+	p.t.Helper()
+	names, _ := json.Marshal(members)
+	p.waitFor(20*time.Second, fmt.Sprintf("decoded video from %v", members), fmt.Sprintf(`(async () => {
+	  const v = await %s, want = %s;
+	  return Object.keys(v).length === want.length && want.every((n) => v[n] && v[n].width > 0 && v[n].frames > 0);
+	})()`, roomVideosJS, names))
+	first := p.roomVideos()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		time.Sleep(250 * time.Millisecond)
+		now, rising := p.roomVideos(), true
+		for _, n := range members {
+			rising = rising && now[n].Frames > first[n].Frames
+		}
+		if rising {
+			p.t.Logf("%s: decoding video from %v: %v -> %v", p.name, members, first, now)
+			return
+		}
+	}
+	p.t.Fatalf("%s: framesDecoded stopped rising for one of %v (first %v)\n%s", p.name, members, first, p.report())
+}
+
+func (p *page) roomVideos() map[string]remoteVideo {
+	p.t.Helper()
+	var v map[string]remoteVideo
+	if err := p.eval(roomVideosJS, &v); err != nil {
+		p.t.Fatalf("%s: reading the room's videos: %v", p.name, err)
+	}
+	return v
+}

@@ -1,0 +1,198 @@
+// room.js: the room page. It joins the room named in the URL each time the
+// signaling connection opens, keeps the member list and the room's state in
+// words (the original design's state machine), shows one video per member
+// over the full mesh (mesh.js), and carries the room's text messages.
+import { createApp, markRaw } from '../vendor/vue/vue.esm-browser.prod.js';
+import { api } from './api.js';
+import { Signal, Code, Method } from './signal.js';
+import { getMedia } from './call.js';
+import { Mesh } from './mesh.js';
+import { formatTime } from './format.js';
+import { pages, endpoints } from './urls.js';
+
+// stateWords are what the page says in each state of the room.
+const stateWords = {
+  joining: () => 'Joining…',
+  waiting: () => 'Waiting for others to join.',
+  connected: () => 'Connected.',
+  bye: (vm) => `${vm.byeName} left; waiting for others.`,
+  full: (vm) => `This room is full (${vm.capacity} people at most).`,
+  refused: (vm) => vm.refusal,
+  away: () => 'Not connected; rejoining when the connection is back.',
+  replaced: () => 'This room is open in another tab.',
+};
+
+// refusals are the hub's reasons for not letting us in, in words.
+const refusals = {
+  already_in_room: 'You are already in a room, maybe in another tab.',
+  already_in_call: 'You are in a call; hang up first.',
+  already_live: 'You are broadcasting; stop first.',
+  already_watching: 'You are watching a broadcast; leave it first.',
+  bad_room: 'This is not a valid room name.',
+};
+
+const messageErrors = {
+  too_long: 'The message is too long.',
+  empty: 'The message is empty.',
+  rate_limited: 'You are sending messages too fast; wait a moment.',
+};
+
+// keep is how many messages the room's log holds before the oldest go.
+const keep = 500;
+
+// mountRoom mounts the room page on selector for the user me.
+export function mountRoom(selector, me) {
+  const signal = new Signal();
+  const room = decodeURIComponent(location.pathname.split('/').pop()).toLowerCase();
+  const mesh = new Mesh(signal, (id) => vm.members.some((m) => m.id === id));
+  const app = createApp({
+    data: () => ({
+      me, room, conn: 'connecting', state: 'joining', capacity: 0, byeName: '', refusal: '',
+      members: [], messages: [], draft: '', messageError: '', notice: '', mediaProblem: '',
+      local: null, muted: false, cameraOff: false,
+    }),
+    computed: {
+      stateText() { return stateWords[this.state](this); },
+      tiles() { return this.members.length + 1; },
+    },
+    async mounted() {
+      await this.openMedia();
+      signal.connect();
+    },
+    methods: roomMethods(signal, mesh),
+  });
+  app.directive('stream', { mounted: setStream, updated: setStream });
+  const vm = app.mount(selector);
+  bindRoom(vm, signal, mesh);
+  // For tests and debugging: the peer connection of each member.
+  window.callapp = { vm, signal, peers: () => mesh.connections() };
+  return vm;
+}
+
+// setStream is the v-stream directive: a MediaStream is a DOM property of
+// a <video>, not an attribute.
+function setStream(el, { value }) {
+  if (el.srcObject !== value) el.srcObject = value || null;
+}
+
+function roomMethods(signal, mesh) {
+  return {
+    async openMedia() {
+      const media = await getMedia();
+      mesh.stream = media.stream;
+      this.local = media.stream && markRaw(media.stream);
+      this.mediaProblem = media.problem || '';
+      this.cameraOff = media.mode !== 'video';
+      this.muted = media.mode === 'receive';
+    },
+    join() {
+      this.state = 'joining';
+      signal.send(Method.RoomJoin, { data: { room: this.room } });
+    },
+    leave() {
+      mesh.closeAll();
+      // Go home on 10023, or at once when the server cannot be told: a
+      // closed socket already took us out of the room.
+      if (this.state === 'full' || this.state === 'refused' || !signal.send(Method.RoomLeave, { data: { room: this.room } })) this.goHome();
+      setTimeout(() => this.goHome(), 2000);
+    },
+    goHome() {
+      signal.close();
+      location.href = pages.home;
+    },
+    sendMessage() {
+      const text = this.draft.trim();
+      if (!text) return;
+      this.messageError = '';
+      if (signal.send(Method.RoomMsg, { data: { room: this.room, message: text } })) this.draft = '';
+      else this.messageError = 'Not connected.';
+    },
+    async copyLink() {
+      try {
+        await navigator.clipboard.writeText(location.href);
+        this.say('Link copied. Anyone with it who has an account can join.');
+      } catch (e) {
+        this.say(`Copy this link: ${location.href}`);
+      }
+    },
+    toggleMute() {
+      this.muted = !this.muted;
+      this.local?.getAudioTracks().forEach((t) => { t.enabled = !this.muted; });
+    },
+    toggleCamera() {
+      this.cameraOff = !this.cameraOff;
+      this.local?.getVideoTracks().forEach((t) => { t.enabled = !this.cameraOff; });
+    },
+    say(text) { this.notice = text; clearTimeout(this.noticeTimer); this.noticeTimer = setTimeout(() => { this.notice = ''; }, 8000); },
+    time(t) { return formatTime(t); },
+    mine(m) { return m.fromId === this.me.id; },
+  };
+}
+
+// bindRoom follows the room's state machine over signal's events.
+function bindRoom(vm, signal, mesh) {
+  bindConnection(vm, signal, mesh);
+  const ours = (d) => d?.room === vm.room;
+  signal.on(Code.RoomJoined, (d) => {
+    if (!ours(d)) return;
+    vm.capacity = d.capacity;
+    vm.members = (d.members || []).map((u) => ({ id: u.id, username: u.username, stream: null, media: 'new' }));
+    vm.state = vm.members.length ? 'connected' : 'waiting';
+  });
+  signal.on(Code.RoomOther, (d) => {
+    if (!ours(d)) return;
+    // A member's newer tab comes back as a newcomer: one tile per member.
+    vm.members = vm.members.filter((m) => m.id !== d.user.id);
+    vm.members.push({ id: d.user.id, username: d.user.username, stream: null, media: 'new' });
+    vm.state = 'connected';
+    mesh.offerTo(d.user.id);
+  });
+  signal.on(Code.RoomFull, (d) => { if (ours(d)) { vm.capacity = d.capacity; vm.state = 'full'; } });
+  signal.on(Code.RoomBye, (d) => { if (ours(d)) bye(vm, mesh, d.fromId); });
+  signal.on(Code.RoomLeft, (d) => { if (ours(d)) vm.goHome(); });
+  signal.on(Code.RoomMessage, (m) => {
+    if (!ours(m)) return;
+    vm.messages.push(m);
+    if (vm.messages.length > keep) vm.messages.shift();
+    vm.$nextTick(() => { const log = vm.$refs.log; if (log) log.scrollTop = log.scrollHeight; });
+  });
+  signal.on(Code.Error, (d, env) => showError(vm, d, env));
+  mesh.onremotestream = (id, stream) => { const m = vm.members.find((x) => x.id === id); if (m) m.stream = markRaw(stream); };
+  mesh.onstate = (id, state) => { const m = vm.members.find((x) => x.id === id); if (m) m.media = state; };
+}
+
+// bye removes a member who left; alone again, we wait for others.
+function bye(vm, mesh, id) {
+  const gone = vm.members.find((m) => m.id === id);
+  mesh.drop(id);
+  vm.members = vm.members.filter((m) => m.id !== id);
+  if (!gone) return;
+  if (vm.members.length) vm.say(`${gone.username} left.`);
+  else { vm.byeName = gone.username; vm.state = 'bye'; }
+}
+
+// bindConnection joins on every (re)connect: a dropped socket took us out
+// of the room, and with us every connection of the mesh.
+function bindConnection(vm, signal, mesh) {
+  signal.on(Code.Welcome, (d) => {
+    mesh.iceServers = d.iceServers || [];
+    vm.me = d.user;
+    vm.join();
+  });
+  signal.on('state', (state) => {
+    vm.conn = state;
+    if (state === 'kicked') location.href = pages.login;
+    if (state !== 'reconnecting' && state !== 'replaced') return;
+    mesh.closeAll();
+    vm.members = [];
+    vm.state = state === 'replaced' ? 'replaced' : 'away';
+    api('GET', endpoints.me).catch((e) => { if (e.status === 401) location.href = pages.login; });
+  });
+}
+
+function showError(vm, d, env) {
+  const reason = d?.reason;
+  if (messageErrors[reason]) { vm.messageError = messageErrors[reason]; return; }
+  if (refusals[reason] && vm.state === 'joining') { vm.refusal = refusals[reason]; vm.state = 'refused'; return; }
+  vm.say(env.message || reason || 'The server refused that.');
+}
