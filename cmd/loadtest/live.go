@@ -37,8 +37,8 @@ type liveReport struct {
 	// UpdateMinGap is the shortest time between two 10030 at one viewer,
 	// as received: delivery delays on a busy machine shorten it.
 	UpdateMinGap time.Duration `json:"update_min_gap_ns"`
-	Server           serverUsage   `json:"server"`            // CPU per join
-	Events           eventCounts   `json:"events"`
+	Server       serverUsage   `json:"server"` // CPU per join
+	Events       eventCounts   `json:"events"`
 }
 
 // liveRun is what the clients' hooks act on once the broadcast is up.
@@ -61,8 +61,8 @@ const offerWait = 10 * time.Second
 type viewer struct {
 	c          *client
 	offered    chan struct{} // the broadcaster's offer came
-	watchAt    atomic.Int64 // clock() at its latest Live/Watch
-	lastUpdate atomic.Int64 // clock() at its latest 10030
+	watchAt    atomic.Int64  // clock() at its latest Live/Watch
+	lastUpdate atomic.Int64  // clock() at its latest 10030
 }
 
 // live starts one broadcast and has -viewers accounts watch it, joining at
