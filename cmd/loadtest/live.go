@@ -104,32 +104,41 @@ func (r *runner) startLive(ctx context.Context, d *dialer) (*liveRun, error) {
 	}
 	r.waitQuiet(ctx, r.ev, 300*time.Millisecond, 30*time.Second)
 	b := clients[0]
-	started := b.expect(models.CodeLive, models.CodeError)
-	title, _ := json.Marshal(models.LiveStart{Title: "load test"})
-	if err := b.sendJSON(models.Inbound{Method: models.MethodLiveStart, Type: models.TypeText, Data: title}); err != nil {
-		return nil, err
-	}
-	rep, err := b.await(ctx, started)
+	liveID, err := goLive(ctx, b)
 	if err != nil {
 		return nil, err
-	}
-	var info struct {
-		Data models.LiveInfo `json:"data"`
-	}
-	if rep.code != models.CodeLive || json.Unmarshal(rep.msg, &info) != nil || info.Data.LiveID == "" {
-		return nil, fmt.Errorf("live start: %s", rep.msg)
 	}
 	r.waitQuiet(ctx, r.ev, 300*time.Millisecond, 30*time.Second) // everyone heard of it
 	p, err := r.ev.newPhase()
 	if err != nil {
 		return nil, err
 	}
-	l := &liveRun{liveID: info.Data.LiveID, bcast: b, viewers: map[uint64]*viewer{}, p: p, size: r.cfg.PayloadBytes}
+	l := &liveRun{liveID: liveID, bcast: b, viewers: map[uint64]*viewer{}, p: p, size: r.cfg.PayloadBytes}
 	for _, c := range clients[1:] {
 		l.viewers[c.acct.ID] = &viewer{c: c, offered: make(chan struct{}, 1)}
 	}
 	l.minGap.Store(math.MaxInt64)
 	return l, nil
+}
+
+// goLive makes b broadcast and returns the broadcast's id.
+func goLive(ctx context.Context, b *client) (string, error) {
+	started := b.expect(models.CodeLive, models.CodeError)
+	title, _ := json.Marshal(models.LiveStart{Title: "load test"})
+	if err := b.sendJSON(models.Inbound{Method: models.MethodLiveStart, Type: models.TypeText, Data: title}); err != nil {
+		return "", err
+	}
+	rep, err := b.await(ctx, started)
+	if err != nil {
+		return "", err
+	}
+	var info struct {
+		Data models.LiveInfo `json:"data"`
+	}
+	if rep.code != models.CodeLive || json.Unmarshal(rep.msg, &info) != nil || info.Data.LiveID == "" {
+		return "", fmt.Errorf("live start: %s", rep.msg)
+	}
+	return info.Data.LiveID, nil
 }
 
 // handle acts on one envelope a client received: the broadcaster offers to
