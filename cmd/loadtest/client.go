@@ -189,6 +189,16 @@ func (c *client) await(ctx context.Context, ch <-chan reply) (reply, error) {
 	}
 }
 
+// answer hands an envelope to the hook and to a waiter for its code.
+func (c *client) answer(code int, msg []byte) {
+	if c.hook != nil {
+		c.hook(c, code, msg)
+	}
+	if c.nwait.Load() > 0 {
+		c.deliver(code, msg)
+	}
+}
+
 func (c *client) deliver(code int, msg []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -221,11 +231,8 @@ func (c *client) read() {
 			return
 		}
 		c.ev.handle(c, buf, clock())
-		if c.hook != nil {
-			c.hook(c, envelopeCode(buf), buf)
-		}
-		if c.nwait.Load() > 0 {
-			c.deliver(envelopeCode(buf), buf)
+		if c.hook != nil || c.nwait.Load() > 0 {
+			c.answer(envelopeCode(buf), buf)
 		}
 		if cap(buf) > 64<<10 {
 			buf = make([]byte, 0, 4<<10) // a big presence list came: do not keep its buffer
