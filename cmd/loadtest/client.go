@@ -35,6 +35,7 @@ type client struct {
 	conn *websocket.Conn
 	ev   *events
 	skim bool // skip presence batches past their first buffer (idle)
+	hook func(c *client, code int, msg []byte)
 
 	wmu sync.Mutex // one writer at a time
 
@@ -63,6 +64,9 @@ type dialer struct {
 	ws   websocket.Dialer
 	ev   *events
 	skim bool
+	// hook, when set, sees every envelope its clients receive, in their
+	// reader goroutines: a workload that answers events (live) acts there.
+	hook func(c *client, code int, msg []byte)
 }
 
 func newDialer(c *settings, ev *events) *dialer {
@@ -94,7 +98,7 @@ func (d *dialer) open(ctx context.Context, idx int, acct account) (*client, erro
 		}
 		return nil, fmt.Errorf("dial %s: %w", acct.Name, err)
 	}
-	c := &client{idx: idx, acct: acct, conn: conn, ev: d.ev, skim: d.skim, done: make(chan struct{})}
+	c := &client{idx: idx, acct: acct, conn: conn, ev: d.ev, skim: d.skim, hook: d.hook, done: make(chan struct{})}
 	go c.read()
 	welcome := c.expect(models.CodeWelcome, models.CodeError, models.CodeReplaced)
 	if err := c.send([]byte(`{"method":"User/Connect","type":1}`)); err != nil {
@@ -185,6 +189,16 @@ func (c *client) await(ctx context.Context, ch <-chan reply) (reply, error) {
 	}
 }
 
+// answer hands an envelope to the hook and to a waiter for its code.
+func (c *client) answer(code int, msg []byte) {
+	if c.hook != nil {
+		c.hook(c, code, msg)
+	}
+	if c.nwait.Load() > 0 {
+		c.deliver(code, msg)
+	}
+}
+
 func (c *client) deliver(code int, msg []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -217,8 +231,8 @@ func (c *client) read() {
 			return
 		}
 		c.ev.handle(c, buf, clock())
-		if c.nwait.Load() > 0 {
-			c.deliver(envelopeCode(buf), buf)
+		if c.hook != nil || c.nwait.Load() > 0 {
+			c.answer(envelopeCode(buf), buf)
 		}
 		if cap(buf) > 64<<10 {
 			buf = make([]byte, 0, 4<<10) // a big presence list came: do not keep its buffer

@@ -23,6 +23,8 @@ const (
 	workloadFanout = "fanout"
 	workloadIdle   = "idle"
 	workloadChurn  = "churn"
+	workloadRooms  = "rooms"
+	workloadLive   = "live"
 )
 
 // settings is every flag, parsed and checked.
@@ -78,6 +80,12 @@ type settings struct {
 	ChurnRate  float64
 	ChurnHold  time.Duration
 
+	// rooms.
+	Rooms int
+
+	// live.
+	Viewers int
+
 	// Server observation.
 	PID        int
 	MetricsURL string
@@ -90,7 +98,7 @@ func parseConfig(args []string, stderr io.Writer) (*settings, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { usage(fs, stderr) }
 	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "server base URL")
-	fs.StringVar(&c.Workload, "workload", workloadPairs, "pairs, fanout, idle or churn")
+	fs.StringVar(&c.Workload, "workload", workloadPairs, "pairs, fanout, idle, churn, rooms or live")
 	fs.BoolVar(&c.AllowRemote, "allow-remote", false, "allow a target that is not on loopback")
 	fs.BoolVar(&c.Insecure, "insecure", false, "accept the server's self-signed TLS certificate")
 	fs.BoolVar(&c.Compress, "compress", true, "offer permessage-deflate, as every browser does (-compress=false: plain frames)")
@@ -132,8 +140,11 @@ func parseConfig(args []string, stderr io.Writer) (*settings, error) {
 	fs.DurationVar(&c.Settle, "settle", 3*time.Second, "idle, fanout: quiet time the server gets before memory is read or messages sent")
 
 	fs.IntVar(&c.ChurnUsers, "churn-users", 200, "churn: accounts that come and go")
-	fs.Float64Var(&c.ChurnRate, "churn-rate", 50, "churn: connections opened per second")
-	fs.DurationVar(&c.ChurnHold, "churn-hold", 2*time.Second, "churn: how long each churning connection stays")
+	fs.Float64Var(&c.ChurnRate, "churn-rate", 50, "churn: connections opened per second; live: viewers joining per second")
+	fs.DurationVar(&c.ChurnHold, "churn-hold", 2*time.Second, "churn: how long each churning connection stays; live: how long each viewer watches")
+
+	fs.IntVar(&c.Rooms, "rooms", 100, "rooms: rooms of two, each pair exchanging signaling at its share of -rate")
+	fs.IntVar(&c.Viewers, "viewers", 100, "live: viewers of the one broadcast, joining at -churn-rate and each watching -churn-hold")
 
 	fs.IntVar(&c.PID, "pid", 0, "the server's process id on this machine: CPU time and memory from /proc")
 	fs.StringVar(&c.MetricsURL, "metrics-url", "", "the server's Prometheus endpoint (optional), e.g. http://127.0.0.1:8080/metrics")
@@ -159,14 +170,17 @@ itself. It refuses targets off loopback unless -allow-remote.
 
 The server must allow the load: start it with per-connection limits above
 what a connection sends, e.g.
-  CALLAPP_WS_MESSAGE_RATE=100000 CALLAPP_WS_MESSAGE_BURST=100000 (pairs, churn)
+  CALLAPP_WS_MESSAGE_RATE=100000 CALLAPP_WS_MESSAGE_BURST=100000 (pairs, churn,
+    rooms, live)
+  CALLAPP_LIVE_MAX_VIEWERS at least -churn-rate x -churn-hold (live: the viewers
+    watching at once; the default 10 turns the rest away with 10034)
   CALLAPP_CHAT_RATE=100 CALLAPP_CHAT_BURST=100 (fanout with a short -interval)
   CALLAPP_LOGIN_MAX_IP_FAILURES=1000 (-concurrency or -login-flood above 20: every
     login in flight counts against its address until its password is checked)
   CALLAPP_WS_MAX_PENDING_PER_IP=100000 (every workload: its dials all come
     from one address, more than 16 at once with the default -concurrency)
 
-Usage: go run ./cmd/loadtest -workload pairs|fanout|idle|churn [flags]
+Usage: go run ./cmd/loadtest -workload pairs|fanout|idle|churn|rooms|live [flags]
 
 `)
 	fs.PrintDefaults()
@@ -174,9 +188,9 @@ Usage: go run ./cmd/loadtest -workload pairs|fanout|idle|churn [flags]
 
 func (c *settings) validate() error {
 	switch c.Workload {
-	case workloadPairs, workloadFanout, workloadIdle, workloadChurn:
+	case workloadPairs, workloadFanout, workloadIdle, workloadChurn, workloadRooms, workloadLive:
 	default:
-		return fmt.Errorf("-workload %q: want pairs, fanout, idle or churn", c.Workload)
+		return fmt.Errorf("-workload %q: want pairs, fanout, idle, churn, rooms or live", c.Workload)
 	}
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -192,6 +206,7 @@ func (c *settings) validate() error {
 		{c.PayloadBytes >= 200 && c.PayloadBytes <= 60000, "-payload must be 200-60000 bytes"},
 		{c.Users > 0 && c.Conns > 0 && c.Interval > 0, "-users, -conns and -interval must be positive"},
 		{c.ChurnUsers > 0 && c.ChurnRate > 0 && c.ChurnHold > 0, "-churn-users, -churn-rate and -churn-hold must be positive"},
+		{c.Rooms > 0 && c.Viewers > 0, "-rooms and -viewers must be positive"},
 		{c.LoginFlood >= 0 && c.FirstAccount >= 0 && c.BusyRepeats >= 0, "-login-flood, -first-account and -busy-repeats must not be negative"},
 		{c.SessionKeyFile == "" || c.CreateDB != "", "-session-key-file needs -create-db"},
 		{c.BcryptCost >= 4 && c.BcryptCost <= 31, "-bcrypt-cost must be 4-31"},
@@ -271,6 +286,10 @@ func (c *settings) accountsNeeded() int {
 		return c.Conns
 	case workloadChurn:
 		return 2*c.Pairs + c.ChurnUsers
+	case workloadRooms:
+		return 2 * c.Rooms
+	case workloadLive:
+		return 1 + c.Viewers
 	}
 	return 2 * c.Pairs
 }

@@ -4,7 +4,7 @@
 # core 1, a fresh server and data folder per workload, everything on
 # loopback. Usage:
 #   cmd/loadtest/measure.sh [OUTDIR] [WORKLOAD...]
-# WORKLOAD: pairs10k findmax flood fanout idle churn (default: all).
+# WORKLOAD: pairs10k findmax flood fanout idle churn rooms live (default: all).
 # IDLE_HOLD sets how long idle holds its connections (default 150s).
 # Each run is bounded by the tool's -timeout; the whole script by the runs.
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 
 out=${1:-/tmp/loadtest-$(date +%Y%m%d-%H%M%S)}
 shift || true
-workloads=${*:-pairs10k findmax flood fanout idle churn}
+workloads=${*:-pairs10k findmax flood fanout idle churn rooms live}
 addr=127.0.0.1:${LOADTEST_PORT:-18443}
 mkdir -p "$out"
 
@@ -55,6 +55,7 @@ start_server() {
     CALLAPP_WS_MESSAGE_RATE=1000000 CALLAPP_WS_MESSAGE_BURST=1000000 \
     CALLAPP_CHAT_RATE=100 CALLAPP_CHAT_BURST=100 CALLAPP_METRICS=127.0.0.1 \
     CALLAPP_WS_MAX_PENDING_PER_IP=100000 CALLAPP_LOGIN_MAX_IP_FAILURES=1000 \
+    CALLAPP_LIVE_MAX_VIEWERS=1000 \
     taskset -c 0 "$out/callapp-$rev" >>"$out/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do
@@ -92,6 +93,8 @@ for w in $workloads; do
   fanout) for i in 1 2 3; do tool "fanout-$i" -workload fanout -users 2000 -interval 100ms -duration 10s -drain 5s; done ;;
   idle) for i in 1 2 3; do tool "idle-$i" -workload idle -conns 10000 -concurrency 64 -duration "${IDLE_HOLD:-150s}" -timeout 30m -metrics-url "http://$addr/metrics"; done ;;
   churn) tool churn -workload churn -pairs 100 -rate 2000 -churn-users 200 -churn-rate 50 -churn-hold 2s -duration 10s ;;
+  rooms) tool rooms -workload rooms -rooms 100 -rate 10000 -duration 10s ;;
+  live) tool live -workload live -viewers 200 -churn-rate 50 -churn-hold 2s -duration 10s ;;
   *) echo "unknown workload $w" >&2 ;;
   esac
 done

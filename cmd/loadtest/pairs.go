@@ -68,27 +68,39 @@ func (r *runner) pairs(ctx context.Context) error {
 
 // startCalls connects the pair accounts and puts each pair in a call.
 func (r *runner) startCalls(ctx context.Context, accts []account, pr *pairsReport) ([]*relayRoute, error) {
+	routes, setup, err := r.startPairs(ctx, accts, call)
+	pr.CallSetup = setup
+	return routes, err
+}
+
+// meetFunc brings two connected clients together (a call, a room) so
+// that the server relays signaling between them.
+type meetFunc func(ctx context.Context, a, b *client) error
+
+// startPairs connects accts, brings each pair together with meet, and
+// returns the routes and how long meeting took.
+func (r *runner) startPairs(ctx context.Context, accts []account, meet meetFunc) ([]*relayRoute, time.Duration, error) {
 	clients, open, err := r.openAll(ctx, r.dial, accts, 0, true)
 	r.rep.Open = &open
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	r.log.Info("websockets open", "count", len(clients), "per_second", int(open.PerSecond))
 	r.waitQuiet(ctx, r.ev, 300*time.Millisecond, 30*time.Second)
 	start := time.Now()
-	routes, err := r.setUpCalls(ctx, clients)
-	pr.CallSetup = time.Since(start)
+	routes, err := r.setUpPairs(ctx, clients, meet)
+	setup := time.Since(start)
 	if err != nil {
-		return nil, err
+		return nil, setup, err
 	}
-	r.log.Info("calls up", "pairs", len(clients)/2, "elapsed", pr.CallSetup.Round(time.Millisecond))
+	r.log.Info("pairs met", "pairs", len(clients)/2, "elapsed", setup.Round(time.Millisecond))
 	r.waitQuiet(ctx, r.ev, 300*time.Millisecond, 30*time.Second)
-	return routes, nil
+	return routes, setup, nil
 }
 
-// setUpCalls makes clients[2i] call clients[2i+1] and returns the two
-// directions of every call as routes.
-func (r *runner) setUpCalls(ctx context.Context, clients []*client) ([]*relayRoute, error) {
+// setUpPairs brings clients[2i] and clients[2i+1] together with meet and
+// returns the two directions of every pair as routes.
+func (r *runner) setUpPairs(ctx context.Context, clients []*client, meet meetFunc) ([]*relayRoute, error) {
 	n := len(clients) / 2
 	errs := make(chan error, n)
 	sem := make(chan struct{}, r.cfg.Concurrency)
@@ -98,7 +110,7 @@ func (r *runner) setUpCalls(ctx context.Context, clients []*client) ([]*relayRou
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := call(ctx, clients[2*i], clients[2*i+1]); err != nil {
+			if err := meet(ctx, clients[2*i], clients[2*i+1]); err != nil {
 				errs <- err
 			}
 		}()
@@ -332,7 +344,7 @@ func (r *runner) restartCalls(ctx context.Context, routes []*relayRoute) ([]*rel
 		return nil, err
 	}
 	r.waitQuiet(ctx, r.ev, 300*time.Millisecond, 30*time.Second)
-	return r.setUpCalls(ctx, clients)
+	return r.setUpPairs(ctx, clients, call)
 }
 
 func (r *runner) callsAlive(routes []*relayRoute) bool {

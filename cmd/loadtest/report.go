@@ -24,6 +24,8 @@ type Report struct {
 	Fanout    *fanoutReport  `json:"fanout,omitempty"`
 	Idle      *idleReport    `json:"idle,omitempty"`
 	Churn     *churnReport   `json:"churn,omitempty"`
+	Rooms     *roomsReport   `json:"rooms,omitempty"`
+	Live      *liveReport    `json:"live,omitempty"`
 	Notes     []string       `json:"notes,omitempty"`
 	Error     string         `json:"error,omitempty"`
 }
@@ -31,8 +33,10 @@ type Report struct {
 func newReport(c *settings) *Report {
 	rep := &Report{Workload: c.Workload, Target: c.URL, Started: time.Now()}
 	switch c.Workload {
-	case workloadPairs, workloadChurn:
-		rep.note("the server must allow each connection's share of -rate: start it with CALLAPP_WS_MESSAGE_RATE and CALLAPP_WS_MESSAGE_BURST well above -rate/(2*-pairs) (defaults 20/s, burst 60), or messages come back as 10001 rate_limited")
+	case workloadPairs, workloadChurn, workloadRooms:
+		rep.note("the server must allow each connection's share of -rate: start it with CALLAPP_WS_MESSAGE_RATE and CALLAPP_WS_MESSAGE_BURST well above -rate/(2*-pairs or -rooms) (defaults 20/s, burst 60), or messages come back as 10001 rate_limited")
+	case workloadLive:
+		rep.note("the broadcaster sends an offer per join: start the server with CALLAPP_WS_MESSAGE_RATE above -churn-rate, and CALLAPP_LIVE_MAX_VIEWERS above -churn-rate x -churn-hold (default 10), or viewers come back as 10001 rate_limited or 10034 full")
 	case workloadFanout:
 		rep.note("each user sends one chat message every -users x -interval; under the server's CALLAPP_CHAT_RATE/CHAT_BURST (default 1/s, burst 5) for the defaults, raise them for a short -interval with few users")
 	}
@@ -66,6 +70,8 @@ func (r *Report) write(w io.Writer, asJSON bool) error {
 	}
 	p.pairs(r.Pairs)
 	p.churn(r.Churn)
+	p.rooms(r.Rooms)
+	p.live(r.Live)
 	p.fanout(r.Fanout)
 	p.idle(r.Idle)
 	for _, n := range r.Notes {
@@ -94,23 +100,7 @@ func (p *printer) pairs(pr *pairsReport) {
 		return
 	}
 	p.f("calls        %d pairs up in %v; %d-byte offer/answer/candidate envelopes\n\n", pr.Pairs, pr.CallSetup.Round(time.Millisecond), pr.PayloadBytes)
-	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\toffered/s\tsent\treceived\tlost\tdelivered/s\tp50\tp95\tp99\tmax\tsend lag p99\tserver CPU/msg\tserver CPU\ttool CPU\tother CPU\tsteal\tverdict\t")
-	for _, s := range pr.Steps {
-		verdict := ""
-		if s.Verdict != nil {
-			verdict = "ok"
-			if !s.Verdict.OK {
-				verdict = s.Verdict.Reason
-			}
-		}
-		fmt.Fprintf(tw, "%d\t%.0f\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t%.1f%%\t%s\t\n",
-			s.Run, s.Offered, s.Sent, s.Received, s.Lost, s.Delivered, ms(s.Latency.P50), ms(s.Latency.P95),
-			ms(s.Latency.P99), ms(s.Latency.Max), ms(s.SendLag.P99), us(s.Server.CPUPerUnitUS), pct(s.Server.CPUPercent),
-			s.Server.ToolCPU, s.Server.OtherCPU, s.Server.StealPercent, verdict)
-	}
-	p.err = tw.Flush()
-	p.f("\n")
+	p.steps(pr.Steps)
 	if fm := pr.FindMax; fm != nil {
 		best := make([]string, len(fm.Best))
 		for i, b := range fm.Best {
@@ -126,6 +116,55 @@ func (p *printer) pairs(pr *pairsReport) {
 	for i, s := range pr.Steps {
 		p.errors(fmt.Sprintf("step %d", i+1), s.Events)
 	}
+}
+
+// steps prints a table of paced steps.
+func (p *printer) steps(steps []stepReport) {
+	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "run\toffered/s\tsent\treceived\tlost\tdelivered/s\tp50\tp95\tp99\tmax\tsend lag p99\tserver CPU/msg\tserver CPU\ttool CPU\tother CPU\tsteal\tverdict\t")
+	for _, s := range steps {
+		verdict := ""
+		if s.Verdict != nil {
+			verdict = "ok"
+			if !s.Verdict.OK {
+				verdict = s.Verdict.Reason
+			}
+		}
+		fmt.Fprintf(tw, "%d\t%.0f\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%.0f%%\t%.1f%%\t%s\t\n",
+			s.Run, s.Offered, s.Sent, s.Received, s.Lost, s.Delivered, ms(s.Latency.P50), ms(s.Latency.P95),
+			ms(s.Latency.P99), ms(s.Latency.Max), ms(s.SendLag.P99), us(s.Server.CPUPerUnitUS), pct(s.Server.CPUPercent),
+			s.Server.ToolCPU, s.Server.OtherCPU, s.Server.StealPercent, verdict)
+	}
+	p.err = tw.Flush()
+	p.f("\n")
+}
+
+func (p *printer) rooms(rr *roomsReport) {
+	if rr == nil {
+		return
+	}
+	p.f("rooms        %d rooms of two joined in %v; %d-byte offer/answer/candidate envelopes\n\n", rr.Rooms, rr.JoinSetup.Round(time.Millisecond), rr.PayloadBytes)
+	p.steps(rr.Steps)
+	for i, s := range rr.Steps {
+		p.errors(fmt.Sprintf("step %d", i+1), s.Events)
+	}
+}
+
+func (p *printer) live(lr *liveReport) {
+	if lr == nil {
+		return
+	}
+	p.f("live         1 broadcast, %d viewers, %.0f joins/s offered, each watching %v: %d joins (%.1f/s), %d skipped (no free viewer)\n",
+		lr.Viewers, lr.Rate, lr.Hold, lr.Joins, lr.PerSecond, lr.Skipped)
+	p.f("             offers received %d, lost %d; answers received %d; full (10034) %d; send errors %d\n",
+		lr.Offers, lr.Lost, lr.Answers, lr.Full, lr.SendErrors)
+	p.f("             Live/Watch to the broadcaster's offer: p50 %s p95 %s p99 %s max %s\n",
+		ms(lr.WatchToOffer.P50), ms(lr.WatchToOffer.P95), ms(lr.WatchToOffer.P99), ms(lr.WatchToOffer.Max))
+	p.f("             viewer-count updates (10030): %d, %.2f per viewer per second, shortest gap at one viewer %s\n",
+		lr.Updates, lr.UpdatesPerViewer, ms(lr.UpdateMinGap))
+	p.f("             server CPU %s per join, %s of a core\n", us(lr.Server.CPUPerUnitUS), pct(lr.Server.CPUPercent))
+	p.machine(lr.Server)
+	p.errors("live", lr.Events)
 }
 
 func (p *printer) churn(cr *churnReport) {

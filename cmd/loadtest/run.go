@@ -50,6 +50,10 @@ func (r *runner) run(ctx context.Context) error {
 		return r.idle(ctx)
 	case workloadChurn:
 		return r.churn(ctx)
+	case workloadRooms:
+		return r.rooms(ctx)
+	case workloadLive:
+		return r.live(ctx)
 	}
 	return fmt.Errorf("unknown workload %q", r.cfg.Workload)
 }

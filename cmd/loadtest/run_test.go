@@ -29,6 +29,7 @@ func startServer(t *testing.T) (string, string) {
 		c.BcryptParallel = 2
 		c.WSMessageRate, c.WSMessageBurst = 100000, 100000
 		c.ChatRate, c.ChatBurst, c.WSMaxPendingPerIP = 1000, 1000, 100000
+		c.LiveMaxViewers = 100
 	}))
 	return a.URL, dir
 }
@@ -112,6 +113,51 @@ func TestFanoutIdleChurnWithSeededAccounts(t *testing.T) {
 	}
 	if f := rep.Pairs.LoginFlood; f == nil || f.OK == 0 || f.Failed != 0 {
 		t.Errorf("login flood: %+v", f)
+	}
+}
+
+func TestRoomsRelayEveryMessage(t *testing.T) {
+	url, dir := startServer(t)
+	rep := runTool(t, "-url", url, "-data-dir", dir, "-bcrypt-cost", "4", "-workload", "rooms", "-rooms", "3",
+		"-rate", "300", "-duration", "300ms")
+	if rep.Open.Opened != 6 || rep.Rooms == nil || len(rep.Rooms.Steps) != 1 {
+		t.Fatalf("rooms: open %+v report %+v", rep.Open, rep.Rooms)
+	}
+	st := rep.Rooms.Steps[0]
+	if st.Sent != 90 || st.Received != st.Sent || st.Lost != 0 || st.Latency.Count != st.Sent || st.Latency.P99 <= 0 {
+		t.Errorf("step: sent %d received %d lost %d latency %+v", st.Sent, st.Received, st.Lost, st.Latency)
+	}
+	if n := st.Events.ByCode[10009] + st.Events.ByCode[10010] + st.Events.ByCode[10011]; n != st.Received || len(st.Events.Errors) > 0 {
+		t.Errorf("events: %+v", st.Events)
+	}
+}
+
+func TestLiveViewersComeAndGo(t *testing.T) {
+	url, dir := startServer(t)
+	rep := runTool(t, "-url", url, "-data-dir", dir, "-bcrypt-cost", "4", "-workload", "live", "-viewers", "6",
+		"-churn-rate", "6", "-churn-hold", "50ms", "-duration", "2500ms")
+	lr := rep.Live
+	if lr == nil || rep.Open.Opened != 7 {
+		t.Fatalf("live: open %+v report %+v", rep.Open, lr)
+	}
+	// A viewer still watching when its turn comes again is skipped (a busy
+	// machine makes visits longer): every turn is one or the other.
+	if lr.Joins+lr.Skipped != 15 || lr.Joins < 6 || lr.Offers != lr.Joins || lr.Answers != lr.Joins || lr.Lost != 0 || lr.Full != 0 || lr.SendErrors != 0 {
+		t.Errorf("joins %d skipped %d offers %d answers %d lost %d full %d send errors %d", lr.Joins, lr.Skipped, lr.Offers, lr.Answers, lr.Lost, lr.Full, lr.SendErrors)
+	}
+	if lr.WatchToOffer.Count != lr.Joins || lr.WatchToOffer.P50 <= 0 || lr.PerSecond <= 0 || lr.PerSecond > 7 {
+		t.Errorf("watch to offer %+v, %.1f joins/s", lr.WatchToOffer, lr.PerSecond)
+	}
+	// The viewer count changes with every join and leave, several times a
+	// second, but each viewer hears of it at most once a second: over the
+	// window, its whole seconds and one more, and one the window's edge may
+	// let in.
+	perViewer, most := lr.Updates/int64(lr.Viewers), int64(lr.Window/time.Second)+2
+	if perViewer < 2 || perViewer > most {
+		t.Errorf("updates %d to %d viewers in %v: want 2 to %d each", lr.Updates, lr.Viewers, lr.Window, most)
+	}
+	if len(lr.Events.Errors) > 0 || lr.Events.Dropped != 0 {
+		t.Errorf("events: %+v", lr.Events)
 	}
 }
 
