@@ -15,12 +15,9 @@ import (
 // sender included, so that all see the stored id and time.
 func (c *client) sendToAll(r *request) error {
 	h := c.hub
-	text, err := cleanChat(r.Message)
-	switch {
-	case err != nil:
+	text, err := h.chatText(c, r.Message)
+	if err != nil {
 		return err
-	case !h.chatRate.allow(c.user.ID):
-		return errRateLimited
 	}
 	m := &models.ChatMessage{FromID: c.user.ID, Username: c.user.Username, Message: text}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -33,6 +30,20 @@ func (c *client) sendToAll(r *request) error {
 	msg := encodeText(models.CodeChat, models.MethodSendToAll, m.View())
 	h.submit(op{do: func() { h.router.Broadcast(msg) }})
 	return nil
+}
+
+// chatText is message as c may send it to the group chat or a room, or
+// the 10001 that refuses it: checked, then charged to c's user's chat
+// bucket (one bucket for both, across reconnects).
+func (h *Hub) chatText(c *client, message string) (string, error) {
+	text, err := cleanChat(message)
+	switch {
+	case err != nil:
+		return "", err
+	case !h.chatRate.allow(c.user.ID):
+		return "", errRateLimited
+	}
+	return text, nil
 }
 
 // cleanChat checks a chat or room message (models.CleanChat) and returns

@@ -83,19 +83,29 @@ func (h *Hub) enterRoom(rm *room, me models.UserBrief) {
 	h.stats.roomMembers.Add(1)
 }
 
-// leaveRoom handles Room/Leave: 10023 to you, 10024 to the members left.
-func (h *Hub) leaveRoom(c *client, r *request) error {
-	var in models.RoomMessageIn
-	name, err := roomData(r.Data, &in)
+// myRoom decodes r's data into in and returns the room it names, which
+// must be c's: the check Room/Leave and Room/Message share.
+func (h *Hub) myRoom(c *client, r *request, in *models.RoomMessageIn) (*room, error) {
+	name, err := roomData(r.Data, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rm := h.roomOf[c.user.ID]
 	if rm == nil || rm.name != name {
-		return errNotInRoom
+		return nil, errNotInRoom
+	}
+	return rm, nil
+}
+
+// leaveRoom handles Room/Leave: 10023 to you, 10024 to the members left.
+func (h *Hub) leaveRoom(c *client, r *request) error {
+	var in models.RoomMessageIn
+	rm, err := h.myRoom(c, r, &in)
+	if err != nil {
+		return err
 	}
 	h.quitRoom(rm, c.user.ID)
-	c.enqueue(outgoing{data: encode(models.CodeRoomLeft, r.Method, models.RoomRef{Room: name})})
+	c.enqueue(outgoing{data: encode(models.CodeRoomLeft, r.Method, models.RoomRef{Room: rm.name})})
 	return nil
 }
 
@@ -125,22 +135,15 @@ func (h *Hub) quitRoom(rm *room, id uint64) {
 // chat is, then 10025 to every member, sender included. Nothing is stored.
 func (h *Hub) roomMessage(c *client, r *request) error {
 	var in models.RoomMessageIn
-	name, err := roomData(r.Data, &in)
+	rm, err := h.myRoom(c, r, &in)
 	if err != nil {
 		return err
 	}
-	rm := h.roomOf[c.user.ID]
-	if rm == nil || rm.name != name {
-		return errNotInRoom
-	}
-	text, err := cleanChat(in.Message)
-	switch {
-	case err != nil:
+	text, err := h.chatText(c, in.Message)
+	if err != nil {
 		return err
-	case !h.chatRate.allow(c.user.ID):
-		return errRateLimited
 	}
-	m := models.RoomMessage{Room: name, FromID: c.user.ID, Username: c.user.Username, Message: text, CreatedAt: time.Now().UTC()}
+	m := models.RoomMessage{Room: rm.name, FromID: c.user.ID, Username: c.user.Username, Message: text, CreatedAt: time.Now().UTC()}
 	h.sendRoom(rm, encodeText(models.CodeRoomMessage, r.Method, m))
 	return nil
 }
