@@ -22,6 +22,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"callapp/route/apptest"
 )
 
 // netnsEnv marks a test binary that runs inside the namespace it made.
@@ -137,7 +139,7 @@ type browserHost struct {
 	ctx    context.Context
 	cancel []context.CancelFunc
 	dir    string
-	out    syncBuffer
+	out    apptest.LogBuffer
 	err    error
 }
 

@@ -10,13 +10,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"callapp/route/apptest"
 )
 
 // server is the real server, run as main runs it, under test.
 type server struct {
 	addr string // host:port it listens on
 	url  string // http://addr
-	logs *syncBuffer
+	logs *apptest.LogBuffer
 	stop func() int // stops it and returns the exit code; safe to call again
 }
 
@@ -28,7 +30,7 @@ func startApp(t *testing.T, env ...string) *server {
 	t.Helper()
 	env = append([]string{"CALLAPP_LISTEN=127.0.0.1:0", "CALLAPP_DATA_DIR=" + t.TempDir(), "CALLAPP_BCRYPT_COST=10"}, env...)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{logs: &syncBuffer{}}
+	s := &server{logs: &apptest.LogBuffer{}}
 	addr, code := make(chan string, 1), make(chan int, 1)
 	go func() { code <- run(ctx, nil, env, s.logs, func(a string) { addr <- a }) }()
 	select {
@@ -88,22 +90,4 @@ func TestRunRejectsBadConfig(t *testing.T) {
 	if code != 2 || !strings.Contains(out.String(), "CALLAPP_DB_DRIVER") {
 		t.Errorf("bad driver: exit %d, output %q", code, out.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's logger and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

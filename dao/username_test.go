@@ -1,18 +1,17 @@
 package dao_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"callapp/dao"
 	"callapp/dao/daotest"
 	"callapp/models"
+	"callapp/route/apptest"
 )
 
 // Width forms of a taken name are the same name: registering one fails as a
@@ -61,7 +60,7 @@ func TestOpenRekeysLegacyUsernames(t *testing.T) {
 				{"ᵇᵒᵇ", "ᵇᵒᵇ"},               // refused now, key unchanged
 			}
 			seedLegacy(t, opts, legacy)
-			var logs syncBuffer
+			var logs apptest.LogBuffer
 			opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			d, err := dao.Open(opts)
 			if err != nil {
@@ -73,7 +72,7 @@ func TestOpenRekeysLegacyUsernames(t *testing.T) {
 	}
 }
 
-func checkRekeyed(t *testing.T, d *dao.DAO, logs *syncBuffer) {
+func checkRekeyed(t *testing.T, d *dao.DAO, logs *apptest.LogBuffer) {
 	ctx := context.Background()
 	for name, owner := range map[string]string{
 		"root_admin": "root_admin", "ＲＯＯＴ_ＡＤＭＩＮ": "root_admin",
@@ -119,22 +118,4 @@ func seedLegacy(t *testing.T, opts dao.Options, users []legacyUser) {
 			t.Fatalf("insert %s: %v", u.name, err)
 		}
 	}
-}
-
-// syncBuffer is a log sink the DAO may write from any goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -23,7 +23,7 @@ type app struct {
 // newApp starts the app and returns its relay, whose log is the app's.
 func newApp(t *testing.T) (*app, *relay) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &apptest.LogBuffer{}
 	a := apptest.Start(t, apptest.Log(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 		apptest.Config(func(c *config.Config) {
 			c.TURNEnabled, c.TURNSecret, c.TURNRealm = true, testSecret, testRealm

@@ -1,12 +1,10 @@
 package ice_test
 
 import (
-	"bytes"
 	"errors"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"callapp/controllers/ice"
+	"callapp/route/apptest"
 )
 
 const (
@@ -29,28 +28,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// logBuffer is a log the server writes and the test reads.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // relay is an embedded server on loopback and its log.
 type relay struct {
 	*ice.Server
-	logs *logBuffer
+	logs *apptest.LogBuffer
 	udp  string // host:port of the UDP listener
 	tcp  string
 }
@@ -59,7 +40,7 @@ type relay struct {
 // every test here needs; tweak changes the options first.
 func startRelay(t *testing.T, tweak func(*ice.ServerOptions)) *relay {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &apptest.LogBuffer{}
 	o := ice.ServerOptions{
 		Listen: "127.0.0.1:0", Realm: testRealm, Secret: testSecret,
 		Policy:         ice.PeerPolicy{AllowPrivate: true, AllowLoopback: true},
@@ -78,7 +59,7 @@ func startRelay(t *testing.T, tweak func(*ice.ServerOptions)) *relay {
 }
 
 // relayOf is a started server and the log it writes.
-func relayOf(srv *ice.Server, logs *logBuffer) *relay {
+func relayOf(srv *ice.Server, logs *apptest.LogBuffer) *relay {
 	_, turnURLs := srv.URLs()
 	return &relay{Server: srv, logs: logs, udp: urlHostPort(turnURLs[0]), tcp: urlHostPort(turnURLs[1])}
 }
@@ -93,7 +74,7 @@ func urlHostPort(u string) string {
 }
 
 // quietPion keeps the pion clients' own logging out of the test output.
-var quietPion = &logging.DefaultLoggerFactory{Writer: &logBuffer{}, DefaultLogLevel: logging.LogLevelDisabled}
+var quietPion = &logging.DefaultLoggerFactory{Writer: &apptest.LogBuffer{}, DefaultLogLevel: logging.LogLevelDisabled}
 
 // turnClient is a pion TURN client over UDP with the given credential.
 func turnClient(t *testing.T, r *relay, username, password string) *turn.Client {

@@ -14,6 +14,7 @@ import (
 	"callapp/dao"
 	"callapp/dao/daotest"
 	"callapp/models"
+	"callapp/route/apptest"
 )
 
 // errDown is what failingStore's call writes return while it is down.
@@ -136,29 +137,11 @@ func TestCallRecordsBeyondTheQueueAreDroppedAndCounted(t *testing.T) {
 	}
 }
 
-// syncLog collects log output from several goroutines.
-type syncLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestCloseWaitsBoundedForADeadDatabaseAndLogsTheLoss(t *testing.T) {
 	t.Parallel()
 	db := daotest.Open(t, dao.DriverSQLite)
 	store := &failingStore{DAO: db}
-	var logs syncLog
+	var logs apptest.LogBuffer
 	opts := retrying()
 	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	h := startStore(t, opts, store, db)
