@@ -37,7 +37,9 @@ func TestE2ELive(t *testing.T) {
 		watch := `#lives li[data-user="alice"] a.watch-btn`
 		v.waitFor(10*time.Second, "alice's broadcast in the list with a Watch link",
 			fmt.Sprintf(`!!document.querySelector(%q) && document.querySelector('#lives li[data-user="alice"]').textContent.includes('Morning show')`, watch))
-		v.click(watch)
+		// Clicked in the page, not at coordinates: the list re-renders as
+		// viewer counts arrive, and a mouse click could land beside the link.
+		v.run(5*time.Second, "click Watch", chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).click()`, watch), nil))
 		v.waitFor(10*time.Second, "the viewer page", `location.pathname.startsWith('/webrtc/live/') && !!window.callapp`)
 	}
 	for _, v := range []*page{bob, carol} {
