@@ -71,6 +71,8 @@ type Config struct {
 	CallRingTimeout  time.Duration
 	CallRecordQueue  int           // call record changes kept while the database fails
 	CallHeartbeat    time.Duration // how often calls going on are recorded as alive
+	CallResumeGrace  time.Duration // how long a call, seat or broadcast waits for its user's connection to come back
+	CallMediaTimeout time.Duration // how long a page tries to restore a broken media path before it hangs up
 	PresenceTick     time.Duration // presence changes within one tick go out as one envelope
 	PresenceRate     float64       // presence envelopes per second before the tick stretches
 	RoomCapacity     int           // members a room holds, 2 to RoomCapacityMax
@@ -140,6 +142,8 @@ func Default() *Config {
 		CallRingTimeout:      30 * time.Second,
 		CallRecordQueue:      10000,
 		CallHeartbeat:        time.Minute,
+		CallResumeGrace:      30 * time.Second,
+		CallMediaTimeout:     15 * time.Second,
 		PresenceTick:         200 * time.Millisecond,
 		PresenceRate:         10000,
 		RoomCapacity:         2,
@@ -274,6 +278,7 @@ func (c *Config) Validate() error {
 		"CHAT_RATE": c.ChatRate > 0, "CHAT_BURST": c.ChatBurst > 0, "CALL_RING_TIMEOUT": c.CallRingTimeout > 0,
 		"PRESENCE_TICK": c.PresenceTick > 0, "PRESENCE_RATE": c.PresenceRate > 0,
 		"DB_TIMEOUT": c.DBTimeout > 0, "CALL_RECORD_QUEUE": c.CallRecordQueue > 0, "CALL_HEARTBEAT": c.CallHeartbeat > 0,
+		"CALL_RESUME_GRACE": c.CallResumeGrace > 0, "CALL_MEDIA_TIMEOUT": c.CallMediaTimeout > 0,
 		"HTTP_READ_TIMEOUT": c.HTTPReadTimeout > 0, "HTTP_WRITE_TIMEOUT": c.HTTPWriteTimeout > 0,
 		"HTTP_IDLE_TIMEOUT": c.HTTPIdleTimeout > 0, "HTTP_MAX_HEADER_BYTES": c.HTTPMaxHeaderBytes > 0,
 		"WS_MAX_PENDING_PER_IP": c.WSMaxPendingPerIP > 0, "LIVE_MAX_VIEWERS": c.LiveMaxViewers > 0,

@@ -124,6 +124,8 @@ var options = []option{
 	duration("CALL_RING_TIMEOUT", func(c *Config) *time.Duration { return &c.CallRingTimeout }),
 	integer("CALL_RECORD_QUEUE", func(c *Config) *int { return &c.CallRecordQueue }),
 	duration("CALL_HEARTBEAT", func(c *Config) *time.Duration { return &c.CallHeartbeat }),
+	duration("CALL_RESUME_GRACE", func(c *Config) *time.Duration { return &c.CallResumeGrace }),
+	duration("CALL_MEDIA_TIMEOUT", func(c *Config) *time.Duration { return &c.CallMediaTimeout }),
 	duration("PRESENCE_TICK", func(c *Config) *time.Duration { return &c.PresenceTick }),
 	float("PRESENCE_RATE", func(c *Config) *float64 { return &c.PresenceRate }),
 	integer("ROOM_CAPACITY", func(c *Config) *int { return &c.RoomCapacity }),

@@ -18,6 +18,19 @@ type Call struct {
 	// its invite, its answer, then the hub's heartbeat. A call a crash
 	// left open is closed at AliveAt when the server starts again.
 	AliveAt *time.Time
+
+	// Resumes counts the times a party came back within the resume grace.
+	Resumes int `gorm:"not null;default:0"`
+
+	// Quality, from the parties' Call/Stats: how many samples, the median
+	// and worst round trip, the worst loss, whether a relay carried the
+	// media, and the set-up time (invite to first frame) a page reported.
+	StatsSamples int `gorm:"not null;default:0"`
+	RTTMedianMs  *float64
+	RTTWorstMs   *float64
+	LossWorstPct *float64
+	UsedRelay    bool `gorm:"not null;default:false"`
+	SetupMs      *float64
 }
 
 // View returns the call as the history pages show it.

@@ -1,6 +1,9 @@
 package models
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // The websocket protocol is documented in protocol.md beside this file;
 // keep the two in step.
@@ -24,6 +27,7 @@ const (
 	MethodLiveStop  = "Live/Stop"
 	MethodLiveWatch = "Live/Watch"
 	MethodLiveLeave = "Live/Leave"
+	MethodCallStats = "Call/Stats"
 
 	// Server-only methods, for events no client request caused.
 	MethodStatus     = "User/Status"
@@ -64,6 +68,8 @@ const (
 	CodeLiveLeft     = 10033 // LiveViewerLeft: to the broadcaster, a viewer left
 	CodeLiveFull     = 10034 // LiveFull: to a viewer turned away
 	CodeLiveList     = 10035 // []LiveInfo: the broadcasts going on, after 10000
+	CodePeerAway     = 10040 // PeerAway: a party's connection went; its place is kept for GraceSec
+	CodePeerBack     = 10041 // PeerAway without GraceSec: that party came back within the grace
 )
 
 // Envelope types.
@@ -104,6 +110,8 @@ const (
 	ReasonNoSuchLive       = "no_such_live"      // Live/Watch of a broadcast that is not going on
 	ReasonAlreadyWatching  = "already_watching"  // Live/Start, Live/Watch or Call/Invite while watching
 	ReasonNotWatching      = "not_watching"      // Live/Leave of a broadcast you are not watching
+	ReasonBadStats         = "bad_stats"         // Call/Stats with a value out of range or an unknown path
+	ReasonBadReason        = "bad_reason"        // Call/Hangup with a reason a page may not give
 )
 
 // Reasons in call events (10014, 10015, 10016) and in Call.EndReason.
@@ -117,6 +125,9 @@ const (
 	CallBusy         = "busy"
 	CallSelf         = "self"
 	CallShutdown     = "shutdown" // stored only: the server stopped mid-call
+	// CallMediaFailed: the page found no media path within the media
+	// timeout and hung up with this reason (Call/Hangup data.reason).
+	CallMediaFailed = "media_failed"
 	// CallServerRestart is stored only: the server stopped without ending
 	// the call (a crash, kill -9) and closed it when it started again.
 	CallServerRestart = "server_restart"
@@ -155,8 +166,52 @@ type Outbound struct {
 }
 
 // CallRef is the data of Call/Accept, Call/Reject and Call/Hangup.
+// Reason is for Call/Hangup only: empty, or CallMediaFailed.
 type CallRef struct {
 	CallID string `json:"callId"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// ConnectIn is the optional data of User/Connect. Resume says the page
+// still holds what its previous connection had (a peer connection, a
+// room, a broadcast): a connection that replaces a live one then takes
+// the call, seat or broadcast over instead of ending it.
+type ConnectIn struct {
+	Resume bool `json:"resume"`
+}
+
+// PeerAway is the data of 10040 (with GraceSec) and 10041 (without):
+// about the call (CallID), the room (Room) or the broadcast (LiveID) you
+// share with FromID, whose connection went or came back.
+type PeerAway struct {
+	CallID   string `json:"callId,omitempty"`
+	Room     string `json:"room,omitempty"`
+	LiveID   string `json:"liveId,omitempty"`
+	FromID   uint64 `json:"fromId"`
+	GraceSec int    `json:"graceSec,omitempty"`
+}
+
+// ResumedCall is the welcome's call: the accepted call the user had when
+// its previous connection went, which it may carry on.
+type ResumedCall struct {
+	CallID    string    `json:"callId"`
+	PeerID    uint64    `json:"peerId"`
+	Peer      UserBrief `json:"peer"`
+	StartedAt time.Time `json:"startedAt"`
+}
+
+// CallStats is the data of Call/Stats: what the page measured over the
+// last interval. SetupMs (invite or incoming call to the first decoded
+// frame) is sent once, when known.
+type CallStats struct {
+	CallID   string   `json:"callId"`
+	RTTMs    float64  `json:"rttMs"`
+	LossPct  float64  `json:"lossPct"`
+	JitterMs float64  `json:"jitterMs"`
+	KbpsIn   float64  `json:"kbpsIn"`
+	KbpsOut  float64  `json:"kbpsOut"`
+	Path     string   `json:"path"` // host, srflx, prflx or relay
+	SetupMs  *float64 `json:"setupMs,omitempty"`
 }
 
 // ErrorData is the data of a 10001 envelope.
@@ -178,6 +233,15 @@ type Welcome struct {
 	User           UserView    `json:"user"`
 	ICEServers     []ICEServer `json:"iceServers"`
 	CallTimeoutSec int         `json:"callTimeoutSec"`
+	// ResumeGraceSec is how long a call, seat or broadcast is kept for a
+	// connection that went; MediaTimeoutSec how long a page tries to
+	// restore a broken media path before it hangs up (media_failed).
+	ResumeGraceSec  int `json:"resumeGraceSec"`
+	MediaTimeoutSec int `json:"mediaTimeoutSec"`
+	// Call is the call this user may carry on, when it comes back within
+	// the grace; Live the broadcast it was sending.
+	Call *ResumedCall `json:"call,omitempty"`
+	Live *LiveInfo    `json:"live,omitempty"`
 }
 
 // OnlineUser is a user as the presence list shows them (10000, 10006).

@@ -21,6 +21,7 @@ func FromConfig(cfg *config.Config) Options {
 		PresenceTick: cfg.PresenceTick, PresenceRate: cfg.PresenceRate,
 		// Call records wait for a failing database; calls going on are marked alive.
 		RecordQueue: cfg.CallRecordQueue, CallHeartbeat: cfg.CallHeartbeat,
+		ResumeGrace: cfg.CallResumeGrace, MediaTimeout: cfg.CallMediaTimeout,
 		RoomCapacity:   cfg.RoomCapacity,
 		LiveMaxViewers: cfg.LiveMaxViewers,
 	}
@@ -74,6 +75,12 @@ type Options struct {
 	// CallHeartbeat (setting) is how often the calls going on are recorded
 	// as alive: a crash loses at most this much of their duration.
 	CallHeartbeat time.Duration
+	// ResumeGrace (setting) is how long an accepted call, a room seat or a
+	// broadcast is kept for a user whose connection went without hanging
+	// up; MediaTimeout (setting) is handed to pages, which hang up with
+	// media_failed when a broken media path is not back within it.
+	ResumeGrace  time.Duration
+	MediaTimeout time.Duration
 
 	LiveMaxViewers int // setting: viewers one broadcast may have; one more gets 10034
 	// LiveUpdateEvery is the least time between two 10030 of one broadcast
@@ -140,6 +147,7 @@ func (o *Options) mustSet() {
 		{"ChatRate", o.ChatRate > 0}, {"ChatBurst", o.ChatBurst > 0}, {"RingTimeout", o.RingTimeout > 0},
 		{"PresenceTick", o.PresenceTick > 0}, {"PresenceRate", o.PresenceRate > 0},
 		{"RecordQueue", o.RecordQueue > 0}, {"CallHeartbeat", o.CallHeartbeat > 0},
+		{"ResumeGrace", o.ResumeGrace > 0}, {"MediaTimeout", o.MediaTimeout > 0},
 		{"RoomCapacity", o.RoomCapacity > 0},
 		{"LiveMaxViewers", o.LiveMaxViewers > 0},
 	} {

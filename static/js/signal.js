@@ -20,7 +20,7 @@ export const Code = Object.freeze({
   RoomJoined: 10020, RoomOther: 10021, RoomFull: 10022, RoomLeft: 10023,
   RoomBye: 10024, RoomMessage: 10025,
   Live: 10030, LiveEnded: 10031, LiveViewer: 10032, LiveLeft: 10033,
-  LiveFull: 10034, LiveList: 10035,
+  LiveFull: 10034, LiveList: 10035, PeerAway: 10040, PeerBack: 10041,
 });
 
 export const Method = Object.freeze({
@@ -29,6 +29,7 @@ export const Method = Object.freeze({
   Invite: 'Call/Invite', Accept: 'Call/Accept', Reject: 'Call/Reject', Hangup: 'Call/Hangup',
   RoomJoin: 'Room/Join', RoomLeave: 'Room/Leave', RoomMsg: 'Room/Message',
   LiveStart: 'Live/Start', LiveStop: 'Live/Stop', LiveWatch: 'Live/Watch', LiveLeave: 'Live/Leave',
+  CallStats: 'Call/Stats',
 });
 
 // Close codes after which reconnecting would be wrong.
