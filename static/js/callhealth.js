@@ -70,6 +70,7 @@ export class QualityMeter {
   constructor(signal, callId, pc, onFigures) {
     Object.assign(this, { signal, callId, pc, onFigures });
     this.last = null;   // the newest snapshot
+    this.prev = null;   // the one before
     this.base = null;   // the snapshot the next sample starts from
     this.setupMs = null;
     this.setupSent = false;
@@ -84,6 +85,7 @@ export class QualityMeter {
     try { cur = await snapshot(pc); } catch (e) { return; }
     if (!this.reading) return; // stopped meanwhile
     const f = figures(this.last, cur);
+    this.prev = this.last;
     this.last = cur;
     if (!this.base || this.base.pc !== cur.pc) this.base = cur; // a new connection counts from zero
     if (f) this.onFigures(f);
@@ -94,8 +96,11 @@ export class QualityMeter {
     if (this.setupMs === null) this.setupMs = ms;
   }
 
-  report() {
-    const d = sample(this.callId, figures(this.base, this.last), this.setupSent ? null : this.setupMs);
+  // report sends the figures since the last sample; at the end, when a
+  // sample was just sent, those of the newest reading instead.
+  report(end = false) {
+    const f = figures(this.base, this.last) || (end ? figures(this.prev, this.last) : null);
+    const d = sample(this.callId, f, this.setupSent ? null : this.setupMs);
     if (!d) return;
     this.base = this.last;
     if (this.signal.send(Method.CallStats, { data: d }) && d.setupMs !== undefined) this.setupSent = true;
@@ -107,6 +112,6 @@ export class QualityMeter {
     clearInterval(this.reading);
     clearInterval(this.reporting);
     this.reading = this.reporting = null;
-    this.report();
+    this.report(true);
   }
 }
