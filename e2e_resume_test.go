@@ -187,3 +187,38 @@ func TestE2EMediaFailure(t *testing.T) {
 		t.Errorf("the call record does not end media_failed: %+v", c)
 	}
 }
+
+// TestE2EResumeAfterReload: mid-call one party reloads the page. The
+// reloaded page finds the call in its welcome and rebuilds it (new media,
+// a new peer connection, an offer marked fresh); the other page replaces
+// its connection without leaving the call, and video flows both ways
+// again in the one call record.
+func TestE2EResumeAfterReload(t *testing.T) {
+	browser := requireBrowser(t)
+	app := startApp(t, e2eEnv("CALLAPP_CALL_RESUME_GRACE=20s")...)
+	alice, bob := twoUsers(t, browser, app)
+	callWithVideo(alice, bob, nil)
+	var ok bool
+	if err := alice.eval(`!!(window.pcBefore = window.callapp.peer())`, &ok); err != nil || !ok {
+		t.Fatalf("alice: no peer connection: %v", err)
+	}
+
+	bob.navigate("/webrtc/in")
+	bob.waitFor(20*time.Second, "the call back after the reload", `!!document.querySelector('#remote') && `+callStateJS+` === 'Connected'`)
+	bob.waitVideo()
+	alice.waitFor(10*time.Second, "a new peer connection for bob's", `window.callapp.peer() !== window.pcBefore && `+callStateJS+` === 'Connected'`)
+	alice.waitVideo()
+	var idle bool
+	if err := alice.eval(`!!document.querySelector('.idle')`, &idle); err != nil || idle {
+		t.Errorf("alice's call view went during bob's reload (%v)\n%s", err, alice.report())
+	}
+
+	alice.click("#hangup")
+	alice.waitIdle()
+	bob.waitIdle()
+	bob.waitNotice("alice hung up")
+	bob.waitFor(5*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
+	if calls := bob.calls(); len(calls) != 1 || !calls[0].Answered || calls[0].EndReason != "hangup" {
+		t.Errorf("bob's call records: %+v, want one answered call ended by hang-up", calls)
+	}
+}

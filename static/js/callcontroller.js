@@ -34,11 +34,14 @@ const failNotices = {
 };
 
 // isQuietCallError says whether a 10001 is none of the user's business: a
-// quality sample refused, or a hang-up that crossed the call's end (both
-// sides give up a failed call at about the same time).
+// quality sample refused, a relay the server could not pass (an ICE
+// restart's offer while the other side is away), or a hang-up that crossed
+// the call's end (both sides give up a failed call at about the same time).
 export function isQuietCallError(d) {
-  return d?.method === Method.CallStats || (d?.method === Method.Hangup && d?.reason === 'unknown_call');
+  if (quietMethods.has(d?.method)) { console.warn('call', d.method, d.reason); return true; }
+  return d?.method === Method.Hangup && d?.reason === 'unknown_call';
 }
+const quietMethods = new Set([Method.CallStats, Method.Offer, Method.Answer, Method.Candidate]);
 
 // callController returns the Vue mixin that runs calls over signal, and
 // peer(), the current call's RTCPeerConnection (for tests and debugging).
