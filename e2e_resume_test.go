@@ -17,7 +17,7 @@ import (
 
 // callRecord is a call as GET /webrtc/api/calls lists it to a party.
 type callRecord struct {
-	ID          uint64 `json:"id"`
+	ID          string `json:"id"`
 	Answered    bool   `json:"answered"`
 	Ended       bool   `json:"ended"`
 	EndReason   string `json:"endReason"`
