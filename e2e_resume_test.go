@@ -101,7 +101,8 @@ func TestE2EResumeAcrossServerRestart(t *testing.T) {
 	}
 	alice.screenshot("call-reconnecting")
 
-	app = startApp(t, append(env, "CALLAPP_LISTEN="+app.addr)...)
+	// The same address, so the pages' URL and cookies still hold.
+	startApp(t, append(env, "CALLAPP_LISTEN="+app.addr)...)
 	outage := time.Since(down)
 	t.Logf("the server was away %v", outage.Round(time.Millisecond))
 	for _, p := range pages {
