@@ -6,6 +6,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,6 +56,19 @@ func (p *page) waitFramesRise(what string, from float64) float64 {
 		fmt.Sprintf(`(async () => (await %s).frames > %v)()`, remoteVideoJS, from))
 	return p.frames()
 }
+
+// stateRecorderJS keeps each new text of the call view's state line in
+// window.callStates (” while there is none: the call view went).
+const stateRecorderJS = `(() => {
+  window.callStates = [];
+  const note = () => {
+    const s = document.querySelector('#call-state')?.textContent.trim() || '';
+    if (window.callStates.at(-1) !== s) window.callStates.push(s);
+  };
+  note();
+  new MutationObserver(note).observe(document.querySelector('#app'), { subtree: true, childList: true, characterData: true });
+  return true;
+})()`
 
 // callState is the call view's state line.
 const callStateJS = `document.querySelector('#call-state')?.textContent.trim()`
@@ -200,7 +214,7 @@ func TestE2EResumeAfterReload(t *testing.T) {
 	alice, bob := twoUsers(t, browser, app)
 	callWithVideo(alice, bob, nil)
 	var ok bool
-	if err := alice.eval(`!!(window.pcBefore = window.callapp.peer())`, &ok); err != nil || !ok {
+	if err := alice.eval(`!!(window.pcBefore = window.callapp.peer()) && `+stateRecorderJS, &ok); err != nil || !ok {
 		t.Fatalf("alice: no peer connection: %v", err)
 	}
 
@@ -209,9 +223,13 @@ func TestE2EResumeAfterReload(t *testing.T) {
 	bob.waitVideo()
 	alice.waitFor(10*time.Second, "a new peer connection for bob's", `window.callapp.peer() !== window.pcBefore && `+callStateJS+` === 'Connected'`)
 	alice.waitVideo()
-	var idle bool
-	if err := alice.eval(`!!document.querySelector('.idle')`, &idle); err != nil || idle {
-		t.Errorf("alice's call view went during bob's reload (%v)\n%s", err, alice.report())
+	var states []string
+	if err := alice.eval(`window.callStates`, &states); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("alice's call state during bob's reload: %q", states)
+	if !slices.Contains(states, "bob is reconnecting…") || slices.Contains(states, "") || states[len(states)-1] != "Connected" {
+		t.Errorf("alice's page did not say bob was reconnecting, then connected, without leaving the call: %q", states)
 	}
 
 	alice.click("#hangup")
