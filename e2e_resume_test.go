@@ -58,7 +58,7 @@ func (p *page) waitFramesRise(what string, from float64) float64 {
 }
 
 // stateRecorderJS keeps each new text of the call view's state line in
-// window.callStates (” while there is none: the call view went).
+// window.callStates, an empty one while there is none (the call view went).
 const stateRecorderJS = `(() => {
   window.callStates = [];
   const note = () => {
