@@ -32,6 +32,7 @@ type Store interface {
 	MarkCallAnswered(ctx context.Context, id string, at time.Time) error
 	MarkCallEnded(ctx context.Context, id string, at time.Time, reason string) error
 	MarkCallsAlive(ctx context.Context, ids []string, at time.Time) error
+	SetCallQuality(ctx context.Context, id string, q models.CallQuality) error
 	SaveChatMessage(ctx context.Context, m *models.ChatMessage) error
 	ChatHistory(ctx context.Context, beforeID uint64, limit int) ([]models.ChatMessage, error)
 }
@@ -74,6 +75,8 @@ type Hub struct {
 	presence coalescer
 	stopping bool
 	ended    endings // sessions and users ended lately, for connections still on their way
+	// The quality of accepted calls, until recorded (quality.go).
+	quality qualities
 }
 
 // op is one unit of work for the loop: a protocol method run for c, or a
@@ -280,6 +283,7 @@ func (h *Hub) shutdown() {
 	for _, cl := range h.calls {
 		h.finish(cl, models.CallShutdown)
 	}
+	h.writeAllQuality()
 	for _, b := range h.lives {
 		h.forget(b) // everyone is leaving: no one to tell
 	}

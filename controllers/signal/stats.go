@@ -42,6 +42,12 @@ type Counters struct {
 	// before the database took them.
 	RecordsQueued  int64
 	RecordsDropped uint64
+	// StatsSamples are the Call/Stats samples taken; CallsRelayed the
+	// calls a sample said went through the relay; CallsResumed the calls
+	// a party came back to within the resume grace.
+	StatsSamples uint64
+	CallsRelayed uint64
+	CallsResumed uint64
 }
 
 // counters are updated where things happen and read without locks.
@@ -59,6 +65,8 @@ type counters struct {
 	lives       atomic.Int64
 	viewers     atomic.Int64
 
+	statsTaken, callsRelayed, callsResumed atomic.Uint64
+
 	in, out, errors, closes, callsEnded *tally
 }
 
@@ -66,7 +74,8 @@ func newCounters() counters {
 	methods := []string{models.MethodConnect, models.MethodOffer, models.MethodAnswer, models.MethodCandidate,
 		models.MethodSendToAll, models.MethodInvite, models.MethodAccept, models.MethodReject, models.MethodHangup,
 		models.MethodRoomJoin, models.MethodRoomLeave, models.MethodRoomMsg,
-		models.MethodLiveStart, models.MethodLiveStop, models.MethodLiveWatch, models.MethodLiveLeave}
+		models.MethodLiveStart, models.MethodLiveStop, models.MethodLiveWatch, models.MethodLiveLeave,
+		models.MethodCallStats}
 	return counters{
 		started: time.Now(),
 		in:      newTally(methods...),
@@ -77,12 +86,14 @@ func newCounters() counters {
 			models.ReasonUnknownCall, models.ReasonInternal, models.ReasonControlChar,
 			models.ReasonBadRoom, models.ReasonAlreadyInRoom, models.ReasonNotInRoom,
 			models.ReasonBadTitle, models.ReasonAlreadyLive, models.ReasonNotLive, models.ReasonNoSuchLive,
-			models.ReasonAlreadyWatching, models.ReasonNotWatching),
+			models.ReasonAlreadyWatching, models.ReasonNotWatching,
+			models.ReasonBadStats, models.ReasonBadReason),
 		closes: newTally(closeLabel(models.CloseNormal), closeLabel(models.CloseGoingAway),
 			closeLabel(models.ClosePolicyViolation), closeLabel(models.CloseTooBig),
 			closeLabel(models.CloseKicked), closeLabel(models.CloseReplaced), closeBroken),
 		callsEnded: newTally(models.CallRejected, models.CallHangup, models.CallCancelled,
-			models.CallDisconnected, models.CallTimeout, models.CallShutdown),
+			models.CallDisconnected, models.CallTimeout, models.CallShutdown,
+			models.CallMediaFailed),
 	}
 }
 
@@ -122,6 +133,7 @@ func (h *Hub) Counters() Counters {
 		Errors: s.errors.snapshot(), Closes: s.closes.snapshot(),
 		CallsStarted: s.callsRang.Load(), CallsEnded: s.callsEnded.snapshot(),
 		RecordsQueued: h.rec.queued.Load(), RecordsDropped: h.rec.dropped.Load(),
+		StatsSamples: s.statsTaken.Load(), CallsRelayed: s.callsRelayed.Load(), CallsResumed: s.callsResumed.Load(),
 	}
 }
 
