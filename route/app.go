@@ -76,6 +76,7 @@ func Create(cfg *config.Config, db *dao.DAO, log *slog.Logger, assets fs.FS, opt
 	hubOpts := signal.FromConfig(cfg)
 	hubOpts.CheckOrigin, hubOpts.ICEServers = origin.Allowed, provider.ICEServers
 	hubOpts.Logger, hubOpts.ObserveRelay = log, b.metrics.ObserveRelay
+	hubOpts.ObserveSetup = b.metrics.ObserveSetup
 	if b.hub != nil {
 		b.hub(&hubOpts)
 	}

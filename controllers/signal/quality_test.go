@@ -1,8 +1,8 @@
 package signal_test
 
 import (
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
