@@ -234,6 +234,35 @@ func TestE2ERoomSeatLost(t *testing.T) {
 	bob.waitRoomVideos("alice")
 }
 
+// TestE2ERoomReloadAndWalkAway: bob reloads the room page and is in the
+// room again with video both ways; then he goes to the home page without
+// pressing Leave. The hub keeps his seat for the grace and hands it to the
+// home page, which gives it back at once: alice hears that he left long
+// before the grace would pass.
+func TestE2ERoomReloadAndWalkAway(t *testing.T) {
+	browser := requireBrowser(t)
+	// A grace longer than any wait below: only the home page's giving the
+	// seat back tells alice in time.
+	app := startApp(t, e2eEnv("CALLAPP_CALL_RESUME_GRACE=60s")...)
+	users := registerAll(t, browser, app, "alice", "bob")
+	alice, bob := users[0], users[1]
+	alice.navigate("/webrtc/room/reload")
+	alice.waitRoom("waiting", "Waiting for others")
+	bob.navigate("/webrtc/room/reload")
+	bob.waitRoom("connected", "Connected")
+	alice.waitRoomVideos("bob")
+
+	bob.run(15*time.Second, "reload the room page", chromedp.Reload())
+	bob.waitRoom("connected", "Connected")
+	bob.waitRoomVideos("alice")
+	alice.waitRoomVideos("bob")
+
+	bob.navigate("/webrtc/in")
+	bob.waitConnected()
+	alice.waitRoom("bye", "bob left; waiting for others.")
+	bob.waitFor(5*time.Second, "no error said on the home page", `!document.querySelector('#notice')`)
+}
+
 // holdSignalDown closes the page's signaling websocket, as a network drop
 // would, and keeps its reconnects failing (they go to a path of the server
 // that answers 404) until letSignalBack. The page and its peer connections
