@@ -34,6 +34,9 @@ const netnsEnv = "CALLAPP_E2E_NETNS"
 var netnsProblem string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(childServerEnv) != "" {
+		os.Exit(runChildServer()) // main_restart_test.go
+	}
 	if code, ok := reexecInNetns(); ok {
 		os.Exit(code)
 	}

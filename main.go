@@ -24,7 +24,6 @@ import (
 	"callapp/config"
 	"callapp/controllers/metrics"
 	"callapp/dao"
-	"callapp/models"
 	"callapp/route"
 )
 
@@ -73,7 +72,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, ready func
 		return err
 	}
 	defer db.Close()
-	closeCallsLeftOpen(ctx, db, log)
 	gin.SetMode(gin.ReleaseMode)
 	app, err := route.Create(cfg, db, log, assets, route.WithMetrics(reg))
 	if err != nil {
@@ -142,19 +140,6 @@ func listen(ctx context.Context, cfg *config.Config, log *slog.Logger, h http.Ha
 		return err
 	}
 	return nil
-}
-
-// closeCallsLeftOpen ends the calls a crash of the previous run left open,
-// before the hub can start new ones. A failure is logged, not fatal: the
-// calls stay open until the next start.
-func closeCallsLeftOpen(ctx context.Context, db *dao.DAO, log *slog.Logger) {
-	n, err := db.CloseCallsLeftOpen(ctx)
-	switch {
-	case err != nil:
-		log.Error("closing calls left open by the last run", "err", err)
-	case n > 0:
-		log.Warn("closed calls left open by the last run", "calls", n, "reason", models.CallServerRestart)
-	}
 }
 
 // httpServer bounds what one client can hold: idle keep-alive connections

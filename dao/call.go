@@ -67,14 +67,42 @@ func (d *DAO) MarkCallsAlive(ctx context.Context, ids []string, at time.Time) er
 	return nil
 }
 
-// CloseCallsLeftOpen ends every call still open with CallServerRestart at
-// the last time it was known to be going on, and returns how many it
-// ended. Run at start-up, before any call can start, it closes the calls
-// the previous run left open when it stopped without ending them.
-func (d *DAO) CloseCallsLeftOpen(ctx context.Context) (int64, error) {
+// MarkCallResumed counts one return of a party within the resume grace.
+func (d *DAO) MarkCallResumed(ctx context.Context, id string) error {
 	db, done := d.db.conn(ctx)
 	defer done()
-	res := db.Model(&models.Call{}).Where("ended_at IS NULL").Updates(map[string]any{
+	res := db.Model(&models.Call{}).Where("id = ?", id).Update("resumes", gorm.Expr("resumes + 1"))
+	return wrap("mark call resumed", res.Error)
+}
+
+// CallsToResume returns the answered calls left open whose last sign of
+// life (alive_at) is at or after since: a restarted server gives their
+// parties the resume grace.
+func (d *DAO) CallsToResume(ctx context.Context, since time.Time) ([]models.Call, error) {
+	db, done := d.db.conn(ctx)
+	defer done()
+	var calls []models.Call
+	err := resumable(db.Where("ended_at IS NULL"), since).Order("invited_at").Find(&calls).Error
+	return calls, wrap("calls to resume", err)
+}
+
+// resumable narrows q to the calls CallsToResume returns.
+func resumable(q *gorm.DB, since time.Time) *gorm.DB {
+	return q.Where("answered_at IS NOT NULL AND COALESCE(alive_at, answered_at) >= ?", dbTime(since))
+}
+
+// CloseCallsLeftOpen ends every call still open with CallServerRestart
+// at the last time the server knew it going on, but those CallsToResume
+// returns for since (a zero since spares none). Run at start-up, before
+// the hub can start new calls, it returns how many it closed.
+func (d *DAO) CloseCallsLeftOpen(ctx context.Context, since time.Time) (int64, error) {
+	db, done := d.db.conn(ctx)
+	defer done()
+	q := db.Model(&models.Call{}).Where("ended_at IS NULL")
+	if !since.IsZero() {
+		q = q.Not(resumable(db.Session(&gorm.Session{NewDB: true}), since))
+	}
+	res := q.Updates(map[string]any{
 		// Rows from before alive_at existed fall back to what they have.
 		"ended_at":   gorm.Expr("COALESCE(alive_at, answered_at, invited_at)"),
 		"end_reason": models.CallServerRestart,

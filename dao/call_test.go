@@ -130,7 +130,7 @@ func TestCloseCallsLeftOpen(t *testing.T) {
 		if _, err := raw.Exec("UPDATE calls SET alive_at = NULL WHERE id = 'old'"); err != nil {
 			t.Fatal(err) // a row from before alive_at existed
 		}
-		n, err := d.CloseCallsLeftOpen(ctx)
+		n, err := d.CloseCallsLeftOpen(ctx, time.Time{})
 		if err != nil || n != 3 {
 			t.Fatalf("closed %d (%v), want 3", n, err)
 		}
@@ -148,8 +148,52 @@ func TestCloseCallsLeftOpen(t *testing.T) {
 				t.Errorf("%s: %q at %v, want %q at %v", c.ID, c.EndReason, c.EndedAt, w.reason, w.end)
 			}
 		}
-		if n, err := d.CloseCallsLeftOpen(ctx); err != nil || n != 0 {
+		if n, err := d.CloseCallsLeftOpen(ctx, time.Time{}); err != nil || n != 0 {
 			t.Errorf("second run closed %d (%v)", n, err)
+		}
+	})
+}
+
+// TestCallsToResume: at start-up the answered calls known alive since the
+// cutoff wait for their parties; every other open call is closed.
+func TestCallsToResume(t *testing.T) {
+	forEachDriverRaw(t, func(t *testing.T, d *dao.DAO, _ *sql.DB) {
+		ctx := context.Background()
+		at := func(sec int) time.Time {
+			return callT0.Add(time.Duration(sec) * time.Second).Truncate(time.Millisecond)
+		}
+		for _, id := range []string{"ringing", "recent", "stale", "ended"} {
+			failOn(t, d.CreateCall(ctx, &models.Call{ID: id, CallerID: 1, CalleeID: 2, InvitedAt: at(0)}))
+		}
+		failOn(t, d.MarkCallAnswered(ctx, "recent", at(1)))
+		failOn(t, d.MarkCallAnswered(ctx, "stale", at(1)))
+		failOn(t, d.MarkCallAnswered(ctx, "ended", at(1)))
+		failOn(t, d.MarkCallsAlive(ctx, []string{"recent", "ringing"}, at(100)))
+		failOn(t, d.MarkCallsAlive(ctx, []string{"stale"}, at(40)))
+		failOn(t, d.MarkCallEnded(ctx, "ended", at(90), models.CallHangup))
+		cutoff := at(50)
+		n, err := d.CloseCallsLeftOpen(ctx, cutoff)
+		if err != nil || n != 2 {
+			t.Fatalf("closed %d (%v), want ringing and stale", n, err)
+		}
+		calls, err := d.CallsToResume(ctx, cutoff)
+		failOn(t, err)
+		if len(calls) != 1 || calls[0].ID != "recent" || calls[0].EndedAt != nil || !calls[0].AliveAt.Equal(at(100)) {
+			t.Fatalf("to resume: %+v, want recent alone", calls)
+		}
+		failOn(t, d.MarkCallResumed(ctx, "recent"))
+		failOn(t, d.MarkCallResumed(ctx, "recent"))
+		all, err := d.RecentCalls(ctx, 10)
+		failOn(t, err)
+		for _, c := range all {
+			switch {
+			case c.ID == "recent" && (c.EndedAt != nil || c.Resumes != 2):
+				t.Errorf("recent: %+v, want open, resumed twice", c)
+			case (c.ID == "ringing" || c.ID == "stale") && c.EndReason != models.CallServerRestart:
+				t.Errorf("%s: %q, want closed as server_restart", c.ID, c.EndReason)
+			case c.ID == "ended" && c.EndReason != models.CallHangup:
+				t.Errorf("ended: %q, want kept", c.EndReason)
+			}
 		}
 	})
 }

@@ -139,6 +139,7 @@ const (
 	CloseGoingAway       = 1001 // server shutting down
 	ClosePolicyViolation = 1008 // connect timeout, rate abuse, send queue full
 	CloseTooBig          = 1009 // a message over the read limit
+	CloseServiceRestart  = 1012 // server stopping to restart: reconnect at once and resume
 	CloseKicked          = 4001 // account disabled or session revoked
 	CloseReplaced        = 4002 // a newer connection of the same user
 )

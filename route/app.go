@@ -1,10 +1,12 @@
 package route
 
 import (
+	"context"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"callapp/config"
 	"callapp/controllers"
@@ -13,6 +15,7 @@ import (
 	"callapp/controllers/signal"
 	"callapp/dao"
 	"callapp/dao/password"
+	"callapp/models"
 )
 
 // App is the whole server but its listener: what main serves and what the
@@ -80,6 +83,7 @@ func Create(cfg *config.Config, db *dao.DAO, log *slog.Logger, assets fs.FS, opt
 		b.hub(&hubOpts)
 	}
 	hub := signal.New(hubOpts, db)
+	takeOverCalls(cfg, db, hub, log)
 	app := &App{
 		Hub: hub, Relay: relay, ICE: provider, Metrics: b.metrics,
 		Sessions: dao.NewSessions(db, cfg.SessionKey, cfg.SessionTTL),
@@ -113,4 +117,55 @@ func iceOptions(cfg *config.Config, log *slog.Logger, users ice.DisabledUsers) i
 			Secret: cfg.TURNSecret, TTL: cfg.TURNCredentialTTL, STUNURLs: cfg.STUNURLs, TURNURLs: cfg.TURNURLs,
 		},
 	}
+}
+
+// takeOverCalls gives the calls the last run left going on (a restart,
+// graceful or not) the resume grace, and closes the rest as
+// server_restart, before the hub can start new calls. A call counts as
+// going on if the last run knew it so within a heartbeat and a grace:
+// older ones, nobody is waiting for. A failure is logged, not fatal: the
+// calls stay open until the next start.
+func takeOverCalls(cfg *config.Config, db *dao.DAO, hub *signal.Hub, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*cfg.DBTimeout)
+	defer cancel()
+	since := time.Now().Add(-(cfg.CallHeartbeat + cfg.CallResumeGrace))
+	n, err := db.CloseCallsLeftOpen(ctx, since)
+	switch {
+	case err != nil:
+		log.Error("closing calls left open by the last run", "err", err)
+		return
+	case n > 0:
+		log.Warn("closed calls left open by the last run", "calls", n, "reason", models.CallServerRestart)
+	}
+	calls, err := db.CallsToResume(ctx, since)
+	if err != nil || len(calls) == 0 {
+		if err != nil {
+			log.Error("loading the calls the last run left going on", "err", err)
+		}
+		return
+	}
+	ids := make([]uint64, 0, 2*len(calls))
+	for _, c := range calls {
+		ids = append(ids, c.CallerID, c.CalleeID)
+	}
+	names, err := db.UsernamesByID(ctx, ids)
+	if err != nil {
+		log.Error("loading the calls the last run left going on", "err", err)
+		return
+	}
+	restored := make([]signal.RestoredCall, 0, len(calls))
+	for _, c := range calls {
+		alive := *c.AnsweredAt
+		if c.AliveAt != nil && c.AliveAt.After(alive) {
+			alive = *c.AliveAt
+		}
+		restored = append(restored, signal.RestoredCall{
+			ID:         c.ID,
+			Caller:     models.UserBrief{ID: c.CallerID, Username: names[c.CallerID]},
+			Callee:     models.UserBrief{ID: c.CalleeID, Username: names[c.CalleeID]},
+			AnsweredAt: *c.AnsweredAt, AliveAt: alive,
+		})
+	}
+	hub.Restore(restored)
+	log.Info("calls of the last run wait for their parties", "calls", len(restored), "grace", cfg.CallResumeGrace)
 }

@@ -119,6 +119,15 @@ func (d *dialer) open(ctx context.Context, idx int, acct account) (*client, erro
 	if json.Unmarshal(r.msg, &w) == nil && w.Data.User.ID != 0 {
 		c.acct.ID = w.Data.User.ID // the session's word is final
 	}
+	if call := w.Data.Call; call != nil && c.acct.ID < call.PeerID {
+		// A call of a run that ended within the resume grace waits for
+		// this account: hang it up (one party does), or both stay busy.
+		data, _ := json.Marshal(models.CallRef{CallID: call.CallID})
+		if err := c.sendJSON(models.Inbound{Method: models.MethodHangup, ToID: call.PeerID, Data: data}); err != nil {
+			c.close()
+			return nil, err
+		}
+	}
 	return c, nil
 }
 

@@ -28,6 +28,8 @@ var (
 	recordsLost   = desc("callapp_call_records_dropped_total", "Call record changes lost: the queue was full, or shutdown came first.")
 	liveCount     = desc("callapp_live_broadcasts", "Live broadcasts going on now.")
 	liveViewers   = desc("callapp_live_viewers", "Viewers of all live broadcasts now.")
+	awayUsers     = desc("callapp_away_users", "Users whose connection went while they held a call, seat or broadcast, within the resume grace.")
+	resumes       = desc("callapp_resumes_total", "Returns within the resume grace.")
 )
 
 var hubDescs = []*prometheus.Desc{wsConnections, onlineUsers, wsIn, wsOut, wsErrors, wsCloses, slowDropped,
@@ -53,6 +55,8 @@ func collectHub(ch chan<- prometheus.Metric, c signal.Counters) {
 	ch <- counter(recordsLost, float64(c.RecordsDropped))
 	ch <- gauge(liveCount, float64(c.LiveBroadcasts))
 	ch <- gauge(liveViewers, float64(c.LiveViewers))
+	ch <- gauge(awayUsers, float64(c.AwayUsers))
+	ch <- counter(resumes, float64(c.Resumes))
 }
 
 var (

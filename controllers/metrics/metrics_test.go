@@ -17,7 +17,7 @@ type fakeHub struct{}
 func (fakeHub) Counters() signal.Counters {
 	return signal.Counters{
 		Stats: signal.Stats{OpenConnections: 3, OnlineUsers: 2, ActiveCalls: 1, Rooms: 10, RoomMembers: 11,
-			LiveBroadcasts: 2, LiveViewers: 7},
+			LiveBroadcasts: 2, LiveViewers: 7, AwayUsers: 4, Resumes: 5},
 		InByMethod:    map[string]uint64{"Message/Offer": 4},
 		OutByMethod:   map[string]uint64{"Message/Offer": 4},
 		CallsEnded:    map[string]uint64{"hangup": 2},
@@ -46,6 +46,7 @@ func TestScrapeReadsTheComponents(t *testing.T) {
 	body, _ := io.ReadAll(w.Body)
 	for _, line := range []string{
 		"callapp_ws_connections 3", "callapp_online_users 2", "callapp_calls_active 1", "callapp_live_broadcasts 2", "callapp_live_viewers 7",
+		"callapp_away_users 4", "callapp_resumes_total 5",
 		`callapp_ws_messages_received_total{method="Message/Offer"} 4`,
 		`callapp_calls_ended_total{reason="hangup"} 2`,
 		"callapp_call_records_queued 6", "callapp_call_records_dropped_total 8",

@@ -46,12 +46,16 @@ func TestCloseSaysGoodbyeAndRefusesNewConnections(t *testing.T) {
 
 	h.hub.Close()
 	for _, p := range []*peer{a, b, pending} {
-		expectClose(t, p, models.CloseGoingAway, "server shutting down")
+		expectClose(t, p, models.CloseServiceRestart, "server restarting")
 	}
 	if s := h.hub.Stats(); s.OpenConnections != 0 || s.OnlineUsers != 0 || s.ActiveCalls != 0 {
 		t.Errorf("stats after close = %+v", s)
 	}
-	expectCallRow(t, h, callID, models.CallShutdown, true) // written before Close returned
+	// Written before Close returned: open, alive at the stop, for the next
+	// start to take over.
+	if row := callRow(t, h, callID); row.EndedAt != nil || row.AnsweredAt == nil || row.AliveAt == nil || row.AliveAt.Before(*row.AnsweredAt) {
+		t.Errorf("call row after a graceful stop = %+v, want answered, open, alive", row)
+	}
 	_, resp, err := websocket.DefaultDialer.Dial(h.url(4, "dave"), nil)
 	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("dial after close: %v %v", resp, err)

@@ -26,6 +26,7 @@ type nullStore struct{}
 func (nullStore) CreateCall(context.Context, *models.Call) error                 { return nil }
 func (nullStore) MarkCallAnswered(context.Context, string, time.Time) error      { return nil }
 func (nullStore) MarkCallEnded(context.Context, string, time.Time, string) error { return nil }
+func (nullStore) MarkCallResumed(context.Context, string) error                  { return nil }
 func (nullStore) MarkCallsAlive(context.Context, []string, time.Time) error      { return nil }
 func (nullStore) SaveChatMessage(context.Context, *models.ChatMessage) error     { return nil }
 func (nullStore) ChatHistory(context.Context, uint64, int) ([]models.ChatMessage, error) {

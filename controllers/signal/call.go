@@ -11,11 +11,18 @@ import (
 // call is a 1:1 call's server-side state: ringing until accepted, then
 // accepted until it ends, when it is removed. Only the loop touches it.
 type call struct {
-	id       string
-	caller   models.UserBrief
-	callee   uint64
-	accepted bool
-	timer    *time.Timer // the ring timeout, stopped at accept or end
+	id         string
+	caller     models.UserBrief
+	callee     uint64
+	calleeName string
+	accepted   bool
+	answeredAt time.Time
+	timer      *time.Timer // the ring timeout, stopped at accept or end
+
+	// restored: taken over from a previous run of the server (Restore),
+	// which knew it going on at aliveAt.
+	restored bool
+	aliveAt  time.Time
 }
 
 // other returns the party who is not id.
@@ -24,6 +31,14 @@ func (cl *call) other(id uint64) uint64 {
 		return cl.callee
 	}
 	return cl.caller.ID
+}
+
+// peerOf returns the party who is not id.
+func (cl *call) peerOf(id uint64) models.UserBrief {
+	if id == cl.caller.ID {
+		return models.UserBrief{ID: cl.callee, Username: cl.calleeName}
+	}
+	return cl.caller
 }
 
 // invite handles Call/Invite. Invites that cannot ring fail at once with
@@ -53,7 +68,7 @@ func (h *Hub) unreachable(from, to uint64) string {
 	switch {
 	case from == to:
 		return models.CallSelf
-	case h.clients[to] == nil:
+	case !h.online(to):
 		return models.CallOffline
 	case h.callOf[to] != nil, h.roomOf[to] != nil, h.liveOf[to] != nil, h.watching[to] != nil:
 		return models.CallBusy
@@ -63,7 +78,7 @@ func (h *Hub) unreachable(from, to uint64) string {
 
 // ring creates the call, records it and starts its timeout.
 func (h *Hub) ring(caller models.UserBrief, to uint64) *call {
-	cl := &call{id: newCallID(), caller: caller, callee: to}
+	cl := &call{id: newCallID(), caller: caller, callee: to, calleeName: h.clients[to].user.Username}
 	h.calls[cl.id] = cl
 	h.callOf[caller.ID], h.callOf[to] = cl, cl
 	cl.timer = time.AfterFunc(h.opts.RingTimeout, func() {
@@ -82,7 +97,10 @@ func (h *Hub) heartbeat(now time.Time) {
 		return
 	}
 	ids := make([]string, 0, len(h.calls))
-	for id := range h.calls {
+	for id, cl := range h.calls {
+		if h.away[cl.caller.ID] != nil && h.away[cl.callee] != nil {
+			continue // nobody is there to say it goes on
+		}
 		ids = append(ids, id)
 	}
 	h.rec.alive(ids, now)
@@ -107,11 +125,11 @@ func (h *Hub) accept(c *client, r *request) error {
 	}
 	h.touch(cl.caller.ID) // both show in_call from now
 	h.touch(cl.callee)
-	cl.accepted = true
+	cl.accepted, cl.answeredAt = true, time.Now()
 	cl.timer.Stop()
 	h.stats.ringing.Add(-1)
 	h.stats.active.Add(1)
-	h.rec.push(callEvent{id: cl.id, at: time.Now(), answered: true})
+	h.rec.push(callEvent{id: cl.id, at: cl.answeredAt, answered: true})
 	ev := models.CallPeerEvent{CallID: cl.id, FromID: cl.callee}
 	h.router.SendToUser(cl.caller.ID, encode(models.CodeCallAccepted, models.MethodAccept, ev))
 	return nil
@@ -175,7 +193,13 @@ func (h *Hub) endCallOf(id uint64, reason string) {
 
 // endFor ends a call because of party by, telling the other one (10015).
 func (h *Hub) endFor(cl *call, by uint64, reason string) {
-	h.finish(cl, reason)
+	h.endForAt(cl, by, reason, time.Now())
+}
+
+// endForAt is endFor for a call that ended at at: when a party who never
+// came back went away.
+func (h *Hub) endForAt(cl *call, by uint64, reason string, at time.Time) {
+	h.finishAt(cl, reason, at)
 	ev := models.CallPeerEvent{CallID: cl.id, FromID: by, Reason: reason}
 	h.router.SendToUser(cl.other(by), encode(models.CodeCallEnded, models.MethodHangup, ev))
 }
@@ -202,6 +226,11 @@ func (h *Hub) ringTimeout(cl *call) {
 // finish removes a call from the state and records its end. The parties
 // of an accepted call show online again from the next tick.
 func (h *Hub) finish(cl *call, reason string) {
+	h.finishAt(cl, reason, time.Now())
+}
+
+// finishAt is finish for a call that ended at at.
+func (h *Hub) finishAt(cl *call, reason string, at time.Time) {
 	if cl.accepted {
 		h.touch(cl.caller.ID)
 		h.touch(cl.callee)
@@ -216,7 +245,7 @@ func (h *Hub) finish(cl *call, reason string) {
 		h.stats.ringing.Add(-1)
 	}
 	h.stats.callsEnded.add(reason)
-	h.rec.push(callEvent{id: cl.id, at: time.Now(), reason: reason})
+	h.rec.push(callEvent{id: cl.id, at: at, reason: reason})
 }
 
 // relay returns the handler for Offer, Answer and Candidate: passed on

@@ -189,7 +189,7 @@ func (run *callFuzz) connect(u *fuzzUser) {
 	c := benchClient(run.h, u.id)
 	run.h.do(func() {
 		run.h.attach(c, time.Now())
-		run.h.register(c, encode(models.CodeWelcome, models.MethodConnect, nil))
+		run.h.register(c, models.Welcome{}, false)
 	})
 	if u.conn != nil {
 		u.old = u.conn
@@ -198,13 +198,17 @@ func (run *callFuzz) connect(u *fuzzUser) {
 }
 
 // disconnect ends u's connection as its reader does when the socket
-// closes.
+// closes, and lets the resume grace pass at once: a user who comes back
+// within it is tested over sockets (resume_test.go).
 func (run *callFuzz) disconnect(u *fuzzUser) {
 	c := u.conn
 	c.stop(models.CloseNormal, "")
 	run.h.do(func() {
 		run.h.leave(c)
 		run.h.detach(c)
+		if a := run.h.away[u.id]; a != nil {
+			run.h.graceOver(u.id, a)
+		}
 	})
 	u.old, u.conn = c, nil
 }

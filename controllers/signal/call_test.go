@@ -55,6 +55,22 @@ func expectCallRow(t *testing.T, h *harness, id, reason string, answered bool) m
 	return row
 }
 
+// callRow returns the stored record of call id.
+func callRow(t *testing.T, h *harness, id string) models.Call {
+	t.Helper()
+	calls, err := h.db.RecentCalls(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range calls {
+		if c.ID == id {
+			return c
+		}
+	}
+	t.Fatalf("call %s not stored", id)
+	return models.Call{}
+}
+
 func TestInviteRingsThenAcceptPutsBothInCall(t *testing.T) {
 	t.Parallel()
 	h := start(t, fast())

@@ -66,11 +66,15 @@ func (h *Hub) presenceTick() time.Duration {
 
 // shownNow is the user's presence in the hub's state now.
 func (h *Hub) shownNow(id uint64) shown {
-	c := h.clients[id]
-	if c == nil {
+	var name string
+	if c := h.clients[id]; c != nil {
+		name = c.user.Username
+	} else if a := h.away[id]; a != nil {
+		name = a.user.Username
+	} else {
 		return shown{}
 	}
-	return shown{username: c.user.Username, online: true, status: h.statusOf(id)}
+	return shown{username: name, online: true, status: h.statusOf(id)}
 }
 
 // flushPresenceOf flushes the tick now if it holds a change of one of
@@ -136,12 +140,15 @@ func (h *Hub) onlineSnapshot(self uint64) outgoing {
 // sorting most of the work at 10,000 users.
 func (h *Hub) knownList() *jsonList {
 	pending := h.presence.pending
-	ids := make([]uint64, 0, len(h.clients)+len(pending))
+	ids := make([]uint64, 0, len(h.clients)+len(h.away)+len(pending))
 	for id := range h.clients {
 		ids = append(ids, id)
 	}
+	for id := range h.away {
+		ids = append(ids, id)
+	}
 	for id, was := range pending {
-		if was.online && h.clients[id] == nil {
+		if was.online && !h.online(id) {
 			ids = append(ids, id) // gone this tick: others still see them
 		}
 	}
@@ -151,8 +158,8 @@ func (h *Hub) knownList() *jsonList {
 		was, changed := pending[id]
 		switch {
 		case !changed:
-			c := h.clients[id]
-			l.addUser(models.OnlineUser{ID: id, Username: c.user.Username, Status: h.statusOf(id)})
+			now := h.shownNow(id)
+			l.addUser(models.OnlineUser{ID: id, Username: now.username, Status: now.status})
 		case was.online:
 			l.addUser(models.OnlineUser{ID: id, Username: was.username, Status: was.status})
 		}

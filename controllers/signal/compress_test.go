@@ -51,6 +51,9 @@ func TestBulkEnvelopesAreCompressedForPeersThatAsk(t *testing.T) {
 	// Ticks only when the test flushes: on a loaded machine the arrivals
 	// below would otherwise spread over ticks too small to compress.
 	opts.PresenceTick = time.Hour
+	// 150 connections pinged every 50ms starve on a loaded machine and
+	// miss their pong wait; this test is about what they are sent.
+	opts.PingInterval, opts.PongWait = time.Second, 30*time.Second
 	h := start(t, opts)
 	const others = 150
 	for id := uint64(1); id <= others; id++ {

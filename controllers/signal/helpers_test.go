@@ -42,6 +42,7 @@ func fast() signal.Options {
 	o.PingInterval, o.PongWait, o.WriteWait = 50*time.Millisecond, 2*time.Second, time.Second
 	o.ConnectTimeout, o.RingTimeout, o.PresenceTick = 2*time.Second, 5*time.Second, 10*time.Millisecond
 	o.MessageRate, o.MessageBurst, o.ChatRate, o.ChatBurst = 10000, 10000, 10000, 10000
+	o.ResumeGrace = 200 * time.Millisecond
 	return o
 }
 

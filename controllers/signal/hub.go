@@ -32,6 +32,7 @@ type Store interface {
 	MarkCallAnswered(ctx context.Context, id string, at time.Time) error
 	MarkCallEnded(ctx context.Context, id string, at time.Time, reason string) error
 	MarkCallsAlive(ctx context.Context, ids []string, at time.Time) error
+	MarkCallResumed(ctx context.Context, id string) error
 	SaveChatMessage(ctx context.Context, m *models.ChatMessage) error
 	ChatHistory(ctx context.Context, beforeID uint64, limit int) ([]models.ChatMessage, error)
 }
@@ -71,6 +72,7 @@ type Hub struct {
 	lives    map[string]*broadcast
 	liveOf   map[uint64]*broadcast // broadcasters
 	watching map[uint64]*broadcast // viewers
+	away     map[uint64]*absence   // users whose connection went while they held a place (resume.go)
 	presence coalescer
 	stopping bool
 	ended    endings // sessions and users ended lately, for connections still on their way
@@ -108,6 +110,7 @@ func New(opts Options, store Store) *Hub {
 		lives:    make(map[string]*broadcast),
 		liveOf:   make(map[uint64]*broadcast),
 		watching: make(map[uint64]*broadcast),
+		away:     make(map[uint64]*absence),
 		presence: newCoalescer(),
 		ended:    newEndings(),
 	}
@@ -186,7 +189,8 @@ func (h *Hub) enter() bool {
 	return true
 }
 
-// Close says goodbye (close code 1001) to every connection, ends the calls,
+// Close says goodbye (close code 1012) to every connection, ends the
+// ringing calls and leaves the accepted ones open for the next start,
 // waits for every connection's goroutines, and gives the call records up
 // to RecordCloseWait to be written (what is not is logged as lost). New
 // upgrades are refused with 503 from the first moment.
@@ -274,17 +278,33 @@ func (h *Hub) do(fn func()) bool {
 	}
 }
 
-// shutdown ends every call and says goodbye to every connection.
+// shutdown says goodbye to every connection with 1012: pages reconnect at
+// once and, if a server is back within the grace, carry on. Accepted calls
+// stay open in the database, marked alive now, for the next start to take
+// over (Restore); ringing calls end.
 func (h *Hub) shutdown() {
 	h.stopping = true
 	for _, cl := range h.calls {
-		h.finish(cl, models.CallShutdown)
+		if !cl.accepted {
+			h.finish(cl, models.CallShutdown)
+		}
 	}
+	h.heartbeat(time.Now())
+	for id, cl := range h.calls { // left to the next start, not ended
+		cl.timer.Stop()
+		delete(h.calls, id)
+		h.stats.active.Add(-1)
+	}
+	clear(h.callOf)
+	for _, a := range h.away {
+		a.timer.Stop()
+	}
+	clear(h.away)
 	for _, b := range h.lives {
 		h.forget(b) // everyone is leaving: no one to tell
 	}
 	for c := range h.conns {
-		c.goodbye(nil, models.CloseGoingAway, "server shutting down")
+		c.goodbye(nil, models.CloseServiceRestart, "server restarting")
 	}
 	clear(h.clients)
 	clear(h.rooms) // everyone is leaving: no one to say bye to

@@ -257,14 +257,19 @@ func (h *Hub) sameLive(a, b uint64) bool {
 	return l != nil && h.watching[a] == l
 }
 
+// sortedViewers returns b's viewers by id.
+func sortedViewers(b *broadcast) []models.UserBrief {
+	viewers := slices.AppendSeq(make([]models.UserBrief, 0, len(b.viewers)), maps.Values(b.viewers))
+	slices.SortFunc(viewers, func(x, y models.UserBrief) int { return cmp.Compare(x.ID, y.ID) })
+	return viewers
+}
+
 // Lives returns the broadcasts going on with their viewers, for the admin.
 func (h *Hub) Lives() []models.LiveAdmin {
 	list := []models.LiveAdmin{}
 	h.do(func() {
 		for _, b := range h.lives {
-			viewers := slices.AppendSeq(make([]models.UserBrief, 0, len(b.viewers)), maps.Values(b.viewers))
-			slices.SortFunc(viewers, func(x, y models.UserBrief) int { return cmp.Compare(x.ID, y.ID) })
-			list = append(list, models.LiveAdmin{LiveID: b.id, Broadcaster: b.owner, Title: b.title, Viewers: viewers})
+			list = append(list, models.LiveAdmin{LiveID: b.id, Broadcaster: b.owner, Title: b.title, Viewers: sortedViewers(b)})
 		}
 	})
 	slices.SortFunc(list, func(a, b models.LiveAdmin) int { return cmp.Compare(a.Broadcaster.ID, b.Broadcaster.ID) })

@@ -242,7 +242,8 @@ func TestLiveEndsOnStopAndBroadcasterDisconnect(t *testing.T) {
 	}
 	watch(b, second.LiveID)
 	expectViewer(t, a, b, "bob", second.LiveID)
-	a.conn.Close()
+	a.conn.Close() // the broadcast waits for the grace, then ends
+	expectAway(t, b, models.PeerAway{LiveID: second.LiveID, FromID: 1, GraceSec: 1})
 	for _, p := range []*peer{b, c} {
 		if got := decode[models.LiveRef](t, p.expect(models.CodeLiveEnded)); got.LiveID != second.LiveID {
 			t.Fatalf("user %d: 10031 = %+v", p.id, got)

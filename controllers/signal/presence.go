@@ -2,6 +2,7 @@ package signal
 
 import (
 	"cmp"
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -12,16 +13,21 @@ import (
 // connection with the loop, then sends the chat history, which needs the
 // database. History goes after registration so that no message falls in
 // between; one may arrive both as 10005 and in the history (same id).
-func (c *client) connect(*request) error {
+func (c *client) connect(r *request) error {
 	h := c.hub
 	if c.connected {
 		return errAlreadyConnected
 	}
+	var in models.ConnectIn
+	if !isNull(r.Data) && json.Unmarshal(r.Data, &in) != nil {
+		return errBadConnect
+	}
 	c.unpend() // before the welcome, so that a client who has it finds the place free
-	welcome := encode(models.CodeWelcome, models.MethodConnect, models.Welcome{
+	welcome := models.Welcome{
 		User: c.user, ICEServers: h.iceServers(c.user.ID), CallTimeoutSec: h.opts.callTimeoutSec(),
-	})
-	h.do(func() { h.register(c, welcome) })
+		ResumeGraceSec: h.opts.graceSec(), MediaTimeoutSec: h.opts.mediaTimeoutSec(),
+	}
+	h.do(func() { h.register(c, welcome, in.Resume) })
 	c.connected = true
 	_ = c.conn.SetReadDeadline(time.Now().Add(h.opts.PongWait))
 	return h.sendHistory(c)
@@ -43,7 +49,7 @@ func (h *Hub) iceServers(userID uint64) []models.ICEServer {
 // before it was ended (checked is when) is closed as if it had been there.
 func (h *Hub) attach(c *client, checked time.Time) {
 	if h.stopping {
-		c.goodbye(nil, models.CloseGoingAway, "server shutting down")
+		c.goodbye(nil, models.CloseServiceRestart, "server restarting")
 		return
 	}
 	h.conns[c] = struct{}{}
@@ -52,34 +58,55 @@ func (h *Hub) attach(c *client, checked time.Time) {
 	}
 }
 
+var errBadConnect = refuse(models.ReasonBadJSON, `data must be {"resume": true|false} or absent`)
+
 // register makes c the user's connection. Replacing an older one is this
-// one step: the old connection is told (10003) and closed, its call ends as
-// for a disconnect, and others see no offline/online flicker.
-func (h *Hub) register(c *client, welcome []byte) {
+// one step: the old connection is told (10003) and closed, and others see
+// no offline/online flicker. What the user held (a call, a room, a
+// broadcast) ends as for a disconnect, unless the new connection resumes:
+// it comes back to a place kept since its last connection went (away), or
+// it says it carries on what the old one had (resume).
+func (h *Hub) register(c *client, welcome models.Welcome, resume bool) {
 	if c.leaving.Load() {
 		return // kicked while connecting
 	}
 	if h.stopping {
-		c.goodbye(nil, models.CloseGoingAway, "server shutting down")
+		c.goodbye(nil, models.CloseServiceRestart, "server restarting")
 		return
 	}
 	id := c.user.ID
-	old := h.clients[id]
-	if old != nil {
+	old, away := h.clients[id], h.away[id]
+	back := away != nil
+	switch {
+	case old != nil:
 		old.goodbye(h.replaced, models.CloseReplaced, "replaced by a newer connection")
+		if resume && h.holdsPlace(id) {
+			back = true
+			break
+		}
 		// Ended while the old connection is still the user's: the new page
 		// never knew the call or the room and hears nothing of them.
 		h.endCallOf(id, models.CallDisconnected)
 		h.leaveRoomOf(id)
 		h.endLiveOf(id)
-	} else {
+	case away != nil:
+		away.timer.Stop()
+		delete(h.away, id)
+		h.stats.away.Store(int64(len(h.away)))
+	default:
 		h.touch(id) // others hear of the arrival at the tick
 	}
 	h.clients[id] = c
 	h.stats.online.Store(int64(len(h.clients)))
-	c.enqueue(outgoing{data: welcome})
+	if back {
+		h.comeBack(c, &welcome)
+	}
+	c.enqueue(outgoing{data: encode(models.CodeWelcome, models.MethodConnect, welcome)})
 	c.enqueue(h.onlineSnapshot(id))
 	c.enqueue(outgoing{data: h.liveList()})
+	if back {
+		h.afterComeBack(c)
+	}
 }
 
 // detach forgets a connection whose socket is closed. Until then it stays
@@ -89,10 +116,23 @@ func (h *Hub) detach(c *client) {
 }
 
 // leave takes c offline if it is still its user's connection: a replaced
-// connection leaves nothing behind.
+// connection leaves nothing behind. A user who holds a call, a room seat
+// or a broadcast stays online, away, for the resume grace.
 func (h *Hub) leave(c *client) {
+	h.leaveAs(c, true)
+}
+
+// leaveAs is leave; final is false for a kick or an ended session, which
+// keep nothing for the user.
+func (h *Hub) leaveAs(c *client, mayResume bool) {
 	id := c.user.ID
 	if h.clients[id] != c {
+		return
+	}
+	if mayResume && !h.stopping && h.holdsPlace(id) {
+		delete(h.clients, id)
+		h.stats.online.Store(int64(len(h.clients)))
+		h.goAway(brief(c.user), time.Now())
 		return
 	}
 	h.touch(id) // others hear of the departure at the tick
@@ -106,10 +146,15 @@ func (h *Hub) leave(c *client) {
 // onlineList returns the connected users but except, by id, as they are
 // now (the admin's view; clients get the known state, onlineSnapshot).
 func (h *Hub) onlineList(except uint64) []models.OnlineUser {
-	list := make([]models.OnlineUser, 0, len(h.clients))
+	list := make([]models.OnlineUser, 0, len(h.clients)+len(h.away))
 	for id, c := range h.clients {
 		if id != except {
 			list = append(list, models.OnlineUser{ID: id, Username: c.user.Username, Status: h.statusOf(id)})
+		}
+	}
+	for id, a := range h.away {
+		if id != except {
+			list = append(list, models.OnlineUser{ID: id, Username: a.user.Username, Status: h.statusOf(id)})
 		}
 	}
 	slices.SortFunc(list, func(a, b models.OnlineUser) int { return cmp.Compare(a.ID, b.ID) })

@@ -19,7 +19,8 @@ type callEvent struct {
 	id       string
 	at       time.Time
 	answered bool
-	reason   string // the end reason when neither create nor answered
+	resumed  bool   // a party came back within the resume grace
+	reason   string // the end reason when none of the above
 }
 
 // heartbeat is the calls going on at one moment.
@@ -152,6 +153,8 @@ func (r *recorder) write(ctx context.Context, e *callEvent) bool {
 		err = r.store.CreateCall(ctx, e.create)
 	case e.answered:
 		err = r.store.MarkCallAnswered(ctx, e.id, e.at)
+	case e.resumed:
+		err = r.store.MarkCallResumed(ctx, e.id)
 	default:
 		err = r.store.MarkCallEnded(ctx, e.id, e.at, e.reason)
 	}

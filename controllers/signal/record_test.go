@@ -193,7 +193,7 @@ func TestCallLeftOpenByACrashIsClosedAtItsLastHeartbeat(t *testing.T) {
 		}
 		alive = *rows[0].AliveAt
 
-		n, err := db.CloseCallsLeftOpen(context.Background()) // the next start
+		n, err := db.CloseCallsLeftOpen(context.Background(), time.Time{}) // the next start
 		if err != nil || n != 1 {
 			t.Fatalf("closed %d calls (%v), want 1", n, err)
 		}

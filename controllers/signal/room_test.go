@@ -156,7 +156,8 @@ func TestRoomMemberDisconnectReplacementAndKickSayBye(t *testing.T) {
 		joinRoom(t, p, "r")
 		expectOther(t, a, "r", models.UserBrief{ID: p.id, Username: map[uint64]string{2: "bob", 3: "carol", 4: "dave"}[p.id]})
 	}
-	b.conn.Close() // a disconnect
+	b.conn.Close() // a disconnect: the seat waits for the grace, then goes
+	expectAway(t, a, models.PeerAway{Room: "r", FromID: 2, GraceSec: 1})
 	expectBye(t, a, "r", 2)
 	h.connect(3, "carol") // a new tab: the old one's seat is given up
 	expectBye(t, a, "r", 3)
@@ -319,8 +320,16 @@ func TestShutdownForgetsRooms(t *testing.T) {
 	a := h.join(1, "alice")
 	joinRoom(t, a, "r")
 	h.hub.Close()
-	expectClose(t, a, models.CloseGoingAway, "")
+	expectClose(t, a, models.CloseServiceRestart, "server restarting")
 	if s := h.hub.Stats(); s.Rooms != 0 || s.RoomMembers != 0 || len(h.hub.Rooms()) != 0 {
 		t.Errorf("after Close: stats %+v, rooms %+v", s, h.hub.Rooms())
+	}
+}
+
+// expectAway takes the next envelope, which must be 10040 with want.
+func expectAway(t *testing.T, p *peer, want models.PeerAway) {
+	t.Helper()
+	if got := decode[models.PeerAway](t, p.expect(models.CodePeerAway)); got != want {
+		t.Fatalf("user %d: 10040 = %+v, want %+v", p.id, got, want)
 	}
 }

@@ -58,7 +58,7 @@ func (h *Hub) kickWhere(match func(*client) bool, reason string) {
 // kick takes c offline and closes it with 4001; its call ends as for a
 // disconnect. Run on the loop.
 func (h *Hub) kick(c *client, reason string) {
-	h.leave(c)
+	h.leaveAs(c, false)
 	c.goodbye(nil, models.CloseKicked, reason)
 }
 

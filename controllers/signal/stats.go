@@ -24,6 +24,8 @@ type Stats struct {
 	SlowClientsDropped uint64    `json:"slowClientsDropped"`
 	LiveBroadcasts     int64     `json:"liveBroadcasts"`
 	LiveViewers        int64     `json:"liveViewers"` // of all broadcasts together
+	AwayUsers          int64     `json:"awayUsers"`   // connections gone, places kept for the resume grace
+	Resumes            uint64    `json:"resumes"`     // returns within the grace since start
 }
 
 // Counters is everything the hub counts, for the metrics endpoint. Its
@@ -58,6 +60,8 @@ type counters struct {
 	callsRang   atomic.Uint64
 	lives       atomic.Int64
 	viewers     atomic.Int64
+	away        atomic.Int64
+	resumes     atomic.Uint64
 
 	in, out, errors, closes, callsEnded *tally
 }
@@ -80,9 +84,9 @@ func newCounters() counters {
 			models.ReasonAlreadyWatching, models.ReasonNotWatching),
 		closes: newTally(closeLabel(models.CloseNormal), closeLabel(models.CloseGoingAway),
 			closeLabel(models.ClosePolicyViolation), closeLabel(models.CloseTooBig),
-			closeLabel(models.CloseKicked), closeLabel(models.CloseReplaced), closeBroken),
+			closeLabel(models.CloseKicked), closeLabel(models.CloseReplaced), closeLabel(models.CloseServiceRestart), closeBroken),
 		callsEnded: newTally(models.CallRejected, models.CallHangup, models.CallCancelled,
-			models.CallDisconnected, models.CallTimeout, models.CallShutdown),
+			models.CallDisconnected, models.CallTimeout, models.CallShutdown, models.CallServerRestart, models.CallMediaFailed),
 	}
 }
 
@@ -110,6 +114,8 @@ func (h *Hub) Stats() Stats {
 		SlowClientsDropped: s.slowDropped.Load(),
 		LiveBroadcasts:     s.lives.Load(),
 		LiveViewers:        s.viewers.Load(),
+		AwayUsers:          s.away.Load(),
+		Resumes:            s.resumes.Load(),
 	}
 }
 
