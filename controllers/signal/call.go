@@ -246,6 +246,8 @@ func (h *Hub) finishAt(cl *call, reason string, at time.Time) {
 	}
 	h.stats.callsEnded.add(reason)
 	h.rec.push(callEvent{id: cl.id, at: at, reason: reason})
+	h.forgetIfIdle(cl.caller.ID)
+	h.forgetIfIdle(cl.callee)
 }
 
 // relay returns the handler for Offer, Answer and Candidate: passed on

@@ -132,7 +132,7 @@ func (h *Hub) leaveAs(c *client, mayResume bool) {
 	if mayResume && !h.stopping && h.holdsPlace(id) {
 		delete(h.clients, id)
 		h.stats.online.Store(int64(len(h.clients)))
-		h.goAway(brief(c.user), time.Now())
+		h.goAway(brief(c.user), c.session, time.Now())
 		return
 	}
 	h.touch(id) // others hear of the departure at the tick

@@ -19,9 +19,10 @@ import (
 
 // absence is a user whose connection went while holding a place.
 type absence struct {
-	user  models.UserBrief
-	since time.Time
-	timer *time.Timer // fires graceOver
+	user    models.UserBrief
+	session uint64 // the session of the connection that went
+	since   time.Time
+	timer   *time.Timer // fires graceOver
 }
 
 // holdsPlace reports whether id holds what a resume keeps.
@@ -40,8 +41,8 @@ func (h *Hub) online(id uint64) bool {
 
 // goAway keeps id's place for the grace and tells those who share it
 // (10040).
-func (h *Hub) goAway(u models.UserBrief, since time.Time) {
-	a := &absence{user: u, since: since}
+func (h *Hub) goAway(u models.UserBrief, session uint64, since time.Time) {
+	a := &absence{user: u, session: session, since: since}
 	h.away[u.ID] = a
 	a.timer = time.AfterFunc(h.opts.ResumeGrace, func() {
 		h.submit(op{do: func() { h.graceOver(u.ID, a) }})
@@ -107,6 +108,26 @@ func (h *Hub) graceOver(id uint64, a *absence) {
 	}
 	h.leaveRoomOf(id)
 	h.endLiveOf(id)
+}
+
+// settleAway ends the absences match selects at once, as if their grace
+// had passed: a session ended while its user was away keeps nothing.
+func (h *Hub) settleAway(match func(*absence) bool) {
+	for id, a := range h.away {
+		if match(a) {
+			a.timer.Stop()
+			h.graceOver(id, a)
+		}
+	}
+}
+
+// forgetIfIdle takes an away user who holds nothing any more (the other
+// party hung up) offline at once, rather than at the end of the grace.
+func (h *Hub) forgetIfIdle(id uint64) {
+	if a := h.away[id]; a != nil && !h.holdsPlace(id) {
+		a.timer.Stop()
+		h.graceOver(id, a)
+	}
 }
 
 // comeBack makes c the connection of a user who held a place: the
@@ -177,7 +198,7 @@ func (h *Hub) Restore(calls []RestoredCall) {
 			h.stats.active.Add(1)
 			for _, u := range []models.UserBrief{rc.Caller, rc.Callee} {
 				h.touch(u.ID)
-				h.goAway(u, now)
+				h.goAway(u, 0, now)
 			}
 		}
 	})

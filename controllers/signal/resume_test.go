@@ -136,13 +136,13 @@ func TestHangupDuringTheGraceEndsTheCall(t *testing.T) {
 	a.send(models.MethodInvite, 3, nil) // free again
 	a.expect(models.CodeCallRinging)
 	c.expect(models.CodeIncomingCall)
+	// Bob holds nothing once the call ended: offline at once, not at the
+	// end of the grace.
+	c.waitView("bob offline", func(v map[uint64]models.OnlineUser) bool { _, bob := v[2]; return !bob })
 	b2, _ := comeBack(h, 2, "bob", false)
 	if b2.welcome.Call != nil {
 		t.Errorf("welcome has call %+v after it was hung up", b2.welcome.Call)
 	}
-	// Bob held nothing once the call ended: he is away no longer, and
-	// nobody hears he is back.
-	a.quiet(100 * time.Millisecond)
 }
 
 func TestKickEndsTheCallAtOnce(t *testing.T) {
@@ -156,6 +156,20 @@ func TestKickEndsTheCallAtOnce(t *testing.T) {
 	ended := decode[models.CallPeerEvent](t, a.expect(models.CodeCallEnded)) // no 10040
 	if ended.Reason != models.CallDisconnected || ended.CallID != callID {
 		t.Errorf("10015 = %+v", ended)
+	}
+
+	// Kicked while away: what the grace kept ends then, not at its end.
+	c := h.join(3, "carol")
+	callID = connectCall(t, a, c)
+	c.conn.Close()
+	expectAway(t, a, models.PeerAway{CallID: callID, FromID: 3, GraceSec: 5})
+	h.hub.Kick(3, "account disabled")
+	ended = decode[models.CallPeerEvent](t, a.expect(models.CodeCallEnded))
+	if ended.Reason != models.CallDisconnected || ended.CallID != callID {
+		t.Errorf("10015 after a kick while away = %+v", ended)
+	}
+	if s := h.hub.Stats(); s.AwayUsers != 0 {
+		t.Errorf("away after the kick: %d", s.AwayUsers)
 	}
 }
 

@@ -24,6 +24,7 @@ func (h *Hub) EndSession(sessionID uint64, reason string) {
 	h.do(func() {
 		h.ended.sessions[sessionID] = ending{at: time.Now(), reason: reason}
 		h.kickWhere(func(c *client) bool { return c.session == sessionID }, reason)
+		h.settleAway(func(a *absence) bool { return a.session == sessionID })
 	})
 }
 
@@ -36,6 +37,7 @@ func (h *Hub) EndUserSessions(userID, keep uint64, reason string) {
 		h.kickWhere(func(c *client) bool {
 			return c.user.ID == userID && (keep == 0 || c.session != keep)
 		}, reason)
+		h.settleAway(func(a *absence) bool { return a.user.ID == userID && (keep == 0 || a.session != keep) })
 	})
 }
 
