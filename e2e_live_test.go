@@ -81,3 +81,46 @@ func TestE2ELive(t *testing.T) {
 	bob.click("#leave")
 	bob.waitHome()
 }
+
+// TestE2ELiveResume: alice's signaling connection drops while she
+// broadcasts to bob. Her broadcast goes on (bob keeps decoding it), her
+// page says it is reconnecting and bob's that the broadcaster is; when she
+// is back she offers to bob afresh and bob decodes her video over the new
+// connection.
+func TestE2ELiveResume(t *testing.T) {
+	browser := requireBrowser(t)
+	app := startApp(t, e2eEnv()...)
+	users := registerAll(t, browser, app, "alice", "bob")
+	alice, bob := users[0], users[1]
+	alice.run(5*time.Second, "type a title", chromedp.SendKeys("#live-title-input", "Through the storm", chromedp.ByQuery))
+	alice.click("#go-live")
+	alice.waitFor(10*time.Second, "the broadcast to be live", `document.querySelector('#my-live-phase')?.dataset.phase === 'live'`)
+	alice.waitFor(10*time.Second, "the broadcast in the list", `!!document.querySelector('#lives li[data-user="alice"]')`)
+	var liveID string
+	if err := alice.eval(`document.querySelector('#lives li[data-user="alice"]').dataset.live`, &liveID); err != nil {
+		t.Fatal(err)
+	}
+	bob.navigate("/webrtc/live/" + liveID)
+	bob.waitVideo()
+	alice.waitFor(10*time.Second, "one viewer counted", `document.querySelector('#my-live-viewers')?.textContent.trim() === '1'`)
+
+	alice.holdSignalDown()
+	alice.waitFor(10*time.Second, "the broadcast saying it is reconnecting",
+		`(e => !!e && e.dataset.phase === 'reconnecting' && e.textContent.includes('reconnecting…'))(document.querySelector('#my-live-phase'))`)
+	bob.waitFor(10*time.Second, "the page saying the broadcaster is reconnecting",
+		`(document.querySelector('#live-away')?.textContent || '').includes('The broadcaster is reconnecting…')`)
+	bob.screenshot("live-broadcaster-away")
+	bob.waitVideo() // media needs no server
+
+	var marked bool
+	if err := bob.eval(`!!(window.markedPeer = window.callapp.peer())`, &marked); err != nil || !marked {
+		t.Fatalf("bob: no peer connection to mark (%v)", err)
+	}
+	alice.letSignalBack()
+	alice.waitFor(10*time.Second, "the broadcast live again", `document.querySelector('#my-live-phase')?.dataset.phase === 'live'`)
+	bob.waitFor(10*time.Second, "the reconnecting word gone and a new connection",
+		`!document.querySelector('#live-away') && !!window.callapp.peer() && window.callapp.peer() !== window.markedPeer`)
+	bob.waitVideo()
+	alice.waitFor(10*time.Second, "one viewer, over one connection",
+		`document.querySelector('#my-live-viewers')?.textContent.trim() === '1' && window.callapp.viewers().size === 1`)
+}

@@ -157,3 +157,141 @@ func (p *page) roomVideos() map[string]remoteVideo {
 	}
 	return v
 }
+
+// TestE2ERoomResume: bob's signaling connection drops while he is in a
+// room of two with alice. Both go on decoding each other's video, bob's
+// page says it is reconnecting and alice's shows his tile reconnecting;
+// his seat is kept, so carol is told the room is full. When bob is back
+// the mesh is rebuilt, both decode video again, and nobody was told he
+// left.
+func TestE2ERoomResume(t *testing.T) {
+	browser := requireBrowser(t)
+	app := startApp(t, e2eEnv()...)
+	users := registerAll(t, browser, app, "alice", "bob", "carol")
+	alice, bob, carol := users[0], users[1], users[2]
+	alice.navigate("/webrtc/room/resume")
+	alice.waitRoom("waiting", "Waiting for others")
+	bob.navigate("/webrtc/room/resume")
+	bob.waitRoom("connected", "Connected")
+	alice.waitRoomVideos("bob")
+	bob.waitRoomVideos("alice")
+
+	bob.holdSignalDown()
+	bob.waitRoom("reconnecting", "Reconnecting…")
+	alice.waitFor(10*time.Second, "bob's tile saying he is reconnecting",
+		`(f => !!f && f.dataset.away === 'reconnecting' && f.textContent.includes('reconnecting…'))(document.querySelector('#tiles [data-member="bob"]'))`)
+	alice.screenshot("room-member-away")
+	// Media needs no server: the mesh goes on through the outage.
+	bob.waitRoomVideos("alice")
+	alice.waitRoomVideos("bob")
+
+	carol.navigate("/webrtc/room/resume")
+	carol.waitRoom("full", "This room is full (2 people at most).")
+
+	for _, p := range []*page{alice, bob} {
+		p.markPeers()
+	}
+	bob.letSignalBack()
+	bob.waitRoom("connected", "Connected")
+	alice.waitFor(10*time.Second, "bob's tile no longer reconnecting",
+		`(f => !!f && !f.dataset.away && !f.textContent.includes('reconnecting'))(document.querySelector('#tiles [data-member="bob"]'))`)
+	bob.waitRoomVideos("alice")
+	alice.waitRoomVideos("bob")
+	for _, p := range []*page{alice, bob} {
+		p.waitFor(5*time.Second, "a new connection to each member", `[...window.callapp.peers()].every(([id, pc]) => pc !== window.markedPeers.get(id))`)
+	}
+	alice.waitRoom("connected", "Connected")
+	var notice string
+	if err := alice.eval(`document.querySelector('#notice')?.textContent || ''`, &notice); err != nil || strings.Contains(notice, "left") {
+		t.Errorf("alice was told %q (err %v): bob never left", notice, err)
+	}
+}
+
+// TestE2ERoomSeatLost: bob's connection stays away past the grace. alice
+// is told he left; bob, back, is told he left the room, and Rejoin takes
+// him in again with video both ways.
+func TestE2ERoomSeatLost(t *testing.T) {
+	browser := requireBrowser(t)
+	app := startApp(t, e2eEnv("CALLAPP_CALL_RESUME_GRACE=1s")...)
+	users := registerAll(t, browser, app, "alice", "bob")
+	alice, bob := users[0], users[1]
+	alice.navigate("/webrtc/room/lost")
+	alice.waitRoom("waiting", "Waiting for others")
+	bob.navigate("/webrtc/room/lost")
+	bob.waitRoom("connected", "Connected")
+	alice.waitRoomVideos("bob")
+
+	bob.holdSignalDown()
+	bob.waitRoom("reconnecting", "Reconnecting…")
+	alice.waitRoom("bye", "bob left; waiting for others.")
+	bob.letSignalBack()
+	bob.waitRoom("lost", "you left the room")
+	bob.waitFor(5*time.Second, "no connection kept", `window.callapp.peers().size === 0 && !document.querySelector('#tiles [data-member]')`)
+	bob.screenshot("room-seat-lost")
+	bob.click("#rejoin")
+	bob.waitRoom("connected", "Connected")
+	alice.waitRoomVideos("bob")
+	bob.waitRoomVideos("alice")
+}
+
+// TestE2ERoomReloadAndWalkAway: bob reloads the room page and is in the
+// room again with video both ways; then he goes to the home page without
+// pressing Leave. The hub keeps his seat for the grace and hands it to the
+// home page, which gives it back at once: alice hears that he left long
+// before the grace would pass.
+func TestE2ERoomReloadAndWalkAway(t *testing.T) {
+	browser := requireBrowser(t)
+	// A grace longer than any wait below: only the home page's giving the
+	// seat back tells alice in time.
+	app := startApp(t, e2eEnv("CALLAPP_CALL_RESUME_GRACE=60s")...)
+	users := registerAll(t, browser, app, "alice", "bob")
+	alice, bob := users[0], users[1]
+	alice.navigate("/webrtc/room/reload")
+	alice.waitRoom("waiting", "Waiting for others")
+	bob.navigate("/webrtc/room/reload")
+	bob.waitRoom("connected", "Connected")
+	alice.waitRoomVideos("bob")
+
+	bob.run(15*time.Second, "reload the room page", chromedp.Reload())
+	bob.waitRoom("connected", "Connected")
+	bob.waitRoomVideos("alice")
+	alice.waitRoomVideos("bob")
+
+	bob.navigate("/webrtc/in")
+	bob.waitConnected()
+	alice.waitRoom("bye", "bob left; waiting for others.")
+	bob.waitFor(5*time.Second, "no error said on the home page", `!document.querySelector('#notice')`)
+}
+
+// holdSignalDown closes the page's signaling websocket, as a network drop
+// would, and keeps its reconnects failing (they go to a path of the server
+// that answers 404) until letSignalBack. The page and its peer connections
+// stay.
+func (p *page) holdSignalDown() {
+	p.t.Helper()
+	var ok bool
+	js := `(s => { if (!s?.ws) return false; s.heldURL = s.url; s.url = s.url + '-held'; s.ws.close(); return true; })(window.callapp?.signal)`
+	if err := p.eval(js, &ok); err != nil || !ok {
+		p.t.Fatalf("%s: closing the signaling socket (open: %v): %v", p.name, ok, err)
+	}
+}
+
+// letSignalBack lets the page reconnect at once, as its own reconnect
+// would (asking to resume).
+func (p *page) letSignalBack() {
+	p.t.Helper()
+	var ok bool
+	if err := p.eval(`(s => { s.url = s.heldURL; s.connect(true); return true; })(window.callapp.signal)`, &ok); err != nil || !ok {
+		p.t.Fatalf("%s: reconnecting: %v", p.name, err)
+	}
+}
+
+// markPeers remembers the room page's peer connections, to tell later
+// whether they were replaced.
+func (p *page) markPeers() {
+	p.t.Helper()
+	var n int
+	if err := p.eval(`(window.markedPeers = window.callapp.peers()).size`, &n); err != nil || n == 0 {
+		p.t.Fatalf("%s: reading the peer connections (%d): %v", p.name, n, err)
+	}
+}

@@ -238,6 +238,7 @@ func TestRestartResumesCalls(t *testing.T) {
 			alice.connect(srv.addr, false)
 			bob.connect(srv.addr, false)
 			callID := call(t, alice, bob)
+			alice.send("Call/Stats", 0, models.CallStats{CallID: callID, RTTMs: 10, Path: "host"})
 			time.Sleep(300 * time.Millisecond) // a heartbeat or two
 
 			srv.stop(t, sig)
@@ -266,6 +267,7 @@ func TestRestartResumesCalls(t *testing.T) {
 			}
 			alice.send("Message/Offer", bob.id, map[string]any{"type": "offer", "iceRestart": true})
 			bob.expect(models.CodeOffer)
+			bob.send("Call/Stats", 0, models.CallStats{CallID: callID, RTTMs: 30, LossPct: 2, Path: "relay"})
 			alice.send("Call/Hangup", bob.id, models.CallRef{CallID: callID})
 			ended := decodeAs[models.CallPeerEvent](t, bob.expect(models.CodeCallEnded))
 			if ended.Reason != models.CallHangup {
@@ -275,6 +277,12 @@ func TestRestartResumesCalls(t *testing.T) {
 			if row.EndReason != models.CallHangup || row.EndedAt == nil || row.AnsweredAt == nil ||
 				row.AnsweredAt.After(stopped) || !row.EndedAt.After(stopped) || row.Resumes != 2 {
 				t.Errorf("call record = %+v, want one call hung up after the restart", row)
+			}
+			// A graceful stop stores the quality so far, and the next run
+			// carries it on; a killed server loses what it had not stored.
+			samples := map[syscall.Signal]int{syscall.SIGTERM: 2, syscall.SIGKILL: 1}[sig]
+			if row.StatsSamples != samples || !row.UsedRelay || row.RTTWorstMs == nil || *row.RTTWorstMs != 30 {
+				t.Errorf("quality = %+v, want %d samples, relay used, worst rtt 30", row.Quality(), samples)
 			}
 		})
 	}

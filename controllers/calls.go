@@ -16,7 +16,11 @@ type callStore interface {
 	CallsOfUser(ctx context.Context, userID uint64, limit int) ([]models.Call, error)
 	RecentCalls(ctx context.Context, limit int) ([]models.Call, error)
 	UsernamesByID(ctx context.Context, ids []uint64) (map[uint64]string, error)
+	QualitySummary(ctx context.Context, since time.Time) (models.QualitySummary, error)
 }
+
+// qualityWindow is the span the dashboard's quality summary covers.
+const qualityWindow = 24 * time.Hour
 
 // CallsHandler serves the call history of a user and, for admins, of all.
 type CallsHandler struct {
@@ -35,11 +39,14 @@ type HistoryEntry struct {
 	EndReason   string           `json:"endReason"`
 }
 
-// AdminCallEntry is one call as the admin dashboard lists it.
+// AdminCallEntry is one call as the admin dashboard lists it, with its
+// quality and the times a party came back within the resume grace.
 type AdminCallEntry struct {
 	models.CallView
-	Caller models.UserBrief `json:"caller"`
-	Callee models.UserBrief `json:"callee"`
+	Caller  models.UserBrief   `json:"caller"`
+	Callee  models.UserBrief   `json:"callee"`
+	Quality models.CallQuality `json:"quality"`
+	Resumes int                `json:"resumes"`
 }
 
 func listLimit(c *gin.Context, def, most int) (int, bool) {
@@ -96,10 +103,22 @@ func (h *CallsHandler) Recent(c *gin.Context) {
 	out := make([]AdminCallEntry, len(calls))
 	for i, call := range calls {
 		out[i] = AdminCallEntry{CallView: call.View(),
-			Caller: models.UserBrief{ID: call.CallerID, Username: names[call.CallerID]},
-			Callee: models.UserBrief{ID: call.CalleeID, Username: names[call.CalleeID]}}
+			Caller:  models.UserBrief{ID: call.CallerID, Username: names[call.CallerID]},
+			Callee:  models.UserBrief{ID: call.CalleeID, Username: names[call.CalleeID]},
+			Quality: call.Quality(), Resumes: call.Resumes}
 	}
 	OK(c, http.StatusOK, "ok", out)
+}
+
+// Quality answers GET /api/admin/calls/quality with the quality of the
+// calls of the last day.
+func (h *CallsHandler) Quality(c *gin.Context) {
+	sum, err := h.Calls.QualitySummary(c.Request.Context(), time.Now().Add(-qualityWindow))
+	if err != nil {
+		AbortInternal(c, err)
+		return
+	}
+	OK(c, http.StatusOK, "ok", sum)
 }
 
 // load runs the query and looks up the names of everyone in the result.

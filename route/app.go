@@ -79,6 +79,7 @@ func Create(cfg *config.Config, db *dao.DAO, log *slog.Logger, assets fs.FS, opt
 	hubOpts := signal.FromConfig(cfg)
 	hubOpts.CheckOrigin, hubOpts.ICEServers = origin.Allowed, provider.ICEServers
 	hubOpts.Logger, hubOpts.ObserveRelay = log, b.metrics.ObserveRelay
+	hubOpts.ObserveSetup = b.metrics.ObserveSetup
 	if b.hub != nil {
 		b.hub(&hubOpts)
 	}
@@ -163,7 +164,7 @@ func takeOverCalls(cfg *config.Config, db *dao.DAO, hub *signal.Hub, log *slog.L
 			ID:         c.ID,
 			Caller:     models.UserBrief{ID: c.CallerID, Username: names[c.CallerID]},
 			Callee:     models.UserBrief{ID: c.CalleeID, Username: names[c.CalleeID]},
-			AnsweredAt: *c.AnsweredAt, AliveAt: alive,
+			AnsweredAt: *c.AnsweredAt, AliveAt: alive, Quality: c.Quality(),
 		})
 	}
 	hub.Restore(restored)

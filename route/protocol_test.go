@@ -47,7 +47,7 @@ func TestProtocolStatesTheDefaults(t *testing.T) {
 		"WS_PING_INTERVAL", "WS_PONG_WAIT", "WS_WRITE_WAIT", "WS_SEND_QUEUE", "CHAT_RATE", "CHAT_BURST",
 		"CALL_RING_TIMEOUT", "PRESENCE_TICK", "PRESENCE_RATE", "signal.ChatHistory", "signal.RateStrikes",
 		"ROOM_CAPACITY",
-		"LIVE_MAX_VIEWERS", "signal.LiveUpdateEvery",
+		"LIVE_MAX_VIEWERS", "signal.LiveUpdateEvery", "signal.StatsGrace",
 	} {
 		if !seen[key] {
 			t.Errorf("protocol.md does not give the default of %s", key)
@@ -65,6 +65,7 @@ func defaultValues() map[string]string {
 		"signal.ChatHistory":     strconv.Itoa(signal.ChatHistory),
 		"signal.RateStrikes":     strconv.Itoa(signal.RateStrikes),
 		"signal.LiveUpdateEvery": signal.LiveUpdateEvery.String(),
+		"signal.StatsGrace":      signal.StatsGrace.String(),
 	}
 	for _, kv := range strings.Fields(config.Default().String()) {
 		k, v, _ := strings.Cut(strings.TrimPrefix(kv, "CALLAPP_"), "=")

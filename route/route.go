@@ -111,6 +111,7 @@ func newRouter(d deps) (*gin.Engine, error) {
 	adm.GET("/relay", iceServers.Status)
 	adm.GET("/live", live.Get)
 	adm.GET("/calls", calls.Recent)
+	adm.GET("/calls/quality", calls.Quality)
 	adm.DELETE("/messages/:id", live.DeleteMessage)
 
 	// Operators: admins, or the addresses CALLAPP_METRICS allows; 404 when off.

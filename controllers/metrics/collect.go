@@ -29,12 +29,14 @@ var (
 	liveCount     = desc("callapp_live_broadcasts", "Live broadcasts going on now.")
 	liveViewers   = desc("callapp_live_viewers", "Viewers of all live broadcasts now.")
 	awayUsers     = desc("callapp_away_users", "Users whose connection went while they held a call, seat or broadcast, within the resume grace.")
-	resumes       = desc("callapp_resumes_total", "Returns within the resume grace.")
+	statsSamples  = desc("callapp_call_stats_samples_total", "Call/Stats samples taken from the pages of calls.")
+	callsRelayed  = desc("callapp_calls_relayed_total", "Calls whose media went through a TURN relay, as their pages reported.")
+	callsResumed  = desc("callapp_calls_resumed_total", "Calls a party came back to within the resume grace after its connection went.")
 )
 
 var hubDescs = []*prometheus.Desc{wsConnections, onlineUsers, wsIn, wsOut, wsErrors, wsCloses, slowDropped,
 	callsRinging, callsActive, callsStarted, callsEnded, chatMessages, recordsQueued, recordsLost,
-	rooms, roomMembers, liveCount, liveViewers}
+	rooms, roomMembers, liveCount, liveViewers, statsSamples, callsRelayed, callsResumed}
 
 func collectHub(ch chan<- prometheus.Metric, c signal.Counters) {
 	ch <- gauge(wsConnections, float64(c.OpenConnections))
@@ -56,7 +58,9 @@ func collectHub(ch chan<- prometheus.Metric, c signal.Counters) {
 	ch <- gauge(liveCount, float64(c.LiveBroadcasts))
 	ch <- gauge(liveViewers, float64(c.LiveViewers))
 	ch <- gauge(awayUsers, float64(c.AwayUsers))
-	ch <- counter(resumes, float64(c.Resumes))
+	ch <- counter(statsSamples, float64(c.StatsSamples))
+	ch <- counter(callsRelayed, float64(c.CallsRelayed))
+	ch <- counter(callsResumed, float64(c.CallsResumed))
 }
 
 var (

@@ -33,6 +33,10 @@ func (nullStore) ChatHistory(context.Context, uint64, int) ([]models.ChatMessage
 	return nil, nil
 }
 
+func (nullStore) SetCallQuality(context.Context, string, models.CallQuality) error {
+	return nil
+}
+
 // countingRouter stands in for the registry: it counts deliveries.
 type countingRouter struct{ sent, broadcast int }
 

@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"time"
@@ -149,8 +150,12 @@ func (h *Hub) reject(c *client, r *request) error {
 }
 
 // hangup handles Call/Hangup from either party: the caller cancels a
-// ringing call, the callee rejects it, and either ends an accepted one.
+// ringing call, the callee rejects it, and either ends an accepted one,
+// with the reason its page gave (media_failed) or hangup.
 func (h *Hub) hangup(c *client, r *request) error {
+	if r.reason != "" && r.reason != models.CallMediaFailed {
+		return errBadReason
+	}
 	cl, err := h.callFor(c.user.ID, r)
 	if err != nil {
 		return err
@@ -158,7 +163,7 @@ func (h *Hub) hangup(c *client, r *request) error {
 	me := c.user.ID
 	switch {
 	case cl.accepted:
-		h.endFor(cl, me, models.CallHangup)
+		h.endFor(cl, me, cmp.Or(r.reason, models.CallHangup))
 	case me == cl.caller.ID:
 		h.endFor(cl, me, models.CallCancelled)
 	default:
@@ -235,6 +240,7 @@ func (h *Hub) finishAt(cl *call, reason string, at time.Time) {
 		h.touch(cl.caller.ID)
 		h.touch(cl.callee)
 	}
+	h.qualityEnded(cl)
 	delete(h.calls, cl.id)
 	delete(h.callOf, cl.caller.ID)
 	delete(h.callOf, cl.callee)

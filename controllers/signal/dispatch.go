@@ -15,6 +15,7 @@ import (
 type request struct {
 	models.Inbound
 	callID string    // data.callId of the call methods
+	reason string    // data.reason of Call/Hangup
 	readAt time.Time // when the reader had it: relay latency starts here
 }
 
@@ -61,6 +62,7 @@ var methods = map[string]method{
 	models.MethodLiveStop:  {loop: (*Hub).liveStop},
 	models.MethodLiveWatch: {loop: (*Hub).liveWatch, needs: needData},
 	models.MethodLiveLeave: {loop: (*Hub).liveLeave, needs: needData},
+	models.MethodCallStats: {reader: (*client).callStats, needs: needData},
 }
 
 // protoError is a request the protocol refuses; the connection lives on.
@@ -170,7 +172,7 @@ func (r *request) parseCallID() error {
 	if ref.CallID == "" {
 		return errMissingCallID
 	}
-	r.callID = ref.CallID
+	r.callID, r.reason = ref.CallID, ref.Reason
 	return nil
 }
 

@@ -33,6 +33,7 @@ type Store interface {
 	MarkCallEnded(ctx context.Context, id string, at time.Time, reason string) error
 	MarkCallsAlive(ctx context.Context, ids []string, at time.Time) error
 	MarkCallResumed(ctx context.Context, id string) error
+	SetCallQuality(ctx context.Context, id string, q models.CallQuality) error
 	SaveChatMessage(ctx context.Context, m *models.ChatMessage) error
 	ChatHistory(ctx context.Context, beforeID uint64, limit int) ([]models.ChatMessage, error)
 }
@@ -76,6 +77,8 @@ type Hub struct {
 	presence coalescer
 	stopping bool
 	ended    endings // sessions and users ended lately, for connections still on their way
+	// The quality of accepted calls, until recorded (quality.go).
+	quality qualities
 }
 
 // op is one unit of work for the loop: a protocol method run for c, or a
@@ -289,6 +292,7 @@ func (h *Hub) shutdown() {
 			h.finish(cl, models.CallShutdown)
 		}
 	}
+	h.writeAllQuality()
 	h.heartbeat(time.Now())
 	for id, cl := range h.calls { // left to the next start, not ended
 		cl.timer.Stop()

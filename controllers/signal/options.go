@@ -81,6 +81,10 @@ type Options struct {
 	// media_failed when a broken media path is not back within it.
 	ResumeGrace  time.Duration
 	MediaTimeout time.Duration
+	// StatsGrace is how long after a call ends its parties' Call/Stats
+	// are still taken (a page sends its last sample right after 10015)
+	// before its quality is recorded; zero: StatsGrace.
+	StatsGrace time.Duration
 
 	LiveMaxViewers int // setting: viewers one broadcast may have; one more gets 10034
 	// LiveUpdateEvery is the least time between two 10030 of one broadcast
@@ -98,6 +102,10 @@ type Options struct {
 	// candidate spent in the hub, from being read to being queued for its
 	// target. It runs on the loop: it must be quick (a histogram's Observe).
 	ObserveRelay func(time.Duration)
+	// ObserveSetup, if set, is given each call's set-up time (invite to
+	// first frame, the smallest its pages reported) when its quality is
+	// recorded. It runs on the loop: it must be quick.
+	ObserveSetup func(time.Duration)
 }
 
 // The values of the options that are not settings, for a zero field.
@@ -110,6 +118,7 @@ const (
 	RecordRetryMax  = time.Minute
 	RecordCloseWait = 5 * time.Second
 	LiveUpdateEvery = time.Second
+	StatsGrace      = 5 * time.Second
 )
 
 // withDefaults fills the zero fields that are not settings and panics on a
@@ -122,6 +131,7 @@ func (o Options) withDefaults() Options {
 	setDuration(&o.RecordRetryMax, RecordRetryMax)
 	setDuration(&o.RecordCloseWait, RecordCloseWait)
 	setDuration(&o.LiveUpdateEvery, LiveUpdateEvery)
+	setDuration(&o.StatsGrace, StatsGrace)
 	setNumber(&o.RateStrikes, RateStrikes)
 	setNumber(&o.ChatHistory, ChatHistory)
 	if o.PingInterval >= o.PongWait {

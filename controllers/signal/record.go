@@ -12,15 +12,16 @@ import (
 	"callapp/models"
 )
 
-// callEvent is one change to a call record: a new call, its answer, or
-// its end.
+// callEvent is one change to a call record: a new call, its answer, its
+// end, or its quality.
 type callEvent struct {
 	create   *models.Call
+	quality  *models.CallQuality
 	id       string
 	at       time.Time
 	answered bool
 	resumed  bool   // a party came back within the resume grace
-	reason   string // the end reason when none of the above
+	reason   string // the end reason when none of create, quality and answered
 }
 
 // heartbeat is the calls going on at one moment.
@@ -151,6 +152,8 @@ func (r *recorder) write(ctx context.Context, e *callEvent) bool {
 	switch {
 	case e.create != nil:
 		err = r.store.CreateCall(ctx, e.create)
+	case e.quality != nil:
+		err = r.store.SetCallQuality(ctx, e.id, *e.quality)
 	case e.answered:
 		err = r.store.MarkCallAnswered(ctx, e.id, e.at)
 	case e.resumed:

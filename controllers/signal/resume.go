@@ -139,7 +139,7 @@ func (h *Hub) comeBack(c *client, w *models.Welcome) {
 	if cl := h.callOf[id]; cl != nil && cl.accepted {
 		peer := cl.peerOf(id)
 		w.Call = &models.ResumedCall{CallID: cl.id, PeerID: peer.ID, Peer: peer, StartedAt: cl.answeredAt}
-		h.stats.resumes.Add(1)
+		h.qualityResumed(cl)
 		h.rec.push(callEvent{id: cl.id, resumed: true})
 	}
 	if b := h.liveOf[id]; b != nil {
@@ -176,6 +176,9 @@ type RestoredCall struct {
 	Callee     models.UserBrief
 	AnsweredAt time.Time
 	AliveAt    time.Time // the last time the previous run knew it going on
+	// Quality is what the previous run stored of its Call/Stats, carried
+	// on so that the call's summary covers the whole call.
+	Quality models.CallQuality
 }
 
 // Restore takes over calls a previous run of the server left going on,
@@ -196,6 +199,7 @@ func (h *Hub) Restore(calls []RestoredCall) {
 			h.calls[cl.id] = cl
 			h.callOf[rc.Caller.ID], h.callOf[rc.Callee.ID] = cl, cl
 			h.stats.active.Add(1)
+			h.seedQuality(cl, rc.Quality)
 			for _, u := range []models.UserBrief{rc.Caller, rc.Callee} {
 				h.touch(u.ID)
 				h.goAway(u, 0, now)

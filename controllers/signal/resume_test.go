@@ -87,8 +87,8 @@ func TestCallResumesWithinTheGrace(t *testing.T) {
 	if row.Resumes != 1 {
 		t.Errorf("resumes = %d, want 1", row.Resumes)
 	}
-	if s := h.hub.Stats(); s.AwayUsers != 0 || s.Resumes != 1 || s.ActiveCalls != 0 {
-		t.Errorf("stats after = %+v", s)
+	if s := h.hub.Counters(); s.AwayUsers != 0 || s.CallsResumed != 1 || s.ActiveCalls != 0 {
+		t.Errorf("counters after = %+v", s)
 	}
 }
 

@@ -25,7 +25,6 @@ type Stats struct {
 	LiveBroadcasts     int64     `json:"liveBroadcasts"`
 	LiveViewers        int64     `json:"liveViewers"` // of all broadcasts together
 	AwayUsers          int64     `json:"awayUsers"`   // connections gone, places kept for the resume grace
-	Resumes            uint64    `json:"resumes"`     // returns within the grace since start
 }
 
 // Counters is everything the hub counts, for the metrics endpoint. Its
@@ -44,6 +43,12 @@ type Counters struct {
 	// before the database took them.
 	RecordsQueued  int64
 	RecordsDropped uint64
+	// StatsSamples are the Call/Stats samples taken; CallsRelayed the
+	// calls a sample said went through the relay; CallsResumed the calls
+	// a party came back to within the resume grace.
+	StatsSamples uint64
+	CallsRelayed uint64
+	CallsResumed uint64
 }
 
 // counters are updated where things happen and read without locks.
@@ -61,7 +66,8 @@ type counters struct {
 	lives       atomic.Int64
 	viewers     atomic.Int64
 	away        atomic.Int64
-	resumes     atomic.Uint64
+
+	statsTaken, callsRelayed, callsResumed atomic.Uint64
 
 	in, out, errors, closes, callsEnded *tally
 }
@@ -70,7 +76,8 @@ func newCounters() counters {
 	methods := []string{models.MethodConnect, models.MethodOffer, models.MethodAnswer, models.MethodCandidate,
 		models.MethodSendToAll, models.MethodInvite, models.MethodAccept, models.MethodReject, models.MethodHangup,
 		models.MethodRoomJoin, models.MethodRoomLeave, models.MethodRoomMsg,
-		models.MethodLiveStart, models.MethodLiveStop, models.MethodLiveWatch, models.MethodLiveLeave}
+		models.MethodLiveStart, models.MethodLiveStop, models.MethodLiveWatch, models.MethodLiveLeave,
+		models.MethodCallStats}
 	return counters{
 		started: time.Now(),
 		in:      newTally(methods...),
@@ -81,7 +88,8 @@ func newCounters() counters {
 			models.ReasonUnknownCall, models.ReasonInternal, models.ReasonControlChar,
 			models.ReasonBadRoom, models.ReasonAlreadyInRoom, models.ReasonNotInRoom,
 			models.ReasonBadTitle, models.ReasonAlreadyLive, models.ReasonNotLive, models.ReasonNoSuchLive,
-			models.ReasonAlreadyWatching, models.ReasonNotWatching),
+			models.ReasonAlreadyWatching, models.ReasonNotWatching,
+			models.ReasonBadStats, models.ReasonBadReason),
 		closes: newTally(closeLabel(models.CloseNormal), closeLabel(models.CloseGoingAway),
 			closeLabel(models.ClosePolicyViolation), closeLabel(models.CloseTooBig),
 			closeLabel(models.CloseKicked), closeLabel(models.CloseReplaced), closeLabel(models.CloseServiceRestart), closeBroken),
@@ -115,7 +123,6 @@ func (h *Hub) Stats() Stats {
 		LiveBroadcasts:     s.lives.Load(),
 		LiveViewers:        s.viewers.Load(),
 		AwayUsers:          s.away.Load(),
-		Resumes:            s.resumes.Load(),
 	}
 }
 
@@ -128,6 +135,7 @@ func (h *Hub) Counters() Counters {
 		Errors: s.errors.snapshot(), Closes: s.closes.snapshot(),
 		CallsStarted: s.callsRang.Load(), CallsEnded: s.callsEnded.snapshot(),
 		RecordsQueued: h.rec.queued.Load(), RecordsDropped: h.rec.dropped.Load(),
+		StatsSamples: s.statsTaken.Load(), CallsRelayed: s.callsRelayed.Load(), CallsResumed: s.callsResumed.Load(),
 	}
 }
 

@@ -9,10 +9,13 @@ import { pages, endpoints } from './urls.js';
 const pageSize = 20;
 const pollMs = 3000;
 
+// End reasons the raw word would not explain to an operator.
+const endWords = { media_failed: 'connection failed' };
+
 export function mountAdmin(selector, me) {
   return createApp({
     data: () => ({
-      me, error: '', stats: {}, online: [], rooms: [], broadcasts: [], calls: [], messages: [],
+      me, error: '', stats: {}, online: [], rooms: [], broadcasts: [], calls: [], messages: [], quality: {},
       users: [], total: 0, page: 1, q: '', rate: '–', last: null,
       relay: { stats: {} }, relayTesting: false, relayResult: null,
     }),
@@ -42,17 +45,36 @@ export function mountAdmin(selector, me) {
       },
       poll() {
         return this.guard(async () => {
-          const [live, calls, messages, relay] = await Promise.all([
+          const [live, calls, messages, relay, quality] = await Promise.all([
             api('GET', endpoints.adminLive),
             api('GET', endpoints.adminCalls(20)),
             api('GET', endpoints.messages(50)),
             api('GET', endpoints.adminRelay),
+            api('GET', endpoints.adminQuality),
           ]);
           this.relay = relay;
+          this.quality = quality;
           this.updateRate(live.stats);
           Object.assign(this, { stats: live.stats, online: live.online, rooms: live.rooms || [], broadcasts: live.broadcasts || [], calls, messages: messages.reverse() });
         });
       },
+      endReason(c) {
+        if (!c.endedAt) return c.answeredAt ? 'in progress' : 'ringing';
+        return endWords[c.endReason] || c.endReason;
+      },
+      // callQuality sums up what the pages of a call reported, for its row.
+      callQuality(c) {
+        const q = c.quality || {};
+        const parts = [];
+        if (q.samples) {
+          parts.push(`rtt ${Math.round(q.rttMedianMs)} ms (worst ${Math.round(q.rttWorstMs)})`, `loss ≤ ${q.lossWorstPct}%`);
+          parts.push(q.usedRelay ? 'relay' : 'direct');
+        }
+        if (q.setupMs != null) parts.push(`set-up ${(q.setupMs / 1000).toFixed(1)} s`);
+        if (c.resumes) parts.push(`resumed ${c.resumes}×`);
+        return parts.join(' · ') || '–';
+      },
+      share(x) { return this.quality.answered ? `${Math.round(x * 100)}%` : '–'; },
       // updateRate derives messages per second from two samples of the
       // hub's message counters.
       updateRate(stats) {

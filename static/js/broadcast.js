@@ -1,12 +1,16 @@
 // broadcast.js: the broadcaster's side of a live broadcast on the home
 // page. Media is pushed (models/protocol.md, "Live broadcasts"): for each
 // viewer the hub announces (10032) this page opens one send-only peer
-// connection and makes the offer; 10033 closes it. A Vue mixin; the page
+// connection and makes the offer; 10033 closes it. The broadcast outlives a
+// dropped connection for the hub's resume grace. A Vue mixin; the page
 // provides `me` and `say`.
 import { api } from './api.js';
 import { Code, Method } from './signal.js';
 import { getMedia } from './call.js';
 import { endpoints } from './urls.js';
+
+// phaseWords say each phase of the broadcast in words.
+const phaseWords = { starting: 'starting…', live: 'live', reconnecting: 'reconnecting…' };
 
 // broadcaster returns the mixin that runs this user's broadcast over
 // signal, and viewers(), the open connections by viewer id (for tests).
@@ -14,13 +18,18 @@ export function broadcaster(signal) {
   const viewers = new Map(); // viewer id -> Viewer
   const joins = new Map();   // viewer id -> the 10032 being answered
   let stream = null;         // the camera and microphone being sent
+  let ready = null;          // the promise of stream: viewers may come first
   let iceServers = [];
 
   const mixin = {
-    // live: null, or { phase: 'starting' | 'live', title, liveId, viewers }
+    // live: null, or { phase: 'starting' | 'live' | 'reconnecting', title, liveId, viewers }
     data: () => ({ live: null, liveTitle: '' }),
+    computed: {
+      livePhase() { return this.live ? phaseWords[this.live.phase] : ''; },
+    },
     created() {
       bindLive(this);
+      bindResume(this);
       bindRelay();
     },
     methods: {
@@ -29,9 +38,9 @@ export function broadcaster(signal) {
         if (!title || this.live) return;
         this.live = { phase: 'starting', title, liveId: '', viewers: 0 };
         const live = this.live;
-        [stream, iceServers] = await Promise.all([openCamera(this), loadICE([])]);
-        if (this.live !== live) { stopStream(); return; }
-        if (this.$refs.self) this.$refs.self.srcObject = stream;
+        ready = startCamera(this, live);
+        [, iceServers] = await Promise.all([ready, loadICE([])]);
+        if (this.live !== live) return;
         if (!signal.send(Method.LiveStart, { data: { title } })) this.endLive('Not connected to the server.');
       },
       stopLive() {
@@ -39,9 +48,7 @@ export function broadcaster(signal) {
         this.endLive('Your broadcast has ended.');
       },
       endLive(message) {
-        for (const v of viewers.values()) v.close();
-        viewers.clear();
-        joins.clear();
+        closeViewers();
         stopStream();
         this.live = null;
         if (message) this.say(message);
@@ -57,8 +64,6 @@ export function broadcaster(signal) {
     });
     signal.on(Code.LiveEnded, (d) => { if (vm.live?.liveId === d.liveId) vm.endLive('Your broadcast has ended.'); });
     signal.on(Code.Error, (d) => { if (d.method === Method.LiveStart && vm.live?.phase === 'starting') vm.endLive(''); });
-    // The hub ends a broadcast whose connection goes.
-    signal.on('state', (state) => { if (state !== 'open' && vm.live) vm.endLive('Connection lost; your broadcast ended.'); });
     signal.on(Code.LiveViewer, (d) => addViewer(vm, d).catch((e) => console.error('live viewer', e)));
     signal.on(Code.LiveLeft, (d) => {
       joins.delete(d.fromId);
@@ -67,17 +72,59 @@ export function broadcaster(signal) {
     });
   }
 
+  // bindResume keeps a broadcast through a dropped connection: the hub
+  // keeps it for the resume grace and, when this user is back in time,
+  // names it in the welcome and announces each current viewer again
+  // (10032), to be offered to afresh. Media to the viewers goes on
+  // meanwhile; it needs no server.
+  function bindResume(vm) {
+    signal.on('state', (state) => {
+      if (!vm.live || state === 'open') return;
+      if (state === 'reconnecting' && vm.live.liveId) vm.live.phase = 'reconnecting';
+      else vm.endLive('Connection lost; your broadcast ended.');
+    });
+    signal.on(Code.Welcome, (d) => {
+      iceServers = d.iceServers || iceServers;
+      const kept = d.live;
+      if (vm.live?.phase === 'reconnecting') {
+        if (kept?.liveId !== vm.live.liveId) { vm.endLive('Your broadcast ended while the connection was away.'); return; }
+        // Viewers who left meanwhile are not announced again: every old
+        // connection goes, and the 10032s that follow make the new ones.
+        closeViewers();
+        Object.assign(vm.live, { phase: 'live', viewers: kept.viewers });
+      } else if (kept && !vm.live) {
+        // This page was reloaded within the grace: it takes the broadcast
+        // back with a camera opened anew.
+        vm.live = { phase: 'live', title: kept.title, liveId: kept.liveId, viewers: kept.viewers };
+        ready = startCamera(vm, vm.live);
+      }
+    });
+  }
+
   // addViewer opens the connection to a viewer with TURN credentials
   // fetched now: those of the start expire during a long broadcast. A
   // viewer who left (or came back) meanwhile is not offered to.
   async function addViewer(vm, d) {
-    if (vm.live?.liveId !== d.liveId || !stream) return;
+    if (vm.live?.liveId !== d.liveId || !ready) return;
     const join = {};
     joins.set(d.fromId, join);
-    const servers = await loadICE(iceServers);
-    if (joins.get(d.fromId) !== join || vm.live?.liveId !== d.liveId) return;
+    const [media, servers] = await Promise.all([ready, loadICE(iceServers)]);
+    if (joins.get(d.fromId) !== join || vm.live?.liveId !== d.liveId || !media) return;
     viewers.get(d.fromId)?.close();
-    viewers.set(d.fromId, new Viewer(signal, d.fromId, stream, servers));
+    viewers.set(d.fromId, new Viewer(signal, d.fromId, media, servers));
+  }
+
+  // startCamera opens the camera for the broadcast live, and shows it; a
+  // broadcast that ended meanwhile gets none.
+  async function startCamera(vm, live) {
+    const media = await openCamera(vm);
+    if (vm.live !== live) {
+      media?.getTracks().forEach((t) => t.stop());
+      return null;
+    }
+    stream = media;
+    if (vm.$refs.self) vm.$refs.self.srcObject = media;
+    return media;
   }
 
   // bindRelay hands each viewer's answer and candidates to its connection.
@@ -86,9 +133,16 @@ export function broadcaster(signal) {
     signal.on(Code.Candidate, (d) => viewers.get(d.fromId)?.candidate(d.data));
   }
 
+  function closeViewers() {
+    for (const v of viewers.values()) v.close();
+    viewers.clear();
+    joins.clear();
+  }
+
   function stopStream() {
     stream?.getTracks().forEach((t) => t.stop());
     stream = null;
+    ready = null;
   }
 }
 

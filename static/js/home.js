@@ -14,6 +14,7 @@ import { groupChat, isChatError } from './chat.js';
 import { liveList } from './lives.js';
 import { broadcaster } from './broadcast.js';
 import { isRoomName, randomRoomName } from './roomname.js';
+import { releaseStray } from './stray.js';
 
 const connLabels = {
   open: 'online', connecting: 'connecting…', reconnecting: 'reconnecting…',
@@ -28,6 +29,8 @@ export function mountHome(selector, me) {
   const signal = new Signal();
   const calls = callController(signal);
   const live = broadcaster(signal);
+  // This page carries on a kept call and broadcast itself, never a room.
+  releaseStray(signal, { call: true, live: true });
   const vm = createApp({
     mixins: [onlineList(signal), calls.mixin, groupChat(signal), liveList(signal), live.mixin],
     data: () => ({ me, conn: 'connecting', notice: '', roomName: '', roomError: '' }),

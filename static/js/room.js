@@ -1,12 +1,18 @@
-// room.js: the room page. It joins the room named in the URL each time the
+// room.js: the room page. It joins the room named in the URL when the
 // signaling connection opens, keeps the member list and the room's state in
 // words (the original design's state machine), shows one video per member
 // over the full mesh (mesh.js), and carries the room's text messages.
+//
+// A dropped connection keeps our seat for the hub's resume grace: the page
+// keeps the mesh meanwhile (media needs no server), and when the hub gives
+// the seat back (10020 after the welcome) it rebuilds the mesh as a
+// newcomer: the others offer to it afresh (models/protocol.md, Resume).
 import { createApp, markRaw } from '../vendor/vue/vue.esm-browser.prod.js';
 import { api } from './api.js';
 import { Signal, Code, Method } from './signal.js';
 import { getMedia } from './call.js';
 import { Mesh } from './mesh.js';
+import { releaseStray } from './stray.js';
 import { formatTime } from './format.js';
 import { pages, endpoints } from './urls.js';
 
@@ -19,8 +25,15 @@ const stateWords = {
   full: (vm) => `This room is full (${vm.capacity} people at most).`,
   refused: (vm) => vm.refusal,
   away: () => 'Not connected; rejoining when the connection is back.',
+  reconnecting: () => 'Reconnecting…',
+  lost: () => 'The connection was away too long, and you left the room.',
   replaced: () => 'This room is open in another tab.',
 };
+
+// seatWaitMs is how long the page waits, after the welcome of a
+// reconnect, for the hub to give its seat back (10020 follows the welcome
+// at once when it does) before it says the seat is gone.
+const seatWaitMs = 3000;
 
 // refusals are the hub's reasons for not letting us in, in words.
 const refusals = {
@@ -45,9 +58,10 @@ export function mountRoom(selector, me) {
   const signal = new Signal();
   const room = decodeURIComponent(location.pathname.split('/').pop()).toLowerCase();
   const mesh = new Mesh(signal, (id) => vm.members.some((m) => m.id === id));
+  releaseStray(signal, { room });
   const app = createApp({
     data: () => ({
-      me, room, conn: 'connecting', state: 'joining', capacity: 0, byeName: '', refusal: '',
+      me, room, conn: 'connecting', state: 'joining', seated: false, strayRoom: '', capacity: 0, byeName: '', refusal: '',
       members: [], messages: [], draft: '', messageError: '', notice: '', mediaProblem: '',
       local: null, muted: false, cameraOff: false,
     }),
@@ -91,9 +105,9 @@ function roomMethods(signal, mesh) {
     },
     leave() {
       mesh.closeAll();
-      // Go home on 10023, or at once when the server cannot be told: a
-      // closed socket already took us out of the room.
-      if (this.state === 'full' || this.state === 'refused' || !signal.send(Method.RoomLeave, { data: { room: this.room } })) this.goHome();
+      // Go home on 10023, or at once when the server cannot be told: the
+      // hub keeps the seat for the grace, and the home page gives it back.
+      if (!this.seated || !signal.send(Method.RoomLeave, { data: { room: this.room } })) this.goHome();
       setTimeout(() => this.goHome(), 2000);
     },
     goHome() {
@@ -133,23 +147,40 @@ function roomMethods(signal, mesh) {
 function bindRoom(vm, signal, mesh) {
   bindConnection(vm, signal, mesh);
   const ours = (d) => d?.room === vm.room;
+  const member = (id) => vm.members.find((m) => m.id === id);
   signal.on(Code.RoomJoined, (d) => {
-    if (!ours(d)) return;
+    // Another room's seat, kept for us from a page we left, is given back
+    // (stray.js); ours is asked for again once it is.
+    if (!ours(d)) { vm.strayRoom = d.room; return; }
+    // After a reconnect this is our seat given back: the others offer to
+    // us afresh, so the connections we kept through the outage go.
+    clearTimeout(vm.seatTimer);
+    mesh.closeAll();
+    vm.seated = true;
     vm.capacity = d.capacity;
-    vm.members = (d.members || []).map((u) => ({ id: u.id, username: u.username, stream: null, media: 'new' }));
+    vm.members = (d.members || []).map(newMember);
     vm.state = vm.members.length ? 'connected' : 'waiting';
   });
   signal.on(Code.RoomOther, (d) => {
     if (!ours(d)) return;
-    // A member's newer tab comes back as a newcomer: one tile per member.
-    vm.members = vm.members.filter((m) => m.id !== d.user.id);
-    vm.members.push({ id: d.user.id, username: d.user.username, stream: null, media: 'new' });
+    // A member who came back (within the grace, or in a newer tab) is
+    // offered to afresh, in the tile it had: one tile per member.
+    const m = member(d.user.id);
+    if (m) Object.assign(m, newMember(d.user));
+    else vm.members.push(newMember(d.user));
     vm.state = 'connected';
     mesh.offerTo(d.user.id);
   });
+  // A member whose connection went keeps its seat, and maybe its media,
+  // for the grace; the tile says so until it is back or gone (10024).
+  signal.on(Code.PeerAway, (d) => { const m = ours(d) && member(d.fromId); if (m) m.away = true; });
+  signal.on(Code.PeerBack, (d) => { const m = ours(d) && member(d.fromId); if (m) m.away = false; });
   signal.on(Code.RoomFull, (d) => { if (ours(d)) { vm.capacity = d.capacity; vm.state = 'full'; } });
   signal.on(Code.RoomBye, (d) => { if (ours(d)) bye(vm, mesh, d.fromId); });
-  signal.on(Code.RoomLeft, (d) => { if (ours(d)) vm.goHome(); });
+  signal.on(Code.RoomLeft, (d) => {
+    if (ours(d)) { vm.seated = false; vm.goHome(); }
+    if (d.room === vm.strayRoom) { vm.strayRoom = ''; if (!vm.seated) vm.join(); }
+  });
   signal.on(Code.RoomMessage, (m) => {
     if (!ours(m)) return;
     vm.messages.push(m);
@@ -157,8 +188,12 @@ function bindRoom(vm, signal, mesh) {
     vm.$nextTick(() => { const log = vm.$refs.log; if (log) log.scrollTop = log.scrollHeight; });
   });
   signal.on(Code.Error, (d, env) => showError(vm, d, env));
-  mesh.onremotestream = (id, stream) => { const m = vm.members.find((x) => x.id === id); if (m) m.stream = markRaw(stream); };
-  mesh.onstate = (id, state) => { const m = vm.members.find((x) => x.id === id); if (m) m.media = state; };
+  mesh.onremotestream = (id, stream) => { const m = member(id); if (m) m.stream = markRaw(stream); };
+  mesh.onstate = (id, state) => { const m = member(id); if (m) m.media = state; };
+}
+
+function newMember(u) {
+  return { id: u.id, username: u.username, stream: null, media: 'new', away: false };
 }
 
 // bye removes a member who left; alone again, we wait for others.
@@ -171,28 +206,60 @@ function bye(vm, mesh, id) {
   else { vm.byeName = gone.username; vm.state = 'bye'; }
 }
 
-// bindConnection joins on every (re)connect: a dropped socket took us out
-// of the room, and with us every connection of the mesh.
+// bindConnection joins when the connection opens. A drop keeps our seat
+// for the grace: the mesh stays up meanwhile, and the welcome of the
+// reconnect is followed by the seat (10020) or by nothing, when the grace
+// passed or the server forgot the room.
 function bindConnection(vm, signal, mesh) {
   signal.on(Code.Welcome, (d) => {
     mesh.iceServers = d.iceServers || [];
     vm.me = d.user;
-    vm.join();
+    if (vm.seated) awaitSeat(vm, mesh);
+    else if (vm.state !== 'lost') vm.join();
   });
   signal.on('state', (state) => {
     vm.conn = state;
     if (state === 'kicked') location.href = pages.login;
-    if (state !== 'reconnecting' && state !== 'replaced') return;
-    mesh.closeAll();
-    vm.members = [];
-    vm.state = state === 'replaced' ? 'replaced' : 'away';
+    if (state === 'replaced') {
+      unseat(vm, mesh);
+      vm.state = 'replaced';
+    } else if (state === 'reconnecting') {
+      if (vm.seated) vm.state = 'reconnecting';
+      else if (vm.state !== 'lost') vm.state = 'away';
+    } else return;
     api('GET', endpoints.me).catch((e) => { if (e.status === 401) location.href = pages.login; });
   });
 }
 
+// awaitSeat gives the hub a moment to hand our seat back after the
+// welcome; without it we are out of the room, and say so rather than take
+// a seat again unasked (the room may have filled meanwhile).
+function awaitSeat(vm, mesh) {
+  clearTimeout(vm.seatTimer);
+  vm.seatTimer = setTimeout(() => {
+    unseat(vm, mesh);
+    vm.state = 'lost';
+  }, seatWaitMs);
+}
+
+function unseat(vm, mesh) {
+  clearTimeout(vm.seatTimer);
+  vm.seated = false;
+  mesh.closeAll();
+  vm.members = [];
+}
+
+// relays are the mesh's own methods: the hub refuses one to a member whose
+// connection just went, which the member's tile already says.
+const relays = new Set([Method.Offer, Method.Answer, Method.Candidate]);
+
 function showError(vm, d, env) {
   const reason = d?.reason;
+  if (relays.has(d?.method)) { console.warn('room relay refused', reason); return; }
   if (messageErrors[reason]) { vm.messageError = messageErrors[reason]; return; }
+  // A reload within the grace is given its seat (or another room's, being
+  // given back) before the answer to its own Room/Join comes: no news.
+  if (reason === 'already_in_room' && (vm.seated || vm.strayRoom)) return;
   if (refusals[reason] && vm.state === 'joining') { vm.refusal = refusals[reason]; vm.state = 'refused'; return; }
   vm.say(env.message || reason || 'The server refused that.');
 }

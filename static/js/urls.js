@@ -26,6 +26,7 @@ export const endpoints = Object.freeze({
   adminLive: `${base}/api/admin/live`,
   adminRelay: `${base}/api/admin/relay`,
   adminCalls: (limit) => `${base}/api/admin/calls?${q({ limit })}`,
+  adminQuality: `${base}/api/admin/calls/quality`,
   adminUsers: (page, size, search) => `${base}/api/admin/users?${q({ page, size, q: search })}`,
   adminUser: (id) => `${base}/api/admin/users/${encodeURIComponent(id)}`,
   adminMessage: (id) => `${base}/api/admin/messages/${encodeURIComponent(id)}`,

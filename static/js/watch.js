@@ -1,10 +1,13 @@
 // watch.js: the viewer's page of a live broadcast, /webrtc/live/<liveId>.
 // It asks to watch on every (re)connect, answers the broadcaster's offer
 // receive-only (no camera is asked for), shows the video, and says in
-// words when the broadcast is full, ended or unknown.
+// words when the broadcast is full, ended or unknown, and while the
+// broadcaster's connection is away (the hub keeps the broadcast for the
+// resume grace, and the broadcaster offers afresh when it is back).
 import { createApp } from '../vendor/vue/vue.esm-browser.prod.js';
 import { logout } from './api.js';
 import { Signal, Code, Method } from './signal.js';
+import { releaseStray } from './stray.js';
 import { pages } from './urls.js';
 
 // The reasons a page stops waiting, in words.
@@ -19,8 +22,9 @@ export function mountWatch(selector, me) {
   const liveId = decodeURIComponent(location.pathname.split('/').pop());
   const signal = new Signal();
   const link = new Receiver(signal);
+  releaseStray(signal);
   const vm = createApp({
-    data: () => ({ me, liveId, conn: 'connecting', info: null, phase: 'waiting', ending: '' }),
+    data: () => ({ me, liveId, conn: 'connecting', info: null, phase: 'waiting', ending: '', away: false }),
     created() { bindWatch(this, signal, link); },
     mounted() {
       link.onstream = (s) => { this.phase = 'playing'; this.$refs.remote.srcObject = s; };
@@ -35,6 +39,7 @@ export function mountWatch(selector, me) {
       },
       finish(why, d) {
         this.phase = 'over';
+        this.away = false;
         this.ending = endings[why](d || {});
         link.close();
       },
@@ -60,7 +65,11 @@ function bindWatch(vm, signal, link) {
   signal.on(Code.LiveFull, (d) => { if (mine(d)) vm.finish('full', d); });
   signal.on(Code.LiveEnded, (d) => { if (mine(d)) vm.finish('ended'); });
   signal.on(Code.Error, (d) => { if (d.method === Method.LiveWatch && d.reason === 'no_such_live') vm.finish('unknown'); });
-  signal.on(Code.Offer, (d) => { if (vm.phase !== 'over' && d.fromId === vm.info?.fromId) link.offer(d.fromId, d.data); });
+  signal.on(Code.PeerAway, (d) => { if (mine(d) && vm.phase !== 'over') vm.away = true; });
+  signal.on(Code.PeerBack, (d) => { if (mine(d)) vm.away = false; });
+  signal.on(Code.Offer, (d) => {
+    if (vm.phase !== 'over' && d.fromId === vm.info?.fromId) link.offer(d.fromId, d.data).catch((e) => console.error('live offer', e));
+  });
   signal.on(Code.Candidate, (d) => { if (d.fromId === link.from) link.candidate(d.data); });
 }
 
@@ -75,8 +84,9 @@ class Receiver {
     this.onstream = null;
   }
 
-  // offer answers the broadcaster's offer; a new offer (the broadcaster's
-  // page reconnected) replaces the old connection.
+  // offer answers the broadcaster's offer; a new offer (the broadcaster
+  // came back, or this page watches again after a reconnect) replaces the
+  // old connection.
   async offer(from, desc) {
     this.close();
     this.from = from;
@@ -89,6 +99,7 @@ class Receiver {
     };
     await pc.setRemoteDescription(desc);
     await pc.setLocalDescription();
+    if (this.pc !== pc) return; // a newer offer came meanwhile
     this.signal.send(Method.Answer, { toId: from, data: pc.localDescription.toJSON() });
     for (const c of this.pending.splice(0)) await this.candidate(c);
   }
