@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"callapp/models"
 )
 
 // statsSpyJS records, in order, the methods the page sends and the data of
@@ -46,7 +48,8 @@ type sentEnvelope struct {
 // and sends a last one before it hangs up.
 func TestE2ECallQuality(t *testing.T) {
 	browser := requireBrowser(t)
-	app := startApp(t, e2eEnv()...)
+	// alice is named admin, to read the stored quality: the two register at once.
+	app := startApp(t, e2eEnv("CALLAPP_ADMIN_USERNAMES=alice")...)
 	alice, bob := twoUsers(t, browser, app)
 	for _, p := range []*page{alice, bob} {
 		var ok bool
@@ -98,6 +101,29 @@ func TestE2ECallQuality(t *testing.T) {
 	} else {
 		checkSample(t, bob, sent[n-2].Data)
 	}
+
+	// The server keeps the samples of both sides with the call: at least
+	// one periodic sample of each and bob's last one.
+	alice.waitFor(10*time.Second, "the call's stored quality", `fetch('/webrtc/api/admin/calls?limit=1').then((r) => r.json())
+	  .then((b) => !!b.data?.[0]?.endedAt && b.data[0].quality.samples >= 3)`)
+	var q models.CallQuality
+	if err := alice.eval(`fetch('/webrtc/api/admin/calls?limit=1').then((r) => r.json()).then((b) => b.data[0].quality)`, &q); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("stored quality: %d samples, rtt median %v worst %v, loss worst %v, relay %v, set-up %v",
+		q.Samples, deref(q.RTTMedianMs), deref(q.RTTWorstMs), deref(q.LossWorstPct), q.UsedRelay, deref(q.SetupMs))
+	if q.RTTMedianMs == nil || *q.RTTMedianMs > 1000 || q.LossWorstPct == nil || q.UsedRelay ||
+		q.SetupMs == nil || *q.SetupMs <= 0 || *q.SetupMs > *first.SetupMs {
+		t.Errorf("the stored quality is not that of a direct loopback call whose caller reported set-up %v ms: %+v", deref(first.SetupMs), q)
+	}
+}
+
+// deref is *f, or NaN for nil, for logs.
+func deref(f *float64) float64 {
+	if f == nil {
+		return math.NaN()
+	}
+	return *f
 }
 
 func sentBy(t *testing.T, p *page) []sentEnvelope {

@@ -80,7 +80,8 @@ const callStateJS = `document.querySelector('#call-state')?.textContent.trim()`
 // one call whose duration spans the outage.
 func TestE2EResumeAcrossServerRestart(t *testing.T) {
 	browser := requireBrowser(t)
-	env := e2eEnv("CALLAPP_DATA_DIR="+t.TempDir(), "CALLAPP_CALL_RESUME_GRACE=20s")
+	// alice is named admin, to read the call's resumes: the two register at once.
+	env := e2eEnv("CALLAPP_DATA_DIR="+t.TempDir(), "CALLAPP_CALL_RESUME_GRACE=20s", "CALLAPP_ADMIN_USERNAMES=alice")
 	app := startApp(t, env...)
 	alice, bob := twoUsers(t, browser, app)
 	callWithVideo(alice, bob, nil)
@@ -142,6 +143,10 @@ func TestE2EResumeAcrossServerRestart(t *testing.T) {
 	t.Logf("the call: %+v", c)
 	if !c.Answered || c.EndReason != "hangup" || c.Peer.Username != "bob" || time.Duration(c.DurationSec)*time.Second < spanned.Truncate(time.Second) {
 		t.Errorf("the call record does not span the outage (%v from the stop to the hang-up): %+v", spanned, c)
+	}
+	var resumes int
+	if err := alice.eval(`fetch('/webrtc/api/admin/calls?limit=1').then((r) => r.json()).then((b) => b.data[0].resumes)`, &resumes); err != nil || resumes < 1 {
+		t.Errorf("the call counts %d resumes (%v), want both parties' returns", resumes, err)
 	}
 }
 
