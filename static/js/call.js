@@ -34,15 +34,19 @@ function describeMediaError(e) {
 }
 
 export class PeerCall {
-  // peerId: the other user; polite: true for the callee.
-  constructor(signal, peerId, { iceServers = [], polite = false, stream = null, iceTransportPolicy = 'all' } = {}) {
+  // peerId: the other user; polite: true for the callee. fresh: this
+  // connection replaces one the page lost (a reload): its offers say so
+  // until answered, so that the other side drops its old connection.
+  constructor(signal, peerId, { iceServers = [], polite = false, stream = null, iceTransportPolicy = 'all', fresh = false } = {}) {
     this.signal = signal;
     this.peerId = peerId;
     this.polite = polite;
+    this.fresh = fresh;
     // The caller offers first (from negotiationneeded once its tracks are
     // added); the callee waits for that offer before it may renegotiate.
     this.started = !polite;
     this.makingOffer = false;
+    this.needsOffer = false; // an offer was due while the server was away
     this.ignoreOffer = false;
     this.pendingCandidates = [];
     this.remoteStream = new MediaStream();
@@ -76,10 +80,18 @@ export class PeerCall {
 
   async negotiate() {
     if (!this.started) return; // the callee waits for the caller's offer
+    // Without the server an offer cannot reach the other side; the page
+    // calls restartICE once it is back, which offers then.
+    if (this.signal.state !== 'open') { this.needsOffer = true; return; }
+    this.needsOffer = false;
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
-      this.signal.send(Method.Offer, { toId: this.peerId, data: this.pc.localDescription.toJSON() });
+      const data = this.pc.localDescription.toJSON();
+      if (this.fresh) data.fresh = true;
+      // An offer the server never got would leave us waiting for an answer
+      // that cannot come, and no later restart could start: take it back.
+      if (!this.signal.send(Method.Offer, { toId: this.peerId, data })) await this.rollback();
     } catch (e) {
       console.error('negotiate', e);
     } finally {
@@ -93,8 +105,9 @@ export class PeerCall {
     const collision = desc.type === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
     this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) return;
-    await this.pc.setRemoteDescription(desc);
+    await this.pc.setRemoteDescription({ type: desc.type, sdp: desc.sdp });
     this.started = true; // from now on either side may renegotiate
+    this.fresh = false;  // the other side holds this connection now
     for (const c of this.pendingCandidates.splice(0)) await this.addCandidate(c);
     if (desc.type === 'offer') {
       await this.pc.setLocalDescription();
@@ -118,6 +131,29 @@ export class PeerCall {
       if (!this.ignoreOffer) console.warn('candidate', e);
     }
   }
+
+  // restartICE looks for a new media path (new ICE credentials, gathered
+  // afresh): the offer it causes is sent from negotiate. An offer of ours
+  // still unanswered (sent while the other side was away) is taken back
+  // first, or no new one could be made.
+  async restartICE() {
+    if (this.pc.signalingState === 'closed') return;
+    if (this.pc.signalingState === 'have-local-offer') await this.rollback();
+    this.pc.restartIce();
+    // negotiationneeded does not fire again for an offer still owed.
+    if (this.needsOffer) this.negotiate();
+  }
+
+  async rollback() {
+    try {
+      await this.pc.setLocalDescription({ type: 'rollback' });
+    } catch (e) {
+      console.warn('rollback', e);
+    }
+  }
+
+  // connected says whether media has a working path now.
+  connected() { return this.pc.connectionState === 'connected'; }
 
   // setICEServers applies renewed TURN credentials to the live connection.
   setICEServers(iceServers) {

@@ -1,18 +1,30 @@
 // callcontroller.js: the home page's 1:1 calls: invite, ring, accept,
 // reject, hang up, the local camera and microphone, TURN credentials, the
 // relay of offers, answers and candidates to the PeerCall (call.js), and
-// the list of recent calls. The page provides `say` and `time`.
+// the list of recent calls. An accepted call outlives a dropped server
+// connection (the media does not need the server): callresume.js carries
+// it on when the server is back, or rebuilds it after a reload. Its media's
+// health and quality are watched by callhealth.js. The page provides `say`,
+// `time`, `me` and `conn`.
 import { api } from './api.js';
 import { Code, Method } from './signal.js';
 import { PeerCall, getMedia } from './call.js';
 import { Ringer } from './ringer.js';
 import { endpoints } from './urls.js';
+import { MediaWatch, QualityMeter } from './callhealth.js';
+import { bars, barWords } from './quality.js';
+import { bindResume, accepted } from './callresume.js';
 
 const endNotices = {
   hangup: (n) => `${n} hung up.`,
   cancelled: (n) => `Missed call from ${n}.`,
   disconnected: (n) => `${n} disconnected.`,
   timeout: (n) => `Missed call from ${n}.`,
+  media_failed: (n) => `Connection failed: no media path to ${n}; the call ended.`,
+};
+// pathNames say how media goes, by the type of our selected candidate.
+const pathNames = {
+  host: 'direct (host)', srflx: 'direct, through NAT (srflx)', prflx: 'direct, through NAT (prflx)', relay: 'through the relay (relay)',
 };
 const failNotices = {
   busy: (n) => `${n} is busy.`,
@@ -21,19 +33,37 @@ const failNotices = {
   self: () => 'You cannot call yourself.',
 };
 
+// isQuietCallError says whether a 10001 is none of the user's business: a
+// quality sample refused, a relay the server could not pass (an ICE
+// restart's offer while the other side is away), or a hang-up that crossed
+// the call's end (both sides give up a failed call at about the same time).
+export function isQuietCallError(d) {
+  if (quietMethods.has(d?.method)) { console.warn('call', d.method, d.reason); return true; }
+  return d?.method === Method.Hangup && d?.reason === 'unknown_call';
+}
+const quietMethods = new Set([Method.CallStats, Method.Offer, Method.Answer, Method.Candidate]);
+
 // callController returns the Vue mixin that runs calls over signal, and
 // peer(), the current call's RTCPeerConnection (for tests and debugging).
 export function callController(signal) {
   const ringer = new Ringer();
-  let peer = null;       // the PeerCall of the current call
-  let localStream = null;
+  // st is the call's state outside Vue, shared with callresume.js.
+  const st = {
+    peer: null,          // the PeerCall of the current call
+    localStream: null,
+    watch: null,         // the MediaWatch of the current call
+    meter: null,         // the QualityMeter of the current call
+    mediaTimeoutMs: 0,   // from the welcome
+    abandoned: null,     // {callId, peerId, reason}: a hang-up the server did not get
+  };
+  let resume = null;     // callresume.js's side, once bound
   let renewTimer = null; // renews TURN credentials during a call
   let pendingInvite = null; // the call whose Call/Invite awaits its 10017
 
   const mixin = {
     data: () => ({
       iceServers: [], iceTTL: 0, call: null, mediaProblem: '', history: [],
-      muted: false, cameraOff: false, now: Date.now(),
+      muted: false, cameraOff: false, now: Date.now(), quality: null, showFigures: false,
     }),
     computed: {
       timer() {
@@ -41,11 +71,25 @@ export function callController(signal) {
         const s = Math.max(0, Math.floor((this.now - this.call.startedAt) / 1000));
         return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
       },
+      // callState is the accepted call's connection state in words.
+      callState() {
+        const c = this.call;
+        if (!accepted(c)) return null;
+        if (c.failed) return { key: 'failed', text: 'Connection failed' };
+        if (this.conn !== 'open') return { key: 'reconnecting', text: 'Reconnecting…' };
+        if (c.peerAway) return { key: 'reconnecting', text: `${c.peer.username} is reconnecting…` };
+        if (c.media === 'connected') return { key: 'connected', text: 'Connected' };
+        if (c.media === 'disconnected' || c.media === 'failed') return { key: 'reconnecting', text: 'Reconnecting media…' };
+        return { key: 'connecting', text: 'Connecting…' };
+      },
+      qualityBars() { return bars(this.quality); },
+      qualityLabel() { return `Connection quality: ${barWords[this.qualityBars]}. Show the figures.`; },
     },
     created() {
       bindConnection(this);
       bindCallEvents(this);
       bindRelay(this);
+      resume = bindResume(signal, this, st);
     },
     mounted() {
       setInterval(() => { this.now = Date.now(); }, 1000);
@@ -57,7 +101,7 @@ export function callController(signal) {
       },
       async startCall(user) {
         if (this.call) return;
-        this.call = { phase: 'calling', peer: { id: user.id, username: user.username }, callId: '' };
+        this.call = { phase: 'calling', peer: { id: user.id, username: user.username }, callId: '', setupFrom: Date.now() };
         const call = this.call;
         const [stream] = await Promise.all([this.openMedia(), this.freshICE()]);
         if (this.call !== call) { dropStream(stream); return; } // cancelled while the browser asked for the camera
@@ -71,7 +115,7 @@ export function callController(signal) {
         call.phase = 'connecting';
         const [stream] = await Promise.all([this.openMedia(), this.freshICE()]);
         if (this.call !== call) { dropStream(stream); return; }
-        peer = this.newPeer(true);
+        st.peer = this.newPeer(true);
         signal.send(Method.Accept, { toId: call.peer.id, data: { callId: call.callId } });
       },
       reject() {
@@ -79,17 +123,27 @@ export function callController(signal) {
         this.endCall('');
       },
       hangup() {
-        if (this.call?.callId) signal.send(Method.Hangup, { toId: this.call.peer.id, data: { callId: this.call.callId } });
+        if (this.call?.callId) this.sendHangup('');
         this.endCall('');
+      },
+      // sendHangup ends the call at the server, after its last quality
+      // sample; one the server cannot get now is sent when it is back, or
+      // the resumed call would come back to a page that left it.
+      sendHangup(reason) {
+        const { callId, peer } = this.call;
+        st.meter?.stop();
+        st.meter = null;
+        const data = reason ? { callId, reason } : { callId };
+        if (!signal.send(Method.Hangup, { toId: peer.id, data })) st.abandoned = { callId, peerId: peer.id, reason };
       },
       async openMedia() {
         const media = await getMedia();
-        localStream = media.stream;
+        st.localStream = media.stream;
         this.mediaProblem = media.problem ? `${media.problem} ${media.mode === 'audio' ? 'Calling with audio only.' : 'You can still see and hear the other side.'}` : '';
         this.cameraOff = media.mode !== 'video';
         this.muted = media.mode === 'receive';
-        if (this.$refs.local) this.$refs.local.srcObject = localStream;
-        return localStream;
+        if (this.$refs.local) this.$refs.local.srcObject = st.localStream;
+        return st.localStream;
       },
       // freshICE fetches TURN credentials at call time: the welcome's may
       // have expired while the page stayed open.
@@ -104,60 +158,101 @@ export function callController(signal) {
       // expire, and restarts ICE so the relay allocation uses them.
       async renewICE() {
         await this.freshICE();
-        if (!peer) return;
-        peer.setICEServers(this.iceServers);
-        peer.pc.restartIce();
+        if (!st.peer) return;
+        st.peer.setICEServers(this.iceServers);
+        st.peer.restartICE();
       },
-      newPeer(polite) {
+      // newPeer makes the call's PeerCall (fresh: it replaces one a reload
+      // lost) and, with the first, the watch over its media.
+      newPeer(polite, fresh = false) {
         clearInterval(renewTimer);
         if (this.iceTTL > 0) renewTimer = setInterval(() => this.renewICE(), Math.max(60, this.iceTTL * 0.8) * 1000);
-        const p = new PeerCall(signal, this.call.peer.id, { iceServers: this.iceServers, polite, stream: localStream, iceTransportPolicy: window.callappICEPolicy || 'all' });
-        p.onremotetrack = (stream) => { if (this.$refs.remote && this.$refs.remote.srcObject !== stream) this.$refs.remote.srcObject = stream; };
-        p.onstate = (state) => { if (this.call) this.call.media = state; };
+        const p = new PeerCall(signal, this.call.peer.id, { iceServers: this.iceServers, polite, stream: st.localStream, iceTransportPolicy: window.callappICEPolicy || 'all', fresh });
+        p.onremotetrack = (stream) => {
+          const v = this.$refs.remote;
+          if (v && v.srcObject !== stream) v.srcObject = stream;
+          this.timeSetup(v);
+        };
+        p.onstate = (state) => {
+          if (!this.call || st.peer !== p) return;
+          this.call.media = state;
+          st.watch?.state(state);
+        };
+        this.watchMedia();
         return p;
+      },
+      watchMedia() {
+        if (st.watch) return;
+        const call = this.call;
+        st.watch = new MediaWatch({
+          timeoutMs: st.mediaTimeoutMs,
+          // The side that offers restarts; the other answers its offers.
+          restart: () => { if (st.peer && !st.peer.polite) st.peer.restartICE(); },
+          onFailed: () => { if (this.call === call) this.mediaFailed(); },
+        });
+        st.meter = new QualityMeter(signal, call.callId, () => st.peer?.pc, (f) => { if (this.call === call) this.quality = f; });
+      },
+      // timeSetup measures invite (or incoming call) to the first remote
+      // video frame shown, once per call.
+      timeSetup(video) {
+        const call = this.call;
+        if (!video?.requestVideoFrameCallback || !call?.setupFrom || call.setupTimed) return;
+        call.setupTimed = true;
+        video.requestVideoFrameCallback(() => { if (this.call === call) st.meter?.firstFrame(Date.now() - call.setupFrom); });
+      },
+      // mediaFailed gives the call up: no media path came back in time.
+      mediaFailed() {
+        this.call.failed = true;
+        this.sendHangup('media_failed');
+        this.endCall(`Connection failed: no media path to ${this.call.peer.username}; the call ended.`);
       },
       endCall(message) {
         ringer.stop();
         clearInterval(renewTimer);
-        peer?.close();
-        peer = null;
-        dropStream(localStream);
+        st.meter?.stop();
+        st.watch?.stop();
+        st.peer?.close();
+        st.peer = st.watch = st.meter = null;
+        dropStream(st.localStream);
         this.call = null;
+        this.quality = null;
+        this.showFigures = false;
         this.muted = this.cameraOff = false;
         if (message) this.say(message);
         setTimeout(() => this.loadHistory(), 300);
       },
       toggleMute() {
         this.muted = !this.muted;
-        localStream?.getAudioTracks().forEach((t) => { t.enabled = !this.muted; });
+        st.localStream?.getAudioTracks().forEach((t) => { t.enabled = !this.muted; });
       },
       toggleCamera() {
         this.cameraOff = !this.cameraOff;
-        localStream?.getVideoTracks().forEach((t) => { t.enabled = !this.cameraOff; });
+        st.localStream?.getVideoTracks().forEach((t) => { t.enabled = !this.cameraOff; });
       },
       historyLabel(c) {
         if (c.answered) return c.direction === 'outgoing' ? 'Outgoing' : 'Incoming';
         if (c.direction === 'incoming') return c.endReason === 'rejected' ? 'Declined' : 'Missed';
         return { rejected: 'Rejected', timeout: 'No answer', cancelled: 'Cancelled' }[c.endReason] || 'Not answered';
       },
+      // figure formats a quality figure for the panel.
+      figure(v, unit) { return Number.isFinite(v) ? `${Math.round(v)} ${unit}` : '–'; },
+      pathWords(path) { return pathNames[path] || '–'; },
     },
   };
-  return { mixin, peer: () => peer?.pc ?? null };
+  return { mixin, peer: () => st.peer?.pc ?? null };
 
-  // bindConnection ends the call when the socket it was signaled on goes:
-  // the other side hears of it from the server.
+  // bindConnection takes the welcome's ICE servers and media timeout.
+  // What a dropped connection does to a call is callresume.js's.
   function bindConnection(vm) {
-    signal.on('state', (state) => {
-      if ((state === 'reconnecting' || state === 'replaced') && vm.call) {
-        vm.endCall(state === 'replaced' ? 'The call moved to another tab.' : 'Connection lost; the call ended.');
-      }
+    signal.on(Code.Welcome, (d) => {
+      vm.iceServers = d.iceServers || [];
+      st.mediaTimeoutMs = (d.mediaTimeoutSec || 0) * 1000;
     });
-    signal.on(Code.Welcome, (d) => { vm.iceServers = d.iceServers || []; });
   }
 
   function bindCallEvents(vm) {
     signal.on(Code.IncomingCall, (d) => {
-      vm.call = { phase: 'incoming', callId: d.callId, peer: d.user };
+      vm.call = { phase: 'incoming', callId: d.callId, peer: d.user, setupFrom: Date.now() };
       ringer.ring();
     });
     signal.on(Code.CallRinging, (d) => {
@@ -173,7 +268,7 @@ export function callController(signal) {
       ringer.stop();
       vm.call.phase = 'active';
       vm.call.startedAt = Date.now();
-      peer = vm.newPeer(false);
+      st.peer = vm.newPeer(false);
     });
     signal.on(Code.CallRejected, (d) => { if (vm.call?.callId === d.callId) vm.endCall(`${vm.call.peer.username} rejected the call.`); });
     bindCallEnds(vm);
@@ -194,24 +289,27 @@ export function callController(signal) {
   }
 
   // bindRelay hands the offers, answers and candidates of the current
-  // call's peer to its PeerCall.
+  // call's peer to its PeerCall; an offer that rebuilds the call after a
+  // reload goes to callresume.js.
   function bindRelay(vm) {
-    signal.on(Code.Offer, (d) => onRelay(vm, d, (p) => {
+    signal.on(Code.Offer, (d) => {
+      if (!vm.call || vm.call.peer.id !== d.fromId) return;
       if (vm.call.phase !== 'active') { vm.call.phase = 'active'; vm.call.startedAt = Date.now(); }
-      return p.onDescription(d.data);
-    }));
+      if (d.data?.fresh) { resume.freshOffer(d); return; }
+      onRelay(vm, d, (p) => p.onDescription(d.data));
+    });
     signal.on(Code.Answer, (d) => onRelay(vm, d, (p) => p.onDescription(d.data)));
     signal.on(Code.Candidate, (d) => onRelay(vm, d, (p) => p.onCandidate(d.data)));
   }
 
   function onRelay(vm, d, fn) {
-    if (!peer || !vm.call || vm.call.peer.id !== d.fromId) return;
-    fn(peer).catch((e) => console.error('relay', e));
+    if (!st.peer || !vm.call || vm.call.peer.id !== d.fromId) return;
+    fn(st.peer).catch((e) => console.error('relay', e));
   }
 
   // dropStream turns a camera/microphone stream off.
   function dropStream(stream) {
     stream?.getTracks().forEach((t) => t.stop());
-    if (localStream === stream) localStream = null;
+    if (st.localStream === stream) st.localStream = null;
   }
 }

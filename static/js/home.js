@@ -9,7 +9,7 @@ import { Signal, Code } from './signal.js';
 import { formatTime, formatDuration } from './format.js';
 import { pages, endpoints } from './urls.js';
 import { onlineList } from './online.js';
-import { callController } from './callcontroller.js';
+import { callController, isQuietCallError } from './callcontroller.js';
 import { groupChat, isChatError } from './chat.js';
 import { liveList } from './lives.js';
 import { broadcaster } from './broadcast.js';
@@ -77,5 +77,5 @@ function bindConnection(vm, signal) {
     }
   });
   signal.on(Code.Welcome, (d) => { vm.me = d.user; });
-  signal.on(Code.Error, (d, env) => { if (!isChatError(d)) vm.say(env.message || d.reason); });
+  signal.on(Code.Error, (d, env) => { if (!isChatError(d) && !isQuietCallError(d)) vm.say(env.message || d.reason); });
 }

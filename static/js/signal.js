@@ -1,7 +1,9 @@
 // signal.js: the signaling protocol client, and nothing else (no DOM, no
 // Vue). It keeps one authenticated websocket to the server open, reconnects
 // with exponential backoff and jitter after a drop, sends User/Connect on
-// every (re)connect, and hands server envelopes to listeners by code.
+// every (re)connect, and hands server envelopes to listeners by code. A
+// reconnect says `resume`: the page still holds its call, room or
+// broadcast, which the server then hands to the new connection.
 //
 // Envelopes: client -> server {method, type, message, toId, data};
 // server -> client {method, type, message, code, data}. See models/protocol.md.
@@ -32,11 +34,17 @@ export const Method = Object.freeze({
   CallStats: 'Call/Stats',
 });
 
-// Close codes after which reconnecting would be wrong.
+// Close codes the page acts on: after Kicked and Replaced reconnecting
+// would be wrong; after ServiceRestart it should be at once.
 export const Close = Object.freeze({
-  Kicked: 4001,   // account disabled or session revoked
-  Replaced: 4002, // another tab or device took over
+  ServiceRestart: 1012, // the server is restarting
+  Kicked: 4001,         // account disabled or session revoked
+  Replaced: 4002,       // another tab or device took over
 });
+
+// restartJitterMs spreads the reconnects after a restart, so that the
+// server is not met by every page in the same instant.
+const restartJitterMs = 300;
 
 export class Signal {
   constructor(url = defaultURL(), { minDelay = 500, maxDelay = 30000 } = {}) {
@@ -68,7 +76,10 @@ export class Signal {
     this.emit('state', state, detail);
   }
 
-  connect() {
+  // connect opens the socket. resume (set on the page's own reconnects,
+  // never on a page load or a "use here") asks the server to hand over what
+  // a previous connection of this page held.
+  connect(resume = false) {
     clearTimeout(this.timer);
     this.setState(this.attempt ? 'reconnecting' : 'connecting');
     const ws = new WebSocket(this.url);
@@ -76,7 +87,7 @@ export class Signal {
     ws.onopen = () => {
       this.attempt = 0;
       this.setState('open');
-      this.send(Method.Connect);
+      this.send(Method.Connect, resume ? { data: { resume: true } } : {});
     };
     ws.onmessage = (ev) => this.receive(ev.data);
     ws.onclose = (ev) => this.closed(ws, ev);
@@ -102,17 +113,22 @@ export class Signal {
       this.setState('kicked', ev.reason);
       return;
     }
-    this.scheduleReconnect();
+    // A restarting server is back in moments: waiting out a back-off
+    // would only lengthen the outage. Should it not be back yet, the
+    // back-off starts again from its shortest delay.
+    if (ev.code === Close.ServiceRestart) this.attempt = 0;
+    this.scheduleReconnect(ev.code === Close.ServiceRestart);
   }
 
   // scheduleReconnect waits min(max, min*2^n) scaled by a random 0.5-1.5
-  // so that a server restart is not met by every client at once.
-  scheduleReconnect() {
+  // so that a server restart is not met by every client at once; soon, only
+  // the jitter.
+  scheduleReconnect(soon = false) {
     const base = Math.min(this.maxDelay, this.minDelay * 2 ** this.attempt);
-    const delay = Math.round(base * (0.5 + Math.random()));
+    const delay = Math.round(soon ? restartJitterMs * Math.random() : base * (0.5 + Math.random()));
     this.attempt++;
     this.setState('reconnecting', { delay });
-    this.timer = setTimeout(() => this.connect(), delay);
+    this.timer = setTimeout(() => this.connect(true), delay);
   }
 
   // send queues an envelope; it returns false when the socket is not open.
