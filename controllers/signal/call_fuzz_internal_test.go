@@ -189,7 +189,7 @@ func (run *callFuzz) connect(u *fuzzUser) {
 	c := benchClient(run.h, u.id)
 	run.h.do(func() {
 		run.h.attach(c, time.Now())
-		run.h.register(c, models.Welcome{}, false)
+		run.h.register(c, models.Welcome{}, encode(models.CodeWelcome, models.MethodConnect, nil), false)
 	})
 	if u.conn != nil {
 		u.old = u.conn

@@ -73,7 +73,7 @@ func checkDispatch(t *testing.T, raw []byte) {
 	h.do(func() {
 		for _, c := range users {
 			h.attach(c, time.Now())
-			h.register(c, models.Welcome{}, false)
+			h.register(c, models.Welcome{}, encode(models.CodeWelcome, models.MethodConnect, nil), false)
 		}
 		h.ring(models.UserBrief{ID: 1, Username: "user1"}, 2).accepted = true
 		h.stats.ringing.Add(-1)

@@ -27,7 +27,10 @@ func (c *client) connect(r *request) error {
 		User: c.user, ICEServers: h.iceServers(c.user.ID), CallTimeoutSec: h.opts.callTimeoutSec(),
 		ResumeGraceSec: h.opts.graceSec(), MediaTimeoutSec: h.opts.mediaTimeoutSec(),
 	}
-	h.do(func() { h.register(c, welcome, in.Resume) })
+	// Marshaled here, off the loop; only a user coming back, whose
+	// welcome says what it holds, has it marshaled again there.
+	plain := encode(models.CodeWelcome, models.MethodConnect, welcome)
+	h.do(func() { h.register(c, welcome, plain, in.Resume) })
 	c.connected = true
 	_ = c.conn.SetReadDeadline(time.Now().Add(h.opts.PongWait))
 	return h.sendHistory(c)
@@ -66,7 +69,7 @@ var errBadConnect = refuse(models.ReasonBadJSON, `data must be {"resume": true|f
 // broadcast) ends as for a disconnect, unless the new connection resumes:
 // it comes back to a place kept since its last connection went (away), or
 // it says it carries on what the old one had (resume).
-func (h *Hub) register(c *client, welcome models.Welcome, resume bool) {
+func (h *Hub) register(c *client, welcome models.Welcome, plain []byte, resume bool) {
 	if c.leaving.Load() {
 		return // kicked while connecting
 	}
@@ -100,8 +103,9 @@ func (h *Hub) register(c *client, welcome models.Welcome, resume bool) {
 	h.stats.online.Store(int64(len(h.clients)))
 	if back {
 		h.comeBack(c, &welcome)
+		plain = encode(models.CodeWelcome, models.MethodConnect, welcome)
 	}
-	c.enqueue(outgoing{data: encode(models.CodeWelcome, models.MethodConnect, welcome)})
+	c.enqueue(outgoing{data: plain})
 	c.enqueue(h.onlineSnapshot(id))
 	c.enqueue(outgoing{data: h.liveList()})
 	if back {
