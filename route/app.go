@@ -167,6 +167,10 @@ func takeOverCalls(cfg *config.Config, db *dao.DAO, hub *signal.Hub, log *slog.L
 			AnsweredAt: *c.AnsweredAt, AliveAt: alive, Quality: c.Quality(),
 		})
 	}
-	hub.Restore(restored)
+	for _, rc := range hub.Restore(restored) {
+		if err := db.MarkCallEnded(ctx, rc.ID, rc.AliveAt, models.CallServerRestart); err != nil {
+			log.Error("closing a call the last run left open", "call", rc.ID, "err", err)
+		}
+	}
 	log.Info("calls of the last run wait for their parties", "calls", len(restored), "grace", cfg.CallResumeGrace)
 }

@@ -36,7 +36,7 @@ var (
 
 var hubDescs = []*prometheus.Desc{wsConnections, onlineUsers, wsIn, wsOut, wsErrors, wsCloses, slowDropped,
 	callsRinging, callsActive, callsStarted, callsEnded, chatMessages, recordsQueued, recordsLost,
-	rooms, roomMembers, liveCount, liveViewers, statsSamples, callsRelayed, callsResumed}
+	rooms, roomMembers, liveCount, liveViewers, statsSamples, callsRelayed, callsResumed, awayUsers}
 
 func collectHub(ch chan<- prometheus.Metric, c signal.Counters) {
 	ch <- gauge(wsConnections, float64(c.OpenConnections))

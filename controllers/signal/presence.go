@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"slices"
@@ -19,8 +20,12 @@ func (c *client) connect(r *request) error {
 		return errAlreadyConnected
 	}
 	var in models.ConnectIn
-	if !isNull(r.Data) && json.Unmarshal(r.Data, &in) != nil {
-		return errBadConnect
+	if !isNull(r.Data) {
+		dec := json.NewDecoder(bytes.NewReader(r.Data))
+		dec.DisallowUnknownFields()
+		if dec.Decode(&in) != nil {
+			return errBadConnect
+		}
 	}
 	c.unpend() // before the welcome, so that a client who has it finds the place free
 	welcome := models.Welcome{

@@ -63,12 +63,7 @@ func (h *Hub) tellSharers(id uint64, code int, ev models.PeerAway) {
 	case h.roomOf[id] != nil:
 		rm := h.roomOf[id]
 		ev.Room = rm.name
-		msg := encode(code, peerMethod(code), ev)
-		for _, m := range rm.members {
-			if m.ID != id {
-				h.router.SendToUser(m.ID, msg)
-			}
-		}
+		h.sendRoomExcept(rm, id, encode(code, peerMethod(code), ev))
 	case h.liveOf[id] != nil:
 		b := h.liveOf[id]
 		ev.LiveID = b.id
@@ -139,6 +134,7 @@ func (h *Hub) comeBack(c *client, w *models.Welcome) {
 	if cl := h.callOf[id]; cl != nil && cl.accepted {
 		peer := cl.peerOf(id)
 		w.Call = &models.ResumedCall{CallID: cl.id, PeerID: peer.ID, Peer: peer, StartedAt: cl.answeredAt}
+		cl.restored = false // someone is back: it is no longer the stopped server's to end
 		h.qualityResumed(cl)
 		h.rec.push(callEvent{id: cl.id, resumed: true})
 	}
@@ -152,13 +148,26 @@ func (h *Hub) comeBack(c *client, w *models.Welcome) {
 // afterComeBack sends what follows the welcome of a user who came back:
 // the room as a newcomer sees it, while its members are asked to offer to
 // the returner afresh (10021); or, to a broadcaster, one 10032 per viewer.
+// Those it shares with who are away themselves are named in a 10040 each:
+// the returner missed the one sent when they went.
 func (h *Hub) afterComeBack(c *client) {
 	id := c.user.ID
 	me := brief(c.user)
+	grace := h.opts.graceSec()
+	if cl := h.callOf[id]; cl != nil && h.away[cl.other(id)] != nil {
+		ev := models.PeerAway{CallID: cl.id, FromID: cl.other(id), GraceSec: grace}
+		c.enqueue(outgoing{data: encode(models.CodePeerAway, models.MethodDisconnect, ev)})
+	}
 	if rm := h.roomOf[id]; rm != nil {
 		others := slices.DeleteFunc(slices.Clone(rm.members), func(u models.UserBrief) bool { return u.ID == id })
 		joined := models.RoomJoined{Room: rm.name, Capacity: h.opts.RoomCapacity, Members: others}
 		c.enqueue(outgoing{data: encode(models.CodeRoomJoined, models.MethodRoomJoin, joined)})
+		for _, m := range others {
+			if h.away[m.ID] != nil {
+				ev := models.PeerAway{Room: rm.name, FromID: m.ID, GraceSec: grace}
+				c.enqueue(outgoing{data: encode(models.CodePeerAway, models.MethodDisconnect, ev)})
+			}
+		}
 		h.sendRoomExcept(rm, id, encode(models.CodeRoomOther, models.MethodRoomJoin, models.RoomOtherJoined{Room: rm.name, User: me}))
 	}
 	if b := h.liveOf[id]; b != nil {
@@ -182,13 +191,16 @@ type RestoredCall struct {
 }
 
 // Restore takes over calls a previous run of the server left going on,
-// with both parties away for the grace. Call it before serving anyone.
-func (h *Hub) Restore(calls []RestoredCall) {
+// with both parties away for the grace. Call it before serving anyone. It
+// returns the calls it could not take: a party already in another one of
+// them (records a failed write left open), which the caller closes.
+func (h *Hub) Restore(calls []RestoredCall) (refused []RestoredCall) {
 	h.do(func() {
 		now := time.Now()
 		for _, rc := range calls {
 			if h.callOf[rc.Caller.ID] != nil || h.callOf[rc.Callee.ID] != nil || rc.Caller.ID == rc.Callee.ID {
-				continue // a record a bug left twice open: the start-up closes it
+				refused = append(refused, rc)
+				continue
 			}
 			cl := &call{
 				id: rc.ID, caller: rc.Caller, callee: rc.Callee.ID, calleeName: rc.Callee.Username,
@@ -206,6 +218,7 @@ func (h *Hub) Restore(calls []RestoredCall) {
 			}
 		}
 	})
+	return refused
 }
 
 // sendRoomExcept sends msg to the members of rm but id.

@@ -1,9 +1,11 @@
 package signal_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"callapp/controllers/signal"
 	"callapp/models"
 )
 
@@ -288,4 +290,69 @@ func TestBroadcastKeptWithinTheGrace(t *testing.T) {
 	expectBack(t, b, models.PeerAway{LiveID: live.LiveID, FromID: 1})
 	a2.send(models.MethodOffer, 2, map[string]string{"type": "offer"})
 	b.expect(models.CodeOffer)
+}
+
+// A user back while the other party is away hears of it then: the 10040
+// sent when that party went never reached the returner.
+func TestBackWhileThePeerIsAwayIsTold(t *testing.T) {
+	t.Parallel()
+	o := fast()
+	o.ResumeGrace = 5 * time.Second
+	h := start(t, o)
+	a, b := h.join(1, "alice"), h.join(2, "bob")
+	callID := connectCall(t, a, b)
+	b.conn.Close()
+	expectAway(t, a, models.PeerAway{CallID: callID, FromID: 2, GraceSec: 5})
+	a.conn.Close()
+	eventually(t, "both away", func() bool { return h.hub.Stats().AwayUsers == 2 })
+	b2, extra := comeBack(h, 2, "bob", false)
+	if b2.welcome.Call == nil || len(extra) != 1 || extra[0].Code != models.CodePeerAway {
+		t.Fatalf("bob back: call %+v, then %+v; want the call and a 10040 for alice", b2.welcome.Call, extra)
+	}
+	if got := decode[models.PeerAway](t, extra[0]); got != (models.PeerAway{CallID: callID, FromID: 1, GraceSec: 5}) {
+		t.Errorf("10040 = %+v", got)
+	}
+	a2, extra := comeBack(h, 1, "alice", false)
+	if a2.welcome.Call == nil || len(extra) != 0 {
+		t.Errorf("alice back: call %+v, then %+v; want the call alone", a2.welcome.Call, extra)
+	}
+	expectBack(t, b2, models.PeerAway{CallID: callID, FromID: 1})
+}
+
+// A restored call one party came back to and left again is not the
+// stopped server's any more: the other's grace ends it as disconnected.
+func TestRestoredCallBackThenGoneIsDisconnected(t *testing.T) {
+	t.Parallel()
+	o := fast()
+	o.ResumeGrace = 500 * time.Millisecond
+	h := start(t, o)
+	ctx := context.Background()
+	answered := time.Now().Add(-time.Minute)
+	if err := h.db.CreateCall(ctx, &models.Call{ID: "restored", CallerID: 1, CalleeID: 2, InvitedAt: answered}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.db.MarkCallAnswered(ctx, "restored", answered); err != nil {
+		t.Fatal(err)
+	}
+	refused := h.hub.Restore([]signal.RestoredCall{{ID: "restored", Caller: models.UserBrief{ID: 1, Username: "alice"},
+		Callee: models.UserBrief{ID: 2, Username: "bob"}, AnsweredAt: answered, AliveAt: answered}})
+	if len(refused) != 0 {
+		t.Fatalf("refused %+v", refused)
+	}
+	a, _ := comeBack(h, 1, "alice", false)
+	if a.welcome.Call == nil || a.welcome.Call.CallID != "restored" || a.welcome.Call.Peer.Username != "bob" {
+		t.Fatalf("welcome call = %+v", a.welcome.Call)
+	}
+	a.conn.Close()
+	expectCallRow(t, h, "restored", models.CallDisconnected, true)
+}
+
+func TestConnectDataIsResumeOnly(t *testing.T) {
+	t.Parallel()
+	h := start(t, fast())
+	p := h.dial(1, "alice")
+	p.send(models.MethodConnect, 0, map[string]any{"resume": true, "as": 2})
+	p.expectError(models.MethodConnect, models.ReasonBadJSON)
+	p.send(models.MethodConnect, 0, map[string]any{})
+	p.expect(models.CodeWelcome)
 }
