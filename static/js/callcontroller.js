@@ -190,6 +190,9 @@ export function callController(signal) {
           restart: () => { if (st.peer && !st.peer.polite) st.peer.restartICE(); },
           onFailed: () => { if (this.call === call) this.mediaFailed(); },
         });
+        // A page rebuilding its call may learn before this that the other
+        // party is away (callresume.js holds the watch then).
+        if (call.peerAway || signal.state !== 'open') st.watch.hold();
         st.meter = new QualityMeter(signal, call.callId, () => st.peer?.pc, (f) => { if (this.call === call) this.quality = f; });
       },
       // timeSetup measures invite (or incoming call) to the first remote

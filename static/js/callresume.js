@@ -19,15 +19,20 @@ export function bindResume(signal, vm, st) {
 
   signal.on('state', (state) => {
     if (!vm.call) return;
+    if (state !== 'open') st.watch?.hold();
     if (state === 'replaced') vm.endCall('The call moved to another tab.');
     else if (state === 'reconnecting' && !accepted(vm.call)) vm.endCall('Connection lost; the call ended.');
   });
   signal.on(Code.Welcome, (d) => onWelcome(d.call || null));
-  signal.on(Code.PeerAway, (d) => { if (d.callId && vm.call?.callId === d.callId) vm.call.peerAway = true; });
+  signal.on(Code.PeerAway, (d) => {
+    if (!d.callId || vm.call?.callId !== d.callId) return;
+    vm.call.peerAway = true;
+    st.watch?.hold();
+  });
   signal.on(Code.PeerBack, (d) => {
     if (!d.callId || vm.call?.callId !== d.callId) return;
     vm.call.peerAway = false;
-    restartIfBroken();
+    carryOn();
   });
 
   // onWelcome compares the call the server kept for us (c, or null) with
@@ -41,15 +46,23 @@ export function bindResume(signal, vm, st) {
       return;
     }
     if (accepted(vm.call)) {
-      if (c?.callId === vm.call.callId) { restartIfBroken(); return; }
+      if (c?.callId === vm.call.callId) {
+        // The server tells us again (10040) if the other party is away.
+        vm.call.peerAway = false;
+        carryOn();
+        return;
+      }
       vm.endCall('The call ended while you were disconnected.');
     }
     if (c && !vm.call) rejoin(c);
   }
 
-  // restartIfBroken looks for a new media path when the old one went
-  // while the server was away; the side that offers does.
-  function restartIfBroken() {
+  // carryOn resumes the watch over the media once both sides are back
+  // and looks for a new media path if the old one went meanwhile; the side
+  // that offers does.
+  function carryOn() {
+    if (signal.state !== 'open' || vm.call.peerAway) return;
+    st.watch?.release();
     if (st.peer && !st.peer.polite && !st.peer.connected()) st.peer.restartICE();
   }
 
