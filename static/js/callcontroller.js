@@ -224,6 +224,7 @@ export function callController(signal) {
         if (message) this.say(message);
         setTimeout(() => this.loadHistory(), 300);
       },
+      dropStream, // for callresume.js
       toggleMute() {
         this.muted = !this.muted;
         st.localStream?.getAudioTracks().forEach((t) => { t.enabled = !this.muted; });

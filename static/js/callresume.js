@@ -15,7 +15,9 @@ export function accepted(call) {
 // bindResume follows the connection for the call controller vm; it returns
 // freshOffer, for the relay's offers marked fresh.
 export function bindResume(signal, vm, st) {
-  let pendingFresh = null; // a fresh offer that came while we rebuilt the call ourselves
+  // pendingFresh is a fresh offer that came while we rebuilt the call
+  // ourselves: {callId, d}.
+  let pendingFresh = null;
 
   signal.on('state', (state) => {
     if (!vm.call) return;
@@ -71,9 +73,10 @@ export function bindResume(signal, vm, st) {
   async function rejoin(c) {
     vm.call = { phase: 'active', callId: c.callId, peer: c.peer, startedAt: Date.parse(c.startedAt) || Date.now(), media: 'new' };
     const call = vm.call;
-    await Promise.all([vm.openMedia(), vm.freshICE()]);
-    if (vm.call !== call) return;
-    const offer = pendingFresh;
+    const [stream] = await Promise.all([vm.openMedia(), vm.freshICE()]);
+    if (vm.call !== call) { vm.dropStream(stream); return; } // ended while the browser asked for the camera
+    // One parked for a call that ended meanwhile is not for this one.
+    const offer = pendingFresh?.callId === call.callId ? pendingFresh.d : null;
     pendingFresh = null;
     if (offer) { answerFresh(offer); return; }
     st.peer = vm.newPeer(false, true);
@@ -84,7 +87,7 @@ export function bindResume(signal, vm, st) {
   // both sides rebuilt at once, the lower user id's offer wins.
   function freshOffer(d) {
     if (!accepted(vm.call)) return;
-    if (!st.peer) { pendingFresh = d; return; } // rejoin is getting media: it answers this
+    if (!st.peer) { pendingFresh = { callId: vm.call.callId, d }; return; } // rejoin is getting media: it answers this
     if (st.peer.fresh && vm.me.id < vm.call.peer.id) return;
     answerFresh(d);
   }
