@@ -54,7 +54,7 @@ export function bindResume(signal, vm, st) {
         carryOn();
         return;
       }
-      vm.endCall('The call ended while you were disconnected.');
+      vm.endCall(vm.call.failed || 'The call ended while you were disconnected.');
     }
     if (c && !vm.call) rejoin(c);
   }
