@@ -34,14 +34,19 @@ const failNotices = {
 };
 
 // isQuietCallError says whether a 10001 is none of the user's business: a
-// quality sample refused, a relay the server could not pass (an ICE
-// restart's offer while the other side is away), or a hang-up that crossed
-// the call's end (both sides give up a failed call at about the same time).
+// quality sample refused, a relay refused (not_in_call: candidates still
+// trickling as the call ends; one to a party who is away is not refused
+// but dropped without a word), or a hang-up that crossed the call's end
+// (both sides give up a failed call at about the same time).
 export function isQuietCallError(d) {
   if (quietMethods.has(d?.method)) { console.warn('call', d.method, d.reason); return true; }
   return d?.method === Method.Hangup && d?.reason === 'unknown_call';
 }
 const quietMethods = new Set([Method.CallStats, Method.Offer, Method.Answer, Method.Candidate]);
+
+// failedShowMs is how long a call whose media failed stays on the screen,
+// saying so, before it goes.
+const failedShowMs = 2500;
 
 // callController returns the Vue mixin that runs calls over signal, and
 // peer(), the current call's RTCPeerConnection (for tests and debugging).
@@ -123,7 +128,7 @@ export function callController(signal) {
         this.endCall('');
       },
       hangup() {
-        if (this.call?.callId) this.sendHangup('');
+        if (this.call?.callId && !this.call.failed) this.sendHangup(''); // a failed call was hung up already
         this.endCall('');
       },
       // sendHangup ends the call at the server, after its last quality
@@ -190,6 +195,9 @@ export function callController(signal) {
           restart: () => { if (st.peer && !st.peer.polite) st.peer.restartICE(); },
           onFailed: () => { if (this.call === call) this.mediaFailed(); },
         });
+        // A page rebuilding its call may learn before this that the other
+        // party is away (callresume.js holds the watch then).
+        if (call.peerAway || signal.state !== 'open') st.watch.hold();
         st.meter = new QualityMeter(signal, call.callId, () => st.peer?.pc, (f) => { if (this.call === call) this.quality = f; });
       },
       // timeSetup measures invite (or incoming call) to the first remote
@@ -200,11 +208,14 @@ export function callController(signal) {
         call.setupTimed = true;
         video.requestVideoFrameCallback(() => { if (this.call === call) st.meter?.firstFrame(Date.now() - call.setupFrom); });
       },
-      // mediaFailed gives the call up: no media path came back in time.
+      // mediaFailed gives the call up: no media path came back in time. The
+      // call view says "Connection failed" for a moment, then goes; failed
+      // holds the notice left after it.
       mediaFailed() {
-        this.call.failed = true;
+        const call = this.call;
+        call.failed = `Connection failed: no media path to ${call.peer.username}; the call ended.`;
         this.sendHangup('media_failed');
-        this.endCall(`Connection failed: no media path to ${this.call.peer.username}; the call ended.`);
+        setTimeout(() => { if (this.call === call) this.endCall(call.failed); }, failedShowMs);
       },
       endCall(message) {
         ringer.stop();
@@ -221,6 +232,7 @@ export function callController(signal) {
         if (message) this.say(message);
         setTimeout(() => this.loadHistory(), 300);
       },
+      dropStream, // for callresume.js
       toggleMute() {
         this.muted = !this.muted;
         st.localStream?.getAudioTracks().forEach((t) => { t.enabled = !this.muted; });
@@ -252,6 +264,7 @@ export function callController(signal) {
 
   function bindCallEvents(vm) {
     signal.on(Code.IncomingCall, (d) => {
+      if (vm.call?.failed) vm.endCall(vm.call.failed); // the server has ended it already
       vm.call = { phase: 'incoming', callId: d.callId, peer: d.user, setupFrom: Date.now() };
       ringer.ring();
     });

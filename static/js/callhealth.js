@@ -15,24 +15,32 @@ const maxRestarts = 4;
 // (from the start until first connected, or after a break) a deadline of
 // timeoutMs runs; past it, onFailed. restart, when given, is called for
 // each ICE restart (only the side that offers restarts).
+//
+// hold pauses both while the other party or our own server connection is
+// away: a restart's offer cannot reach the other side then, and the time
+// would run out while the server still keeps the call for the resume
+// grace. release starts them afresh.
 export class MediaWatch {
   constructor({ timeoutMs, restart, onFailed }) {
     Object.assign(this, { timeoutMs, restart, onFailed });
     this.deadline = null;
     this.retry = null;
     this.tries = 0;
+    this.last = 'new';  // the newest connection state
+    this.held = false;
+    this.done = false;
     this.arm();
   }
 
   // state takes an RTCPeerConnection connectionState.
   state(s) {
+    this.last = s;
     if (s === 'connected') {
-      clearTimeout(this.deadline);
-      clearTimeout(this.retry);
-      this.deadline = this.retry = null;
+      this.clear();
       this.tries = 0;
       return;
     }
+    if (this.held) return;
     this.arm();
     if ((s === 'disconnected' || s === 'failed') && this.restart && !this.retry && this.tries < maxRestarts) {
       const wait = s === 'failed' && this.tries === 0 ? 0 : restartFirstMs * 2 ** this.tries;
@@ -44,17 +52,38 @@ export class MediaWatch {
     }
   }
 
+  hold() {
+    this.held = true;
+    this.clear();
+  }
+
+  // release ends a hold: all the restarts again and, unless media is
+  // connected, a new deadline. It restarts nothing itself: the page
+  // restarts ICE at once when both sides are back (callresume.js), and the
+  // states that follow bring the next tries.
+  release() {
+    if (!this.held || this.done) return;
+    this.held = false;
+    this.tries = 0;
+    if (this.last !== 'connected') this.arm();
+  }
+
   // arm starts the deadline unless it runs; a timeout of 0 (not known yet)
   // sets none.
   arm() {
-    if (this.deadline || !this.timeoutMs) return;
+    if (this.deadline || !this.timeoutMs || this.done) return;
     this.deadline = setTimeout(() => { this.stop(); this.onFailed(); }, this.timeoutMs);
   }
 
-  stop() {
+  clear() {
     clearTimeout(this.deadline);
     clearTimeout(this.retry);
     this.deadline = this.retry = null;
+  }
+
+  stop() {
+    this.clear();
+    this.done = true;
     this.restart = null;
   }
 }

@@ -15,19 +15,26 @@ export function accepted(call) {
 // bindResume follows the connection for the call controller vm; it returns
 // freshOffer, for the relay's offers marked fresh.
 export function bindResume(signal, vm, st) {
-  let pendingFresh = null; // a fresh offer that came while we rebuilt the call ourselves
+  // pendingFresh is a fresh offer that came while we rebuilt the call
+  // ourselves: {callId, d}.
+  let pendingFresh = null;
 
   signal.on('state', (state) => {
     if (!vm.call) return;
+    if (state !== 'open') st.watch?.hold();
     if (state === 'replaced') vm.endCall('The call moved to another tab.');
     else if (state === 'reconnecting' && !accepted(vm.call)) vm.endCall('Connection lost; the call ended.');
   });
   signal.on(Code.Welcome, (d) => onWelcome(d.call || null));
-  signal.on(Code.PeerAway, (d) => { if (d.callId && vm.call?.callId === d.callId) vm.call.peerAway = true; });
+  signal.on(Code.PeerAway, (d) => {
+    if (!d.callId || vm.call?.callId !== d.callId) return;
+    vm.call.peerAway = true;
+    st.watch?.hold();
+  });
   signal.on(Code.PeerBack, (d) => {
     if (!d.callId || vm.call?.callId !== d.callId) return;
     vm.call.peerAway = false;
-    restartIfBroken();
+    carryOn();
   });
 
   // onWelcome compares the call the server kept for us (c, or null) with
@@ -41,15 +48,23 @@ export function bindResume(signal, vm, st) {
       return;
     }
     if (accepted(vm.call)) {
-      if (c?.callId === vm.call.callId) { restartIfBroken(); return; }
-      vm.endCall('The call ended while you were disconnected.');
+      if (c?.callId === vm.call.callId) {
+        // The server tells us again (10040) if the other party is away.
+        vm.call.peerAway = false;
+        carryOn();
+        return;
+      }
+      vm.endCall(vm.call.failed || 'The call ended while you were disconnected.');
     }
     if (c && !vm.call) rejoin(c);
   }
 
-  // restartIfBroken looks for a new media path when the old one went
-  // while the server was away; the side that offers does.
-  function restartIfBroken() {
+  // carryOn resumes the watch over the media once both sides are back
+  // and looks for a new media path if the old one went meanwhile; the side
+  // that offers does.
+  function carryOn() {
+    if (signal.state !== 'open' || vm.call.peerAway) return;
+    st.watch?.release();
     if (st.peer && !st.peer.polite && !st.peer.connected()) st.peer.restartICE();
   }
 
@@ -58,9 +73,10 @@ export function bindResume(signal, vm, st) {
   async function rejoin(c) {
     vm.call = { phase: 'active', callId: c.callId, peer: c.peer, startedAt: Date.parse(c.startedAt) || Date.now(), media: 'new' };
     const call = vm.call;
-    await Promise.all([vm.openMedia(), vm.freshICE()]);
-    if (vm.call !== call) return;
-    const offer = pendingFresh;
+    const [stream] = await Promise.all([vm.openMedia(), vm.freshICE()]);
+    if (vm.call !== call) { vm.dropStream(stream); return; } // ended while the browser asked for the camera
+    // One parked for a call that ended meanwhile is not for this one.
+    const offer = pendingFresh?.callId === call.callId ? pendingFresh.d : null;
     pendingFresh = null;
     if (offer) { answerFresh(offer); return; }
     st.peer = vm.newPeer(false, true);
@@ -71,7 +87,7 @@ export function bindResume(signal, vm, st) {
   // both sides rebuilt at once, the lower user id's offer wins.
   function freshOffer(d) {
     if (!accepted(vm.call)) return;
-    if (!st.peer) { pendingFresh = d; return; } // rejoin is getting media: it answers this
+    if (!st.peer) { pendingFresh = { callId: vm.call.callId, d }; return; } // rejoin is getting media: it answers this
     if (st.peer.fresh && vm.me.id < vm.call.peer.id) return;
     answerFresh(d);
   }

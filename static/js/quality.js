@@ -70,9 +70,12 @@ export function bars(f) {
 export const barWords = ['no signal', 'poor', 'fair', 'good', 'excellent'];
 
 // sample is the Call/Stats data for callId from figures, within the
-// server's ranges; null when the path is not known (media never flowed).
+// server's ranges; null when the path or the round trip is not known yet
+// (media never flowed, or no check answered yet): a round trip sent as 0
+// would pull the stored median down. The figures then go with a later
+// sample.
 export function sample(callId, f, setupMs) {
-  if (!f || !paths.has(f.path)) return null;
+  if (!f || !paths.has(f.path) || !Number.isFinite(f.rttMs)) return null;
   const d = { callId, path: f.path };
   for (const k of ['rttMs', 'lossPct', 'jitterMs', 'kbpsIn', 'kbpsOut']) d[k] = clamp(f[k], limits[k]);
   if (setupMs !== undefined && setupMs !== null) d.setupMs = clamp(setupMs, limits.setupMs);

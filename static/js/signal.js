@@ -2,8 +2,8 @@
 // Vue). It keeps one authenticated websocket to the server open, reconnects
 // with exponential backoff and jitter after a drop, sends User/Connect on
 // every (re)connect, and hands server envelopes to listeners by code. A
-// reconnect says `resume`: the page still holds its call, room or
-// broadcast, which the server then hands to the new connection.
+// reconnect after a welcome says `resume`: the page still holds its call,
+// room or broadcast, which the server then hands to the new connection.
 //
 // Envelopes: client -> server {method, type, message, toId, data};
 // server -> client {method, type, message, code, data}. See models/protocol.md.
@@ -56,6 +56,10 @@ export class Signal {
     this.handlers = new Map(); // code or 'state' -> Set of functions
     this.ws = null;
     this.timer = null;
+    // welcomed: a connection of this Signal was welcomed, so the page may
+    // hold something to resume. Until then its retries are a first
+    // connect, which must not take a call from the tab holding it.
+    this.welcomed = false;
   }
 
   // on registers fn for a code (or 'state'); it returns an unsubscribe.
@@ -76,9 +80,9 @@ export class Signal {
     this.emit('state', state, detail);
   }
 
-  // connect opens the socket. resume (set on the page's own reconnects,
-  // never on a page load or a "use here") asks the server to hand over what
-  // a previous connection of this page held.
+  // connect opens the socket. resume (set on the page's own reconnects
+  // once welcomed, never on a page load or a "use here") asks the server to
+  // hand over what a previous connection of this page held.
   connect(resume = false) {
     clearTimeout(this.timer);
     this.setState(this.attempt ? 'reconnecting' : 'connecting');
@@ -97,6 +101,7 @@ export class Signal {
     let env;
     try { env = JSON.parse(text); } catch (e) { return; }
     if (env.code === Code.Replaced) this.replaced = true;
+    if (env.code === Code.Welcome) this.welcomed = true;
     this.emit(env.code, env.data, env);
   }
 
@@ -106,6 +111,7 @@ export class Signal {
     if (this.state === 'closed') return;
     if (this.replaced || ev.code === Close.Replaced) {
       this.replaced = false;
+      this.welcomed = false; // the page gave up what it held
       this.setState('replaced');
       return;
     }
@@ -128,7 +134,7 @@ export class Signal {
     const delay = Math.round(soon ? restartJitterMs * Math.random() : base * (0.5 + Math.random()));
     this.attempt++;
     this.setState('reconnecting', { delay });
-    this.timer = setTimeout(() => this.connect(true), delay);
+    this.timer = setTimeout(() => this.connect(this.welcomed), delay);
   }
 
   // send queues an envelope; it returns false when the socket is not open.

@@ -55,7 +55,10 @@ function bindWatch(vm, signal, link) {
     vm.conn = state;
     if (state === 'kicked') location.href = pages.login;
   });
+  // While this page was away itself, it may have missed the 10041 that
+  // ends `away`: a welcome or an offer from the broadcaster ends it too.
   signal.on(Code.Welcome, (d) => {
+    vm.away = false;
     link.iceServers = d.iceServers || [];
     if (vm.phase !== 'over') signal.send(Method.LiveWatch, { data: { liveId: vm.liveId } });
   });
@@ -68,7 +71,9 @@ function bindWatch(vm, signal, link) {
   signal.on(Code.PeerAway, (d) => { if (mine(d) && vm.phase !== 'over') vm.away = true; });
   signal.on(Code.PeerBack, (d) => { if (mine(d)) vm.away = false; });
   signal.on(Code.Offer, (d) => {
-    if (vm.phase !== 'over' && d.fromId === vm.info?.fromId) link.offer(d.fromId, d.data).catch((e) => console.error('live offer', e));
+    if (vm.phase === 'over' || d.fromId !== vm.info?.fromId) return;
+    vm.away = false;
+    link.offer(d.fromId, d.data).catch((e) => console.error('live offer', e));
   });
   signal.on(Code.Candidate, (d) => { if (d.fromId === link.from) link.candidate(d.data); });
 }
