@@ -117,6 +117,10 @@ func (h *Hub) liveWatch(c *client, r *request) error {
 	h.flushPresenceOf(me.ID)
 	joined := models.LiveViewer{LiveID: b.id, FromID: me.ID, User: me}
 	h.router.SendToUser(b.owner.ID, encode(models.CodeLiveViewer, models.MethodLiveWatch, joined))
+	if h.away[b.owner.ID] != nil { // its offer comes when it is back
+		ev := models.PeerAway{LiveID: b.id, FromID: b.owner.ID, GraceSec: h.opts.graceSec()}
+		c.enqueue(outgoing{data: encode(models.CodePeerAway, models.MethodDisconnect, ev)})
+	}
 	h.viewersChanged(b)
 	return nil
 }

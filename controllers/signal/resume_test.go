@@ -267,12 +267,14 @@ func TestBroadcastKeptWithinTheGrace(t *testing.T) {
 	o := fast()
 	o.ResumeGrace = 5 * time.Second
 	h := start(t, o)
-	a, b := h.join(1, "alice"), h.join(2, "bob")
-	live := goLive(t, a, "show", b)
+	a, b, c := h.join(1, "alice"), h.join(2, "bob"), h.join(3, "carol")
+	live := goLive(t, a, "show", b, c)
 	watch(b, live.LiveID)
 	expectViewer(t, a, b, "bob", live.LiveID)
 	a.conn.Close()
 	expectAway(t, b, models.PeerAway{LiveID: live.LiveID, FromID: 1, GraceSec: 5})
+	watch(c, live.LiveID) // while alice is away: told so at once
+	expectAway(t, c, models.PeerAway{LiveID: live.LiveID, FromID: 1, GraceSec: 5})
 
 	a2, extra := comeBack(h, 1, "alice", false)
 	if a2.welcome.Live == nil || a2.welcome.Live.LiveID != live.LiveID || a2.welcome.Live.Title != "show" {
@@ -284,8 +286,8 @@ func TestBroadcastKeptWithinTheGrace(t *testing.T) {
 			viewers = append(viewers, decode[models.LiveViewer](t, env))
 		}
 	}
-	if len(viewers) != 1 || viewers[0].FromID != 2 {
-		t.Fatalf("10032 after coming back = %+v, want bob", viewers)
+	if len(viewers) != 2 || viewers[0].FromID != 2 || viewers[1].FromID != 3 {
+		t.Fatalf("10032 after coming back = %+v, want bob and carol", viewers)
 	}
 	expectBack(t, b, models.PeerAway{LiveID: live.LiveID, FromID: 1})
 	a2.send(models.MethodOffer, 2, map[string]string{"type": "offer"})
