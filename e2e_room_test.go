@@ -169,11 +169,7 @@ func TestE2ERoomResume(t *testing.T) {
 	app := startApp(t, e2eEnv()...)
 	users := registerAll(t, browser, app, "alice", "bob", "carol")
 	alice, bob, carol := users[0], users[1], users[2]
-	alice.navigate("/webrtc/room/resume")
-	alice.waitRoom("waiting", "Waiting for others")
-	bob.navigate("/webrtc/room/resume")
-	bob.waitRoom("connected", "Connected")
-	alice.waitRoomVideos("bob")
+	meetInRoom(alice, bob, "resume")
 	bob.waitRoomVideos("alice")
 
 	bob.holdSignalDown()
@@ -215,11 +211,7 @@ func TestE2ERoomSeatLost(t *testing.T) {
 	app := startApp(t, e2eEnv("CALLAPP_CALL_RESUME_GRACE=1s")...)
 	users := registerAll(t, browser, app, "alice", "bob")
 	alice, bob := users[0], users[1]
-	alice.navigate("/webrtc/room/lost")
-	alice.waitRoom("waiting", "Waiting for others")
-	bob.navigate("/webrtc/room/lost")
-	bob.waitRoom("connected", "Connected")
-	alice.waitRoomVideos("bob")
+	meetInRoom(alice, bob, "lost")
 
 	bob.holdSignalDown()
 	bob.waitRoom("reconnecting", "Reconnecting…")
@@ -246,11 +238,7 @@ func TestE2ERoomReloadAndWalkAway(t *testing.T) {
 	app := startApp(t, e2eEnv("CALLAPP_CALL_RESUME_GRACE=60s")...)
 	users := registerAll(t, browser, app, "alice", "bob")
 	alice, bob := users[0], users[1]
-	alice.navigate("/webrtc/room/reload")
-	alice.waitRoom("waiting", "Waiting for others")
-	bob.navigate("/webrtc/room/reload")
-	bob.waitRoom("connected", "Connected")
-	alice.waitRoomVideos("bob")
+	meetInRoom(alice, bob, "reload")
 
 	bob.run(15*time.Second, "reload the room page", chromedp.Reload())
 	bob.waitRoom("connected", "Connected")
@@ -294,4 +282,14 @@ func (p *page) markPeers() {
 	if err := p.eval(`(window.markedPeers = window.callapp.peers()).size`, &n); err != nil || n == 0 {
 		p.t.Fatalf("%s: reading the peer connections (%d): %v", p.name, n, err)
 	}
+}
+
+// meetInRoom takes first, then second into room and waits until first
+// decodes second's video.
+func meetInRoom(first, second *page, room string) {
+	first.navigate("/webrtc/room/" + room)
+	first.waitRoom("waiting", "Waiting for others")
+	second.navigate("/webrtc/room/" + room)
+	second.waitRoom("connected", "Connected")
+	first.waitRoomVideos(second.name)
 }

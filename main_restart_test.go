@@ -230,14 +230,8 @@ func TestRestartResumesCalls(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			env := []string{"CALLAPP_DATA_DIR=" + dir, "CALLAPP_LISTEN=127.0.0.1:0",
-				"CALLAPP_TURN_ENABLED=false", "CALLAPP_CALL_RESUME_GRACE=20s", "CALLAPP_CALL_HEARTBEAT=100ms"}
-			srv := startChild(t, env...)
-			alice, bob := registerUser(t, srv.addr, "alice"), registerUser(t, srv.addr, "bob")
-			alice.connect(srv.addr, false)
-			bob.connect(srv.addr, false)
-			callID := call(t, alice, bob)
+			x := callOnChild(t, "20s")
+			srv, dir, env, alice, bob, callID := x.srv, x.dir, x.env, x.alice, x.bob, x.callID
 			alice.send("Call/Stats", 0, models.CallStats{CallID: callID, RTTMs: 10, Path: "host"})
 			time.Sleep(300 * time.Millisecond) // a heartbeat or two
 
@@ -292,14 +286,8 @@ func TestRestartResumesCalls(t *testing.T) {
 // server_restart, at the last time the server that carried them knew them.
 func TestRestartNobodyBack(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	env := []string{"CALLAPP_DATA_DIR=" + dir, "CALLAPP_LISTEN=127.0.0.1:0",
-		"CALLAPP_TURN_ENABLED=false", "CALLAPP_CALL_RESUME_GRACE=1s", "CALLAPP_CALL_HEARTBEAT=100ms"}
-	srv := startChild(t, env...)
-	alice, bob := registerUser(t, srv.addr, "alice"), registerUser(t, srv.addr, "bob")
-	alice.connect(srv.addr, false)
-	bob.connect(srv.addr, false)
-	callID := call(t, alice, bob)
+	x := callOnChild(t, "1s")
+	srv, dir, env, alice, callID := x.srv, x.dir, x.env, x.alice, x.callID
 	time.Sleep(300 * time.Millisecond) // recorded, and a heartbeat or two
 	srv.stop(t, syscall.SIGKILL)
 	killed := time.Now()
@@ -312,6 +300,30 @@ func TestRestartNobodyBack(t *testing.T) {
 	if row.EndReason != models.CallServerRestart || row.EndedAt == nil || row.EndedAt.After(killed) {
 		t.Errorf("call record = %+v, want server_restart before %v", row, killed)
 	}
+}
+
+// childCall is a call between alice and bob on a server of its own.
+type childCall struct {
+	srv        *child
+	dir        string   // the server's data folder
+	env        []string // its settings, to start it again with
+	alice, bob *wsUser
+	callID     string
+}
+
+// callOnChild starts a server with the resume grace given and a fast
+// heartbeat, and puts alice and bob in a call on it.
+func callOnChild(t *testing.T, grace string) childCall {
+	t.Helper()
+	x := childCall{dir: t.TempDir()}
+	x.env = []string{"CALLAPP_DATA_DIR=" + x.dir, "CALLAPP_LISTEN=127.0.0.1:0",
+		"CALLAPP_TURN_ENABLED=false", "CALLAPP_CALL_RESUME_GRACE=" + grace, "CALLAPP_CALL_HEARTBEAT=100ms"}
+	x.srv = startChild(t, x.env...)
+	x.alice, x.bob = registerUser(t, x.srv.addr, "alice"), registerUser(t, x.srv.addr, "bob")
+	x.alice.connect(x.srv.addr, false)
+	x.bob.connect(x.srv.addr, false)
+	x.callID = call(t, x.alice, x.bob)
+	return x
 }
 
 // call makes a call from a to b and returns its id once accepted.

@@ -36,6 +36,37 @@ func comeBack(h *harness, id uint64, name string, resume bool) (p *peer, extra [
 	}
 }
 
+// graceHub is a hub of fast() with the resume grace given.
+func graceHub(t *testing.T, grace time.Duration) *harness {
+	o := fast()
+	o.ResumeGrace = grace
+	return start(t, o)
+}
+
+// dropFromCall closes who's socket mid-call; peer hears it is away for
+// graceSec.
+func dropFromCall(t *testing.T, who, peer *peer, callID string, graceSec int) {
+	t.Helper()
+	who.conn.Close()
+	expectAway(t, peer, models.PeerAway{CallID: callID, FromID: who.id, GraceSec: graceSec})
+}
+
+// expectEnded takes the next envelope, which must be 10015 with want.
+func expectEnded(t *testing.T, p *peer, want models.CallPeerEvent) {
+	t.Helper()
+	if got := decode[models.CallPeerEvent](t, p.expect(models.CodeCallEnded)); got != want {
+		t.Fatalf("user %d: 10015 = %+v, want %+v", p.id, got, want)
+	}
+}
+
+// expectWelcomeCall fails unless p's welcome carries call callID.
+func expectWelcomeCall(t *testing.T, p *peer, callID string) {
+	t.Helper()
+	if c := p.welcome.Call; c == nil || c.CallID != callID {
+		t.Fatalf("user %d: welcome call %+v, want %s", p.id, c, callID)
+	}
+}
+
 func expectBack(t *testing.T, p *peer, want models.PeerAway) {
 	t.Helper()
 	if got := decode[models.PeerAway](t, p.expect(models.CodePeerBack)); got != want {
@@ -45,17 +76,14 @@ func expectBack(t *testing.T, p *peer, want models.PeerAway) {
 
 func TestCallResumesWithinTheGrace(t *testing.T) {
 	t.Parallel()
-	o := fast()
-	o.ResumeGrace = 3 * time.Second
-	h := start(t, o)
+	h := graceHub(t, 3*time.Second)
 	a, b, c := h.join(1, "alice"), h.join(2, "bob"), h.join(3, "carol")
 	callID := connectCall(t, a, b, c)
 	if b.welcome.ResumeGraceSec != 3 || b.welcome.MediaTimeoutSec <= 0 || b.welcome.Call != nil {
 		t.Errorf("first welcome = %+v, want resumeGraceSec 3, a media timeout, no call", b.welcome)
 	}
 
-	b.conn.Close() // the network went
-	expectAway(t, a, models.PeerAway{CallID: callID, FromID: 2, GraceSec: 3})
+	dropFromCall(t, b, a, callID, 3) // the network went
 	if s := h.hub.Stats(); s.AwayUsers != 1 || s.ActiveCalls != 1 {
 		t.Errorf("stats while away = %+v", s)
 	}
@@ -100,12 +128,8 @@ func TestCallEndsWhenTheGracePasses(t *testing.T) {
 	a, b, c := h.join(1, "alice"), h.join(2, "bob"), h.join(3, "carol")
 	callID := connectCall(t, a, b, c)
 	left := time.Now()
-	b.conn.Close()
-	expectAway(t, a, models.PeerAway{CallID: callID, FromID: 2, GraceSec: 1})
-	ended := decode[models.CallPeerEvent](t, a.expect(models.CodeCallEnded))
-	if ended != (models.CallPeerEvent{CallID: callID, FromID: 2, Reason: models.CallDisconnected}) {
-		t.Errorf("10015 = %+v", ended)
-	}
+	dropFromCall(t, b, a, callID, 1)
+	expectEnded(t, a, models.CallPeerEvent{CallID: callID, FromID: 2, Reason: models.CallDisconnected})
 	if waited := time.Since(left); waited < 150*time.Millisecond {
 		t.Errorf("ended %v after the drop, before the grace", waited)
 	}
@@ -126,13 +150,10 @@ func TestCallEndsWhenTheGracePasses(t *testing.T) {
 
 func TestHangupDuringTheGraceEndsTheCall(t *testing.T) {
 	t.Parallel()
-	o := fast()
-	o.ResumeGrace = 5 * time.Second
-	h := start(t, o)
+	h := graceHub(t, 5*time.Second)
 	a, b, c := h.join(1, "alice"), h.join(2, "bob"), h.join(3, "carol")
 	callID := connectCall(t, a, b)
-	b.conn.Close()
-	expectAway(t, a, models.PeerAway{CallID: callID, FromID: 2, GraceSec: 5})
+	dropFromCall(t, b, a, callID, 5)
 	a.call(models.MethodHangup, 2, callID)
 	expectCallRow(t, h, callID, models.CallHangup, true)
 	a.send(models.MethodInvite, 3, nil) // free again
@@ -149,27 +170,18 @@ func TestHangupDuringTheGraceEndsTheCall(t *testing.T) {
 
 func TestKickEndsTheCallAtOnce(t *testing.T) {
 	t.Parallel()
-	o := fast()
-	o.ResumeGrace = 5 * time.Second
-	h := start(t, o)
+	h := graceHub(t, 5*time.Second)
 	a, b := h.join(1, "alice"), h.join(2, "bob")
 	callID := connectCall(t, a, b)
 	h.hub.Kick(2, "account disabled")
-	ended := decode[models.CallPeerEvent](t, a.expect(models.CodeCallEnded)) // no 10040
-	if ended.Reason != models.CallDisconnected || ended.CallID != callID {
-		t.Errorf("10015 = %+v", ended)
-	}
+	expectEnded(t, a, models.CallPeerEvent{CallID: callID, FromID: 2, Reason: models.CallDisconnected}) // no 10040
 
 	// Kicked while away: what the grace kept ends then, not at its end.
 	c := h.join(3, "carol")
 	callID = connectCall(t, a, c)
-	c.conn.Close()
-	expectAway(t, a, models.PeerAway{CallID: callID, FromID: 3, GraceSec: 5})
+	dropFromCall(t, c, a, callID, 5)
 	h.hub.Kick(3, "account disabled")
-	ended = decode[models.CallPeerEvent](t, a.expect(models.CodeCallEnded))
-	if ended.Reason != models.CallDisconnected || ended.CallID != callID {
-		t.Errorf("10015 after a kick while away = %+v", ended)
-	}
+	expectEnded(t, a, models.CallPeerEvent{CallID: callID, FromID: 3, Reason: models.CallDisconnected})
 	if s := h.hub.Stats(); s.AwayUsers != 0 {
 		t.Errorf("away after the kick: %d", s.AwayUsers)
 	}
@@ -180,24 +192,17 @@ func TestKickEndsTheCallAtOnce(t *testing.T) {
 // of a live connection does; one with resume takes it over.
 func TestNewTabsDuringTheGrace(t *testing.T) {
 	t.Parallel()
-	o := fast()
-	o.ResumeGrace = 5 * time.Second
-	h := start(t, o)
+	h := graceHub(t, 5*time.Second)
 	a, b := h.join(1, "alice"), h.join(2, "bob")
 	callID := connectCall(t, a, b)
-	b.conn.Close()
-	expectAway(t, a, models.PeerAway{CallID: callID, FromID: 2, GraceSec: 5})
+	dropFromCall(t, b, a, callID, 5)
 
 	tab1, _ := comeBack(h, 2, "bob", false)
-	if tab1.welcome.Call == nil || tab1.welcome.Call.CallID != callID {
-		t.Fatalf("first tab back: welcome call %+v", tab1.welcome.Call)
-	}
+	expectWelcomeCall(t, tab1, callID)
 	expectBack(t, a, models.PeerAway{CallID: callID, FromID: 2})
 
 	tab2, _ := comeBack(h, 2, "bob", true) // the same page reconnecting
-	if tab2.welcome.Call == nil || tab2.welcome.Call.CallID != callID {
-		t.Fatalf("resuming tab: welcome call %+v", tab2.welcome.Call)
-	}
+	expectWelcomeCall(t, tab2, callID)
 	tab1.expect(models.CodeReplaced)
 	expectClose(t, tab1, models.CloseReplaced, "")
 	expectBack(t, a, models.PeerAway{CallID: callID, FromID: 2})
@@ -208,10 +213,7 @@ func TestNewTabsDuringTheGrace(t *testing.T) {
 	if tab3.welcome.Call != nil {
 		t.Errorf("fresh tab: welcome call %+v", tab3.welcome.Call)
 	}
-	ended := decode[models.CallPeerEvent](t, a.expect(models.CodeCallEnded))
-	if ended != (models.CallPeerEvent{CallID: callID, FromID: 2, Reason: models.CallDisconnected}) {
-		t.Errorf("10015 = %+v", ended)
-	}
+	expectEnded(t, a, models.CallPeerEvent{CallID: callID, FromID: 2, Reason: models.CallDisconnected})
 	row := expectCallRow(t, h, callID, models.CallDisconnected, true)
 	if row.Resumes != 2 {
 		t.Errorf("resumes = %d, want 2", row.Resumes)
@@ -220,25 +222,18 @@ func TestNewTabsDuringTheGrace(t *testing.T) {
 
 func TestRingingCallIsNotKept(t *testing.T) {
 	t.Parallel()
-	o := fast()
-	o.ResumeGrace = 5 * time.Second
-	h := start(t, o)
+	h := graceHub(t, 5*time.Second)
 	a, b := h.join(1, "alice"), h.join(2, "bob")
 	a.send(models.MethodInvite, 2, nil)
 	ringing := decode[models.CallTargetEvent](t, a.expect(models.CodeCallRinging))
 	b.expect(models.CodeIncomingCall)
 	b.conn.Close()
-	ended := decode[models.CallPeerEvent](t, a.expect(models.CodeCallEnded))
-	if ended != (models.CallPeerEvent{CallID: ringing.CallID, FromID: 2, Reason: models.CallDisconnected}) {
-		t.Errorf("10015 = %+v", ended)
-	}
+	expectEnded(t, a, models.CallPeerEvent{CallID: ringing.CallID, FromID: 2, Reason: models.CallDisconnected})
 }
 
 func TestRoomSeatKeptWithinTheGrace(t *testing.T) {
 	t.Parallel()
-	o := fast()
-	o.ResumeGrace = 5 * time.Second
-	h := start(t, o) // capacity 2
+	h := graceHub(t, 5*time.Second) // capacity 2
 	a, b, c := h.join(1, "alice"), h.join(2, "bob"), h.join(3, "carol")
 	joinRoom(t, a, "r")
 	joinRoom(t, b, "r")
@@ -264,9 +259,7 @@ func TestRoomSeatKeptWithinTheGrace(t *testing.T) {
 
 func TestBroadcastKeptWithinTheGrace(t *testing.T) {
 	t.Parallel()
-	o := fast()
-	o.ResumeGrace = 5 * time.Second
-	h := start(t, o)
+	h := graceHub(t, 5*time.Second)
 	a, b, c := h.join(1, "alice"), h.join(2, "bob"), h.join(3, "carol")
 	live := goLive(t, a, "show", b, c)
 	watch(b, live.LiveID)
@@ -298,13 +291,10 @@ func TestBroadcastKeptWithinTheGrace(t *testing.T) {
 // sent when that party went never reached the returner.
 func TestBackWhileThePeerIsAwayIsTold(t *testing.T) {
 	t.Parallel()
-	o := fast()
-	o.ResumeGrace = 5 * time.Second
-	h := start(t, o)
+	h := graceHub(t, 5*time.Second)
 	a, b := h.join(1, "alice"), h.join(2, "bob")
 	callID := connectCall(t, a, b)
-	b.conn.Close()
-	expectAway(t, a, models.PeerAway{CallID: callID, FromID: 2, GraceSec: 5})
+	dropFromCall(t, b, a, callID, 5)
 	a.conn.Close()
 	eventually(t, "both away", func() bool { return h.hub.Stats().AwayUsers == 2 })
 	b2, extra := comeBack(h, 2, "bob", false)
@@ -325,9 +315,7 @@ func TestBackWhileThePeerIsAwayIsTold(t *testing.T) {
 // stopped server's any more: the other's grace ends it as disconnected.
 func TestRestoredCallBackThenGoneIsDisconnected(t *testing.T) {
 	t.Parallel()
-	o := fast()
-	o.ResumeGrace = 500 * time.Millisecond
-	h := start(t, o)
+	h := graceHub(t, 500*time.Millisecond)
 	ctx := context.Background()
 	answered := time.Now().Add(-time.Minute)
 	if err := h.db.CreateCall(ctx, &models.Call{ID: "restored", CallerID: 1, CalleeID: 2, InvitedAt: answered}); err != nil {
@@ -342,8 +330,9 @@ func TestRestoredCallBackThenGoneIsDisconnected(t *testing.T) {
 		t.Fatalf("refused %+v", refused)
 	}
 	a, _ := comeBack(h, 1, "alice", false)
-	if a.welcome.Call == nil || a.welcome.Call.CallID != "restored" || a.welcome.Call.Peer.Username != "bob" {
-		t.Fatalf("welcome call = %+v", a.welcome.Call)
+	expectWelcomeCall(t, a, "restored")
+	if a.welcome.Call.Peer.Username != "bob" {
+		t.Errorf("welcome call = %+v, want bob as the peer", a.welcome.Call)
 	}
 	a.conn.Close()
 	expectCallRow(t, h, "restored", models.CallDisconnected, true)
