@@ -211,6 +211,49 @@ func TestE2EMediaFailure(t *testing.T) {
 	}
 }
 
+// TestE2EMediaTimeoutWaitsForAnAwayPeer: the media path breaks while one
+// party's signaling is away. No ICE restart can reach it then, so neither
+// page counts the media timeout down until both are back: the call is
+// still there well past the timeout; once the party is back, the timeout
+// runs and, the relay being still dead, ends the call media_failed.
+func TestE2EMediaTimeoutWaitsForAnAwayPeer(t *testing.T) {
+	browser := requireBrowser(t)
+	const mediaTimeout = 4 * time.Second
+	gin.SetMode(gin.ReleaseMode)
+	a := apptest.Start(t, apptest.Config(func(c *config.Config) {
+		c.TURNEnabled, c.TURNListen, c.TURNAllowLoopback = true, "127.0.0.1:0", true
+		c.CallMediaTimeout = mediaTimeout
+	}))
+	app := &server{addr: a.Server.Listener.Addr().String(), url: a.URL}
+	alice, bob := twoUsers(t, browser, app)
+	alice.setICEPolicy("relay")
+	bob.setICEPolicy("relay")
+	callWithVideo(alice, bob, nil)
+	alice.waitFor(10*time.Second, "the call connected", callStateJS+` === 'Connected'`)
+
+	bob.holdSignalDown()
+	alice.waitFor(10*time.Second, "bob away", callStateJS+` === 'bob is reconnecting…'`)
+	if err := a.Relay.Close(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(mediaTimeout + 8*time.Second) // a browser notices a dead path within seconds
+	for _, p := range []*page{alice, bob} {
+		var failed bool
+		if err := p.eval(`(document.querySelector('#notice')?.textContent || '').startsWith('Connection failed') || !document.querySelector('#remote')`, &failed); err != nil || failed {
+			t.Fatalf("%s gave up on the call while bob was away (err %v)\n%s", p.name, err, p.report())
+		}
+	}
+	bob.letSignalBack()
+	for _, p := range []*page{bob, alice} {
+		p.waitFor(mediaTimeout+10*time.Second, `"Connection failed" once bob is back`,
+			`(document.querySelector('#notice')?.textContent || '').startsWith('Connection failed') && !document.querySelector('#remote')`)
+	}
+	alice.waitFor(5*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
+	if c := alice.calls()[0]; c.EndReason != "media_failed" {
+		t.Errorf("the call record does not end media_failed: %+v", c)
+	}
+}
+
 // TestE2EResumeAfterReload: mid-call one party reloads the page. The
 // reloaded page finds the call in its welcome and rebuilds it (new media,
 // a new peer connection, an offer marked fresh); the other page replaces
