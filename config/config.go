@@ -100,7 +100,19 @@ type Config struct {
 	TURNMaxAllocations        int
 	TURNMaxAllocationsPerUser int
 	TURNAllocationKbps        int // per allocation and direction; 0: unlimited
+
+	// Several nodes: with RedisURL set, hubs on every node share their
+	// state through Redis (see README "Several nodes").
+	RedisURL            string        // redis:// or rediss:// URL; empty: one node, all in memory
+	RedisPrefix         string        // prefix of every key and channel, so that clusters can share a Redis
+	RedisTimeout        time.Duration // dial, read and write timeout of every Redis command
+	ClusterOfflineBound time.Duration // a dead node's users are offline on the others within it
+	NodeID              string        // this node's name in the admin page and metrics; empty: the host name
 }
+
+// ClusterOfflineBoundMin is the smallest CLUSTER_OFFLINE_BOUND: a node
+// beats every fifth of it, and a Redis round trip must fit.
+const ClusterOfflineBoundMin = 2 * time.Second
 
 // RoomCapacityMax is the largest ROOM_CAPACITY: a room is a full mesh, in
 // which every member's browser sends its camera once per other member.
@@ -164,6 +176,10 @@ func Default() *Config {
 		TURNMaxAllocations:        500,
 		TURNMaxAllocationsPerUser: 10,
 		TURNAllocationKbps:        8000,
+
+		RedisPrefix:         "callapp:",
+		RedisTimeout:        time.Second,
+		ClusterOfflineBound: 10 * time.Second,
 	}
 }
 
@@ -293,6 +309,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateICE(bad)
 	c.validateMetrics(bad)
+	c.validateCluster(bad)
 	return errors.Join(errs...)
 }
 
@@ -328,4 +345,34 @@ func redactDSN(dsn string) string {
 		return dsn
 	}
 	return dsn[:colon+1] + "xxx" + dsn[at:]
+}
+
+// Clustered reports whether the hub shares its state with other nodes
+// through Redis.
+func (c *Config) Clustered() bool { return c.RedisURL != "" }
+
+// validateCluster checks the settings of several nodes: every node must
+// hold the same secrets, so none may invent its own.
+func (c *Config) validateCluster(bad func(key, format string, args ...any)) {
+	if !c.Clustered() {
+		return
+	}
+	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		bad("REDIS_URL", "want redis://[user:password@]host:port/db or rediss://...")
+	}
+	if c.SessionKey == "" {
+		bad("SESSION_KEY", "required with REDIS_URL: every node must use the same one")
+	}
+	if (c.TURNEmbedded() || len(c.TURNURLs) > 0) && c.TURNSecret == "" {
+		bad("TURN_SECRET", "required with REDIS_URL: every node must use the same one")
+	}
+	if c.RedisTimeout <= 0 {
+		bad("REDIS_TIMEOUT", "must be positive")
+	}
+	if c.ClusterOfflineBound < ClusterOfflineBoundMin {
+		bad("CLUSTER_OFFLINE_BOUND", "want at least %s, got %s", ClusterOfflineBoundMin, c.ClusterOfflineBound)
+	}
+	if c.RedisPrefix == "" {
+		bad("REDIS_PREFIX", "must not be empty")
+	}
 }

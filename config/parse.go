@@ -147,6 +147,11 @@ var options = []option{
 	integer("TURN_MAX_ALLOCATIONS", func(c *Config) *int { return &c.TURNMaxAllocations }),
 	integer("TURN_MAX_ALLOCATIONS_PER_USER", func(c *Config) *int { return &c.TURNMaxAllocationsPerUser }),
 	integer("TURN_ALLOCATION_KBPS", func(c *Config) *int { return &c.TURNAllocationKbps }),
+	secret("REDIS_URL", func(c *Config) *string { return &c.RedisURL }),
+	str("REDIS_PREFIX", func(c *Config) *string { return &c.RedisPrefix }),
+	duration("REDIS_TIMEOUT", func(c *Config) *time.Duration { return &c.RedisTimeout }),
+	duration("CLUSTER_OFFLINE_BOUND", func(c *Config) *time.Duration { return &c.ClusterOfflineBound }),
+	str("NODE_ID", func(c *Config) *string { return &c.NodeID }),
 }
 
 // Load returns the defaults overlaid by the file at path (if path is not

@@ -28,7 +28,7 @@ func TestReadmeListsEverySetting(t *testing.T) {
 // what Default leaves empty for the server to work out, and the CPU count.
 var computed = map[string]string{
 	"DB_DSN": "", "SESSION_KEY": "", "TURN_SECRET": "", "TURN_LISTEN": "", "TURN_PUBLIC_IP": "",
-	"BCRYPT_PARALLEL": strconv.Itoa(runtime.NumCPU()),
+	"BCRYPT_PARALLEL": strconv.Itoa(runtime.NumCPU()), "NODE_ID": "",
 }
 
 // TestReadmeDefaultsAreTheDefaults: every default the README's

@@ -112,6 +112,7 @@ const (
 	ReasonNotWatching      = "not_watching"      // Live/Leave of a broadcast you are not watching
 	ReasonBadStats         = "bad_stats"         // Call/Stats with a value out of range or an unknown path
 	ReasonBadReason        = "bad_reason"        // Call/Hangup with a reason a page may not give
+	ReasonUnavailable      = "unavailable"       // several nodes: the node cannot reach Redis, so it cannot decide this now
 )
 
 // Reasons in call events (10014, 10015, 10016) and in Call.EndReason.
