@@ -272,6 +272,25 @@ func (h *Hub) leaveCluster() {
 	r.stopped.Store(true)
 }
 
+// Abandon drops every socket at once and appends nothing more, as a node
+// killed with SIGKILL would: for tests of the others finding out. Close
+// still has to run to release the hub.
+func (h *Hub) Abandon() {
+	if h.rep != nil {
+		h.rep.stopped.Store(true)
+	}
+	h.do(func() {
+		for c := range h.conns {
+			c.mu.Lock()
+			conn := c.conn
+			c.mu.Unlock()
+			if conn != nil {
+				_ = conn.NetConn().Close()
+			}
+		}
+	})
+}
+
 // appendOnly appends e without waiting for it to be applied.
 func (r *replica) appendOnly(e entry) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
