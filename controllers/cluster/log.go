@@ -25,7 +25,7 @@ return s
 `)
 
 // renewScript begins a new life ARGV[2] if the log is still in life
-// ARGV[1] (” for none), emptying it; it returns the life the log is in.
+// ARGV[1] (empty: none), emptying it; it returns the life the log is in.
 // KEYS: epoch, seq, log.
 var renewScript = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
