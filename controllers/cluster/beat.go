@@ -3,6 +3,7 @@ package cluster
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -47,10 +48,13 @@ func (r *Redis) beatLoop() {
 // the log is still in the life this node reads: a reader that missed a
 // restart of Redis learns of it here within a beat.
 func (r *Redis) beat(ctx context.Context) error {
-	life, h := r.current()
+	life, _ := r.current()
 	st := r.in.Stats()
 	r.mu.Lock()
-	st.Node, st.Name, st.Started = r.node, r.o.Name, r.started
+	st.Node, st.Name = r.node, r.o.Name
+	if st.Started.IsZero() {
+		st.Started = r.started
+	}
 	r.mu.Unlock()
 	st.Reported = time.Now()
 	st.Dropped += r.lost.Load()
@@ -61,10 +65,12 @@ func (r *Redis) beat(ctx context.Context) error {
 	pipe.HSet(ctx, r.keys.stats(r.node), statsFields(st)...)
 	pipe.PExpire(ctx, r.keys.stats(r.node), statsFor*r.every)
 	epoch := pipe.Get(ctx, r.keys.epoch)
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return err
 	}
-	if h.Up && epoch.Val() != strconv.FormatUint(life, 10) {
+	// Unless the reader moved to another life meanwhile, which it reads.
+	now, h := r.current()
+	if h.Up && now == life && epoch.Val() != strconv.FormatUint(life, 10) {
 		r.down("the log began again")
 	}
 	return nil

@@ -141,24 +141,34 @@ func (rd *reader) next() {
 		rd.fail(false, "redis unavailable: "+err.Error())
 		return
 	}
-	for _, m := range res[0].Messages {
-		seq, life, origin, data, ok := parseEntry(m.Values)
-		switch {
-		case !ok:
-			rd.fail(true, "unreadable entry "+m.ID+" in the log")
-			return
-		case life != rd.life:
-			rd.fail(true, "the log began again")
-			return
-		case seq != rd.lastSeq+1:
-			// A gap or a step back: Redis lost entries (a restart from an
-			// old snapshot); what the nodes applied can no longer agree.
-			rd.fail(true, fmt.Sprintf("the log went from %d to %d", rd.lastSeq, seq))
-			return
+	for _, stream := range res {
+		for _, m := range stream.Messages {
+			if !rd.apply(m) {
+				return
+			}
 		}
-		rd.lastID, rd.lastSeq = m.ID, seq
-		r.in.Apply(signal.Pos{Life: life, Seq: seq}, origin, data)
 	}
+}
+
+// apply applies m if it follows what was applied, or fails.
+func (rd *reader) apply(m redis.XMessage) bool {
+	seq, life, origin, data, ok := parseEntry(m.Values)
+	switch {
+	case !ok:
+		rd.fail(true, "unreadable entry "+m.ID+" in the log")
+		return false
+	case life != rd.life:
+		rd.fail(true, "the log began again")
+		return false
+	case seq != rd.lastSeq+1:
+		// A gap or a step back: Redis lost entries (a restart from an
+		// old snapshot); what the nodes applied can no longer agree.
+		rd.fail(true, fmt.Sprintf("the log went from %d to %d", rd.lastSeq, seq))
+		return false
+	}
+	rd.lastID, rd.lastSeq = m.ID, seq
+	rd.r.in.Apply(signal.Pos{Life: life, Seq: seq}, origin, data)
+	return true
 }
 
 func (rd *reader) fail(broken bool, reason string) {

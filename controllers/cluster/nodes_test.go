@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"callapp/controllers/cluster"
 	"callapp/controllers/cluster/clustertest"
 	"callapp/controllers/signal"
@@ -121,4 +123,20 @@ func TestNewRejectsBadOptions(t *testing.T) {
 			t.Errorf("New(%+v): %v; want an error without the password", o, err)
 		}
 	}
+}
+
+// Stop and Abandon leave no goroutine behind, even with Redis gone.
+func TestStopEndsEveryGoroutine(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	srv := clustertest.OwnRedis(t)
+	a := start(t, srv.URL(), "c:", "a", bound)
+	b := start(t, srv.URL(), "c:", "b", bound)
+	if _, err := a.Start(a.in); err == nil {
+		t.Error("a second Start: no error")
+	}
+	srv.Stop()
+	waitFor(t, 2*time.Second, "a reports health down", func() bool { return !a.Health().Up })
+	a.Abandon()
+	b.Stop(context.Background())
+	goleak.VerifyNone(t, before)
 }

@@ -96,7 +96,6 @@ func New(o Options) (*Redis, error) {
 	// instead, and the reader brings health back.
 	ro.MaxRetries = -1
 	ro.DialerRetries = 1
-	ro.ClientName = node
 	ro.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -116,13 +115,16 @@ func (r *Redis) Node() string { return r.node }
 func (r *Redis) Name() string { return r.o.Name }
 
 // Start implements signal.Cluster. It subscribes to this node's channel
-// before anything else, so that no frame sent once it is listed is lost.
+// before it beats, so that no frame sent once it is listed is lost. After
+// an error, Stop releases what it took.
 func (r *Redis) Start(in signal.Inbound) (fresh bool, err error) {
 	r.mu.Lock()
-	again := r.in != nil
-	r.in = in
+	again := r.in != nil || r.ctx.Err() != nil
+	if !again {
+		r.in = in
+	}
 	r.mu.Unlock()
-	if again || r.ctx.Err() != nil {
+	if again {
 		return false, errors.New("cluster: Start after Start or Stop")
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, 3*r.o.Timeout)
