@@ -54,6 +54,7 @@ type quality struct {
 	setup          *float64    // the smallest reported
 	resumes        int         // times a party came back within the resume grace
 	ended          *time.Timer // set at the call's end: writes the summary when it fires
+	rec            string      // several nodes: the node that records it (replica.go)
 }
 
 // qualities are the calls whose quality is kept: accepted calls that
@@ -70,7 +71,7 @@ func (c *client) callStats(r *request) error {
 	if err != nil {
 		return err
 	}
-	c.hub.submit(op{c: c, r: r, run: func(h *Hub, c *client, _ *request) error { return h.takeStats(c.user.ID, s) }})
+	c.hub.submit(op{c: c, r: r, run: func(h *Hub, c *client, _ *request) error { return h.statsFrom(c.user.ID, s) }})
 	return nil
 }
 
@@ -111,6 +112,26 @@ func (h *Hub) takeStats(me uint64, s *models.CallStats) error {
 	}
 	q.add(s)
 	h.stats.statsTaken.Add(1)
+	return nil
+}
+
+// statsFrom takes a sample of user me. With several nodes the node that
+// records the call keeps its quality: the sample goes there, checked here
+// first, so that the answer is this node's to give. Not through the log,
+// which it would fill.
+func (h *Hub) statsFrom(me uint64, s *models.CallStats) error {
+	q := h.qualityOf(s.CallID)
+	if q == nil || (q.caller != me && q.callee != me) {
+		return errUnknownCall
+	}
+	if h.recordsHere(q.rec) {
+		return h.takeStats(me, s)
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	h.sendFrame(q.rec, frameStats, 0, me, data)
 	return nil
 }
 
@@ -161,7 +182,7 @@ func (h *Hub) keepQuality(cl *call) *quality {
 	if h.quality.calls == nil {
 		h.quality.calls = make(map[string]*quality)
 	}
-	q := &quality{caller: cl.caller.ID, callee: cl.callee, stride: 1}
+	q := &quality{caller: cl.caller.ID, callee: cl.callee, stride: 1, rec: cl.rec}
 	h.quality.calls[cl.id] = q
 	return q
 }
@@ -210,7 +231,7 @@ func (h *Hub) writeQuality(id string, q *quality) {
 		q.ended.Stop()
 		h.quality.ended--
 	}
-	if q.samples == 0 {
+	if q.samples == 0 || !h.recordsHere(q.rec) {
 		return // Resumes, the one thing it may hold then, is recorded by the resume
 	}
 	if q.setup != nil && h.opts.ObserveSetup != nil {
