@@ -227,3 +227,17 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b) // never fails (crypto/rand)
 	return hex.EncodeToString(b)
 }
+
+// LogTo sends go-redis's own messages (a failed dial while Redis is down)
+// to log at debug level, where they would otherwise go to stderr: the
+// node's health changes say the same once, at warn. go-redis has one
+// logger for the whole process, so main sets it, once.
+func LogTo(log *slog.Logger) {
+	redis.SetLogger(goRedisLog{log})
+}
+
+type goRedisLog struct{ log *slog.Logger }
+
+func (l goRedisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
+}
