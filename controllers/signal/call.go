@@ -19,6 +19,7 @@ type call struct {
 	accepted   bool
 	answeredAt time.Time
 	timer      *time.Timer // the ring timeout, stopped at accept or end
+	rec        string      // several nodes: the node that records it (replica.go)
 
 	// restored: taken over from a previous run of the server (Restore),
 	// which knew it going on at aliveAt.
@@ -79,15 +80,23 @@ func (h *Hub) unreachable(from, to uint64) string {
 
 // ring creates the call, records it and starts its timeout.
 func (h *Hub) ring(caller models.UserBrief, to uint64) *call {
-	cl := &call{id: newCallID(), caller: caller, callee: to, calleeName: h.clients[to].user.Username}
+	cl := &call{id: h.newEntityID(), caller: caller, callee: to, calleeName: h.clients[to].user.Username, rec: h.recNode()}
 	h.calls[cl.id] = cl
 	h.callOf[caller.ID], h.callOf[to] = cl, cl
 	cl.timer = time.AfterFunc(h.opts.RingTimeout, func() {
+		if h.clustered() {
+			// Every node's timer fires; the first entry applied ends the call.
+			_ = h.rep.appendOnly(entry{Kind: entryRing, ID: cl.id})
+			return
+		}
 		h.submit(op{do: func() { h.ringTimeout(cl) }})
 	})
 	h.stats.ringing.Add(1)
 	h.stats.callsRang.Add(1)
-	h.rec.push(callEvent{create: &models.Call{ID: cl.id, CallerID: caller.ID, CalleeID: to, InvitedAt: time.Now()}})
+	if h.recordsHere(cl.rec) {
+		h.stats.recorded.Add(1)
+		h.rec.push(callEvent{create: &models.Call{ID: cl.id, CallerID: caller.ID, CalleeID: to, InvitedAt: time.Now()}})
+	}
 	return cl
 }
 
@@ -101,6 +110,9 @@ func (h *Hub) heartbeat(now time.Time) {
 	for id, cl := range h.calls {
 		if h.away[cl.caller.ID] != nil && h.away[cl.callee] != nil {
 			continue // nobody is there to say it goes on
+		}
+		if !h.recordsHere(cl.rec) {
+			continue
 		}
 		ids = append(ids, id)
 	}
@@ -130,7 +142,9 @@ func (h *Hub) accept(c *client, r *request) error {
 	cl.timer.Stop()
 	h.stats.ringing.Add(-1)
 	h.stats.active.Add(1)
-	h.rec.push(callEvent{id: cl.id, at: cl.answeredAt, answered: true})
+	if h.recordsHere(cl.rec) {
+		h.rec.push(callEvent{id: cl.id, at: cl.answeredAt, answered: true})
+	}
 	ev := models.CallPeerEvent{CallID: cl.id, FromID: cl.callee}
 	h.router.SendToUser(cl.caller.ID, encode(models.CodeCallAccepted, models.MethodAccept, ev))
 	return nil
@@ -251,7 +265,10 @@ func (h *Hub) finishAt(cl *call, reason string, at time.Time) {
 		h.stats.ringing.Add(-1)
 	}
 	h.stats.callsEnded.add(reason)
-	h.rec.push(callEvent{id: cl.id, at: at, reason: reason})
+	if h.recordsHere(cl.rec) {
+		h.stats.recorded.Add(-1)
+		h.rec.push(callEvent{id: cl.id, at: at, reason: reason})
+	}
 	h.forgetIfIdle(cl.caller.ID)
 	h.forgetIfIdle(cl.callee)
 }
@@ -265,7 +282,11 @@ func relay(code int) loopHandler {
 		if !h.mayRelay(c.user.ID, r.ToID) {
 			return errNotInCall
 		}
-		h.router.SendToUser(r.ToID, encodeRelay(code, r.Method, c.user.ID, r.Data))
+		if to := h.clients[r.ToID]; to != nil && to.node != "" {
+			h.relayTo(to, c.user.ID, encodeRelay(code, r.Method, c.user.ID, r.Data))
+		} else {
+			h.router.SendToUser(r.ToID, encodeRelay(code, r.Method, c.user.ID, r.Data))
+		}
 		if h.opts.ObserveRelay != nil {
 			h.opts.ObserveRelay(time.Since(r.readAt))
 		}

@@ -19,15 +19,22 @@ func (c *client) sendToAll(r *request) error {
 	if err != nil {
 		return err
 	}
+	if h.clustered() && !h.rep.cl.Health().Up {
+		return errUnavailable // stored but delivered here only, it would differ from node to node
+	}
 	m := &models.ChatMessage{FromID: c.user.ID, Username: c.user.Username, Message: text}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	if err := h.store.SaveChatMessage(ctx, m); err != nil {
 		return err
 	}
-	h.history.changed()
 	h.stats.chat.Add(1)
 	msg := encodeText(models.CodeChat, models.MethodSendToAll, m.View())
+	if h.clustered() {
+		// Every node drops its history and delivers it to its own users.
+		return h.appendEntry(entry{Kind: entryChat, Raw: msg})
+	}
+	h.history.changed()
 	h.submit(op{do: func() { h.router.Broadcast(msg) }})
 	return nil
 }

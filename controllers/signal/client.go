@@ -74,6 +74,15 @@ type client struct {
 	session uint64          // the session's row id, whose ending ends the socket; 0: none
 	expires int64           // the session's expiry (UnixNano); 0: never
 
+	// Several nodes (replica.go): id names the connection in the log; node
+	// is set on a stub, the copy of a connection of another node, to
+	// which nothing is written. welcome and plain wait for the connect
+	// entry (the reader sets them, the loop uses them; the entry orders it).
+	id      string
+	node    string
+	welcome models.Welcome
+	plain   []byte
+
 	// Guarded by mu: the writer's state and what it has to do.
 	mu        sync.Mutex
 	state     connState
@@ -96,6 +105,7 @@ type client struct {
 	// Owned by the reader goroutine (readFailed: the writer reads it after
 	// readerDone is closed).
 	connected  bool          // User/Connect went through
+	announced  bool          // several nodes: its connect entry was appended, so its leave must be
 	readFailed bool          // reading ended on an error, not a close frame
 	pending    bool          // holds a place for addr in hub.pending
 	addr       string        // the client's address, as the HTTP side saw it
@@ -172,6 +182,9 @@ func (c *client) due() bool {
 // blocking. A client whose queue is full is too slow to keep up and is
 // dropped, so that it cannot hold back the hub.
 func (c *client) enqueue(msg outgoing) bool {
+	if c.node != "" {
+		return true // its own node sends it
+	}
 	if msg.data == nil || c.leaving.Load() || c.halted.Load() {
 		return false
 	}
@@ -207,7 +220,7 @@ func (c *client) dropSlow() {
 // flushes what was queued before closing. If the queue has no room the
 // client is stopped at once with the same close code.
 func (c *client) goodbye(msg []byte, code int, text string) {
-	if !c.leaving.CompareAndSwap(false, true) {
+	if c.node != "" || !c.leaving.CompareAndSwap(false, true) {
 		return
 	}
 	c.mu.Lock()

@@ -17,6 +17,7 @@ type request struct {
 	callID string    // data.callId of the call methods
 	reason string    // data.reason of Call/Hangup
 	readAt time.Time // when the reader had it: relay latency starts here
+	raw    []byte    // the message as read, valid until the handler returns
 }
 
 // loopHandler runs a method on the hub's loop goroutine, in order with
@@ -43,14 +44,15 @@ type method struct {
 	loop   loopHandler
 	reader readerHandler
 	needs  int
+	direct bool // a relay: with several nodes, sent to the receiver's node rather than through the log
 }
 
 var methods = map[string]method{
 	models.MethodConnect:   {reader: (*client).connect},
 	models.MethodSendToAll: {reader: (*client).sendToAll},
-	models.MethodOffer:     {loop: relay(models.CodeOffer), needs: needTo | needData},
-	models.MethodAnswer:    {loop: relay(models.CodeAnswer), needs: needTo | needData},
-	models.MethodCandidate: {loop: relay(models.CodeCandidate), needs: needTo | needData},
+	models.MethodOffer:     {loop: relay(models.CodeOffer), needs: needTo | needData, direct: true},
+	models.MethodAnswer:    {loop: relay(models.CodeAnswer), needs: needTo | needData, direct: true},
+	models.MethodCandidate: {loop: relay(models.CodeCandidate), needs: needTo | needData, direct: true},
 	models.MethodInvite:    {loop: (*Hub).invite, needs: needTo},
 	models.MethodAccept:    {loop: (*Hub).accept, needs: needTo | needCallID},
 	models.MethodReject:    {loop: (*Hub).reject, needs: needTo | needCallID},
@@ -93,7 +95,7 @@ var (
 // dispatch handles one message; false means the connection is abusing
 // the rate limit and must be closed.
 func (h *Hub) dispatch(c *client, raw []byte, readAt time.Time) bool {
-	r := &request{readAt: readAt}
+	r := &request{readAt: readAt, raw: raw}
 	err := decodeInbound(raw, &r.Inbound)
 	h.stats.in.add(r.Method)
 	limited, abusive := c.rateLimited()
@@ -141,11 +143,25 @@ func (h *Hub) route(c *client, r *request) error {
 	if err := m.check(r); err != nil {
 		return err
 	}
-	if m.reader != nil {
+	switch {
+	case m.reader != nil:
 		return m.reader(c, r)
+	case h.clustered() && !m.direct:
+		return h.appendMsg(c, r)
 	}
 	h.submit(op{run: m.loop, c: c, r: r})
 	return nil
+}
+
+// appendMsg appends a loop method to the cluster's log; every node runs
+// it when it comes. The ids of new calls and broadcasts are drawn here, so
+// that every node names them alike.
+func (h *Hub) appendMsg(c *client, r *request) error {
+	e := entry{Kind: entryMsg, User: c.user.ID, Conn: c.id, Raw: r.raw}
+	if r.Method == models.MethodInvite || r.Method == models.MethodLiveStart {
+		e.ID = newCallID()
+	}
+	return h.appendEntry(e)
 }
 
 // check enforces the method's required fields.
@@ -180,6 +196,9 @@ func isNull(data json.RawMessage) bool { return len(data) == 0 || string(data) =
 
 // replyError is the one place a refused request becomes a 10001 envelope.
 func (h *Hub) replyError(c *client, method string, err error) {
+	if c.node != "" {
+		return // its own node answers
+	}
 	var pe *protoError
 	if !errors.As(err, &pe) {
 		h.opts.Logger.Error("signaling request failed", "user", c.user.ID, "method", method, "err", err)

@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -52,6 +53,7 @@ type Hub struct {
 	history  historyCache
 	replaced []byte        // the 10003 envelope, the same for everyone
 	pending  *pendingCount // connections waiting for User/Connect, per address
+	rep      *replica      // the hub's side of Options.Cluster; nil on one node
 
 	ops      chan op
 	quit     chan struct{} // closed by Close once no connection is left
@@ -118,6 +120,11 @@ func New(opts Options, store Store) *Hub {
 		ended:    newEndings(),
 	}
 	h.router = h.clients
+	if opts.Cluster != nil {
+		// Entries of the log come as ops, each node's as fast as the others'.
+		h.ops = make(chan op, 1024)
+		h.rep = &replica{cl: opts.Cluster, self: opts.Cluster.Node(), moved: make(chan struct{})}
+	}
 	h.rec = newRecorder(store, &h.opts)
 	go h.loop()
 	return h
@@ -141,6 +148,10 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, u models.UserView, s
 	if !h.pending.acquire(addr) {
 		return ErrTooManyPending
 	}
+	if h.rep != nil && !h.rep.cl.Health().Up {
+		h.pending.release(addr)
+		return ErrUnavailable
+	}
 	if !h.enter() {
 		h.pending.release(addr)
 		return ErrClosed
@@ -149,11 +160,16 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, u models.UserView, s
 	// that returns after the client saw the upgrade reaches it.
 	c := newClient(h, u, s)
 	c.addr, c.pending = addr, true // the place acquire took
+	if h.rep != nil {
+		c.id = h.rep.self + "/" + strconv.FormatUint(h.rep.connSeq.Add(1), 10)
+		h.rep.local.Store(c.id, c)
+	}
 	h.do(func() { h.attach(c, s.CheckedAt) })
 	conn, err := h.upgrader.Upgrade(hijacker{w}, r, nil)
 	if err != nil {
 		h.opts.Logger.Debug("websocket upgrade refused", "user", u.ID, "err", err)
 		h.submit(op{do: func() { delete(h.conns, c) }})
+		h.forgetLocal(c)
 		c.unpend()
 		h.serving.Done()
 		return nil // the upgrader has answered the request
@@ -202,11 +218,19 @@ func (h *Hub) Close() {
 		h.life.Lock()
 		h.closed = true
 		h.life.Unlock()
+		if h.rep != nil {
+			h.leaveCluster()
+		}
 		h.do(h.shutdown)
 		h.serving.Wait()
 		close(h.quit)
 		<-h.loopDone
 		h.rec.close()
+		if h.rep != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), h.opts.ClusterWait)
+			h.rep.cl.Stop(ctx)
+			cancel()
+		}
 	})
 }
 

@@ -78,7 +78,7 @@ func (h *Hub) liveStart(c *client, r *request) error {
 	if err := h.engaged(c.user.ID); err != nil {
 		return err
 	}
-	b := &broadcast{id: newCallID(), owner: brief(c.user), title: title, viewers: make(map[uint64]models.UserBrief)}
+	b := &broadcast{id: h.newEntityID(), owner: brief(c.user), title: title, viewers: make(map[uint64]models.UserBrief)}
 	h.lives[b.id], h.liveOf[b.owner.ID] = b, b
 	h.stats.lives.Add(1)
 	h.flushPresenceOf(b.owner.ID) // no one hears of a broadcast by someone not yet online to them

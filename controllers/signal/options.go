@@ -106,6 +106,13 @@ type Options struct {
 	// first frame, the smallest its pages reported) when its quality is
 	// recorded. It runs on the loop: it must be quick.
 	ObserveSetup func(time.Duration)
+
+	// Cluster, if set, joins this hub to the hubs of other nodes
+	// (replica.go); nil: one node, all in memory. ClusterWait bounds how
+	// long a request waits for its entry of the cluster's log to be
+	// applied; zero: ClusterWait.
+	Cluster     Cluster
+	ClusterWait time.Duration
 }
 
 // The values of the options that are not settings, for a zero field.
@@ -119,6 +126,7 @@ const (
 	RecordCloseWait = 5 * time.Second
 	LiveUpdateEvery = time.Second
 	StatsGrace      = 5 * time.Second
+	ClusterWait     = 5 * time.Second
 )
 
 // withDefaults fills the zero fields that are not settings and panics on a
@@ -132,6 +140,7 @@ func (o Options) withDefaults() Options {
 	setDuration(&o.RecordCloseWait, RecordCloseWait)
 	setDuration(&o.LiveUpdateEvery, LiveUpdateEvery)
 	setDuration(&o.StatsGrace, StatsGrace)
+	setDuration(&o.ClusterWait, ClusterWait)
 	setNumber(&o.RateStrikes, RateStrikes)
 	setNumber(&o.ChatHistory, ChatHistory)
 	if o.PingInterval >= o.PongWait {

@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"context"
 	"log/slog"
 	"testing"
 
@@ -22,6 +23,9 @@ func testOptions() Options {
 func newTestHub(tb testing.TB, o Options, store Store) *Hub {
 	h := New(o, store)
 	tb.Cleanup(h.Close)
+	if _, err := h.JoinCluster(context.Background()); err != nil {
+		tb.Fatalf("join the cluster: %v", err)
+	}
 	return h
 }
 

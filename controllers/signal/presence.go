@@ -35,7 +35,17 @@ func (c *client) connect(r *request) error {
 	// Marshaled here, off the loop; only a user coming back, whose
 	// welcome says what it holds, has it marshaled again there.
 	plain := encode(models.CodeWelcome, models.MethodConnect, welcome)
-	h.do(func() { h.register(c, welcome, plain, in.Resume) })
+	if h.clustered() {
+		c.welcome, c.plain = welcome, plain
+		e := entry{Kind: entryConnect, User: c.user.ID, Name: c.user.Username, Role: c.user.Role,
+			Conn: c.id, Sess: c.session, Flag: in.Resume}
+		c.announced = true
+		if err := h.appendEntry(e); err != nil {
+			return err
+		}
+	} else {
+		h.do(func() { h.register(c, welcome, plain, in.Resume) })
+	}
 	c.connected = true
 	_ = c.conn.SetReadDeadline(time.Now().Add(h.opts.PongWait))
 	return h.sendHistory(c)
@@ -74,13 +84,19 @@ var errBadConnect = refuse(models.ReasonBadJSON, `data must be {"resume": true|f
 // broadcast) ends as for a disconnect, unless the new connection resumes:
 // it comes back to a place kept since its last connection went (away), or
 // it says it carries on what the old one had (resume).
+//
+// With several nodes it runs on every node, for c or its stub, and must
+// decide alike everywhere: what only this node knows (c closing, this
+// node stopping) is dealt with by the node's own entries (applyConnect).
 func (h *Hub) register(c *client, welcome models.Welcome, plain []byte, resume bool) {
-	if c.leaving.Load() {
-		return // kicked while connecting
-	}
-	if h.stopping {
-		c.goodbye(nil, models.CloseServiceRestart, "server restarting")
-		return
+	if !h.clustered() {
+		if c.leaving.Load() {
+			return // kicked while connecting
+		}
+		if h.stopping {
+			c.goodbye(nil, models.CloseServiceRestart, "server restarting")
+			return
+		}
 	}
 	id := c.user.ID
 	old, away := h.clients[id], h.away[id]
@@ -104,17 +120,32 @@ func (h *Hub) register(c *client, welcome models.Welcome, plain []byte, resume b
 	default:
 		h.touch(id) // others hear of the arrival at the tick
 	}
+	if old != nil && old.node == "" {
+		h.stats.local.Add(-1)
+	}
 	h.clients[id] = c
 	h.stats.online.Store(int64(len(h.clients)))
 	if back {
 		h.comeBack(c, &welcome)
-		plain = encode(models.CodeWelcome, models.MethodConnect, welcome)
 	}
-	c.enqueue(outgoing{data: plain})
-	c.enqueue(h.onlineSnapshot(id))
-	c.enqueue(outgoing{data: h.liveList()})
+	if c.node == "" { // a stub's node greets it
+		h.stats.local.Add(1)
+		if back {
+			plain = encode(models.CodeWelcome, models.MethodConnect, welcome)
+		}
+		c.enqueue(outgoing{data: plain})
+		c.enqueue(h.onlineSnapshot(id))
+		c.enqueue(outgoing{data: h.liveList()})
+	}
 	if back {
 		h.afterComeBack(c)
+	}
+}
+
+// forgetLocal forgets a connection of this node that ended, by its id.
+func (h *Hub) forgetLocal(c *client) {
+	if h.rep != nil {
+		h.rep.local.Delete(c.id)
 	}
 }
 
@@ -138,10 +169,15 @@ func (h *Hub) leaveAs(c *client, mayResume bool) {
 	if h.clients[id] != c {
 		return
 	}
-	if mayResume && !h.stopping && h.holdsPlace(id) {
+	if c.node == "" {
+		h.stats.local.Add(-1)
+	}
+	// A stopping node of several does not end what its users hold: they
+	// come back on another node.
+	if mayResume && (!h.stopping || h.clustered()) && h.holdsPlace(id) {
 		delete(h.clients, id)
 		h.stats.online.Store(int64(len(h.clients)))
-		h.goAway(brief(c.user), c.session, time.Now())
+		h.goAway(brief(c.user), c.session, c.id, time.Now())
 		return
 	}
 	h.touch(id) // others hear of the departure at the tick

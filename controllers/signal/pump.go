@@ -205,6 +205,7 @@ func (c *client) finish(err error) {
 	c.readEnded(err)
 	<-c.closed
 	c.hub.submit(op{do: func() { c.hub.detach(c) }})
+	c.hub.forgetLocal(c)
 	c.hub.stats.open.Add(-1)
 	c.hub.serving.Done()
 }
@@ -226,7 +227,13 @@ func (c *client) readEnded(err error) {
 	var ce *websocket.CloseError
 	c.readFailed = !errors.As(err, &ce)
 	c.stop(c.closeFor(err))
-	c.hub.submit(op{do: func() { c.hub.leave(c) }})
+	if c.hub.clustered() {
+		if c.announced {
+			c.hub.rep.leave(c, true)
+		}
+	} else {
+		c.hub.submit(op{do: func() { c.hub.leave(c) }})
+	}
 	close(c.readerDone)
 }
 
@@ -263,7 +270,7 @@ func (c *client) handle(msg []byte, readAt time.Time) {
 		// The sweep would close it within SessionCheck; until then it
 		// must not act on an ended session.
 		c.hub.stats.in.add(otherLabel)
-		c.hub.submit(op{do: func() { c.hub.kick(c, reasonExpired) }})
+		c.hub.submit(op{do: func() { c.hub.expire(c) }})
 		return
 	}
 	if !c.hub.dispatch(c, msg, readAt) {

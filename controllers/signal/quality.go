@@ -54,6 +54,7 @@ type quality struct {
 	setup          *float64    // the smallest reported
 	resumes        int         // times a party came back within the resume grace
 	ended          *time.Timer // set at the call's end: writes the summary when it fires
+	rec            string      // several nodes: the node that records it (replica.go)
 }
 
 // qualities are the calls whose quality is kept: accepted calls that
@@ -69,6 +70,9 @@ func (c *client) callStats(r *request) error {
 	s, err := decodeStats(r.Data)
 	if err != nil {
 		return err
+	}
+	if c.hub.clustered() {
+		return c.hub.appendEntry(entry{Kind: entryStats, User: c.user.ID, Conn: c.id, Raw: r.Data})
 	}
 	c.hub.submit(op{c: c, r: r, run: func(h *Hub, c *client, _ *request) error { return h.takeStats(c.user.ID, s) }})
 	return nil
@@ -161,7 +165,7 @@ func (h *Hub) keepQuality(cl *call) *quality {
 	if h.quality.calls == nil {
 		h.quality.calls = make(map[string]*quality)
 	}
-	q := &quality{caller: cl.caller.ID, callee: cl.callee, stride: 1}
+	q := &quality{caller: cl.caller.ID, callee: cl.callee, stride: 1, rec: cl.rec}
 	h.quality.calls[cl.id] = q
 	return q
 }
@@ -210,7 +214,7 @@ func (h *Hub) writeQuality(id string, q *quality) {
 		q.ended.Stop()
 		h.quality.ended--
 	}
-	if q.samples == 0 {
+	if q.samples == 0 || !h.recordsHere(q.rec) {
 		return // Resumes, the one thing it may hold then, is recorded by the resume
 	}
 	if q.setup != nil && h.opts.ObserveSetup != nil {

@@ -21,6 +21,7 @@ import (
 type absence struct {
 	user    models.UserBrief
 	session uint64 // the session of the connection that went
+	conn    string // several nodes: the id of the connection that went, which names the absence
 	since   time.Time
 	timer   *time.Timer // fires graceOver
 }
@@ -41,10 +42,15 @@ func (h *Hub) online(id uint64) bool {
 
 // goAway keeps id's place for the grace and tells those who share it
 // (10040).
-func (h *Hub) goAway(u models.UserBrief, session uint64, since time.Time) {
-	a := &absence{user: u, session: session, since: since}
+func (h *Hub) goAway(u models.UserBrief, session uint64, conn string, since time.Time) {
+	a := &absence{user: u, session: session, conn: conn, since: since}
 	h.away[u.ID] = a
 	a.timer = time.AfterFunc(h.opts.ResumeGrace, func() {
+		if h.clustered() {
+			// Every node's timer fires; the first entry applied acts.
+			_ = h.rep.appendOnly(entry{Kind: entryGrace, User: u.ID, Conn: conn})
+			return
+		}
 		h.submit(op{do: func() { h.graceOver(u.ID, a) }})
 	})
 	h.stats.away.Store(int64(len(h.away)))
@@ -136,7 +142,9 @@ func (h *Hub) comeBack(c *client, w *models.Welcome) {
 		w.Call = &models.ResumedCall{CallID: cl.id, PeerID: peer.ID, Peer: peer, StartedAt: cl.answeredAt}
 		cl.restored = false // someone is back: it is no longer the stopped server's to end
 		h.qualityResumed(cl)
-		h.rec.push(callEvent{id: cl.id, resumed: true})
+		if h.recordsHere(cl.rec) {
+			h.rec.push(callEvent{id: cl.id, resumed: true})
+		}
 	}
 	if b := h.liveOf[id]; b != nil {
 		info := b.info()
@@ -195,29 +203,50 @@ type RestoredCall struct {
 // returns the calls it could not take: a party already in another one of
 // them (records a failed write left open), which the caller closes.
 func (h *Hub) Restore(calls []RestoredCall) (refused []RestoredCall) {
+	if !h.clustered() {
+		h.do(func() { refused = h.restore(calls) })
+		return refused
+	}
+	// Every node takes them over; what this one refused, all did.
+	if err := h.appendEntry(entry{Kind: entryRestore, Calls: calls}); err != nil {
+		return calls
+	}
 	h.do(func() {
-		now := time.Now()
 		for _, rc := range calls {
-			if h.callOf[rc.Caller.ID] != nil || h.callOf[rc.Callee.ID] != nil || rc.Caller.ID == rc.Callee.ID {
+			if h.calls[rc.ID] == nil {
 				refused = append(refused, rc)
-				continue
-			}
-			cl := &call{
-				id: rc.ID, caller: rc.Caller, callee: rc.Callee.ID, calleeName: rc.Callee.Username,
-				accepted: true, answeredAt: rc.AnsweredAt, restored: true, aliveAt: rc.AliveAt,
-				timer: time.NewTimer(0),
-			}
-			cl.timer.Stop()
-			h.calls[cl.id] = cl
-			h.callOf[rc.Caller.ID], h.callOf[rc.Callee.ID] = cl, cl
-			h.stats.active.Add(1)
-			h.seedQuality(cl, rc.Quality)
-			for _, u := range []models.UserBrief{rc.Caller, rc.Callee} {
-				h.touch(u.ID)
-				h.goAway(u, 0, now)
 			}
 		}
 	})
+	return refused
+}
+
+// restore is Restore on the loop.
+func (h *Hub) restore(calls []RestoredCall) (refused []RestoredCall) {
+	now := time.Now()
+	for _, rc := range calls {
+		if h.callOf[rc.Caller.ID] != nil || h.callOf[rc.Callee.ID] != nil || rc.Caller.ID == rc.Callee.ID {
+			refused = append(refused, rc)
+			continue
+		}
+		cl := &call{
+			id: rc.ID, caller: rc.Caller, callee: rc.Callee.ID, calleeName: rc.Callee.Username,
+			accepted: true, answeredAt: rc.AnsweredAt, restored: true, aliveAt: rc.AliveAt,
+			timer: time.NewTimer(0), rec: h.recNode(),
+		}
+		cl.timer.Stop()
+		h.calls[cl.id] = cl
+		h.callOf[rc.Caller.ID], h.callOf[rc.Callee.ID] = cl, cl
+		h.stats.active.Add(1)
+		if h.recordsHere(cl.rec) {
+			h.stats.recorded.Add(1)
+		}
+		h.seedQuality(cl, rc.Quality)
+		for _, u := range []models.UserBrief{rc.Caller, rc.Callee} {
+			h.touch(u.ID)
+			h.goAway(u, 0, "restored", now)
+		}
+	}
 	return refused
 }
 

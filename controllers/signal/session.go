@@ -21,10 +21,34 @@ func (h *Hub) EndSession(sessionID uint64, reason string) {
 	if sessionID == 0 {
 		return // a connection without a session cannot be named
 	}
+	if h.clustered() {
+		h.appendEnd(entry{Kind: entryEnd, Sess: sessionID, Reason: reason})
+		return
+	}
+	h.do(func() { h.endSession(sessionID, reason) })
+}
+
+// endSession is EndSession on the loop.
+func (h *Hub) endSession(sessionID uint64, reason string) {
+	h.ended.sessions[sessionID] = ending{at: time.Now(), reason: reason}
+	h.kickWhere(func(c *client) bool { return c.session == sessionID }, reason)
+	h.settleAway(func(a *absence) bool { return a.session == sessionID })
+}
+
+// appendEnd has every node end what e names. A node that cannot reach the
+// others ends it on its own connections at least: a logout must close
+// the sockets it can.
+func (h *Hub) appendEnd(e entry) {
+	if h.appendEntry(e) == nil {
+		return
+	}
+	h.opts.Logger.Warn("cluster: a session ended on this node only; the log is unreachable", "user", e.User, "session", e.Sess)
 	h.do(func() {
-		h.ended.sessions[sessionID] = ending{at: time.Now(), reason: reason}
-		h.kickWhere(func(c *client) bool { return c.session == sessionID }, reason)
-		h.settleAway(func(a *absence) bool { return a.session == sessionID })
+		for c := range h.conns {
+			if (e.Sess != 0 && c.session == e.Sess) || (e.Sess == 0 && c.user.ID == e.User && (e.Keep == 0 || c.session != e.Keep)) {
+				c.goodbye(nil, models.CloseKicked, e.Reason)
+			}
+		}
 	})
 }
 
@@ -32,13 +56,20 @@ func (h *Hub) EndSession(sessionID uint64, reason string) {
 // session keep (0 keeps none), as Kick does. A password change ends every
 // session but the one it was made in.
 func (h *Hub) EndUserSessions(userID, keep uint64, reason string) {
-	h.do(func() {
-		h.ended.users[userID] = ending{at: time.Now(), reason: reason, keep: keep}
-		h.kickWhere(func(c *client) bool {
-			return c.user.ID == userID && (keep == 0 || c.session != keep)
-		}, reason)
-		h.settleAway(func(a *absence) bool { return a.user.ID == userID && (keep == 0 || a.session != keep) })
-	})
+	if h.clustered() {
+		h.appendEnd(entry{Kind: entryEnd, User: userID, Keep: keep, Reason: reason})
+		return
+	}
+	h.do(func() { h.endUserSessions(userID, keep, reason) })
+}
+
+// endUserSessions is EndUserSessions on the loop.
+func (h *Hub) endUserSessions(userID, keep uint64, reason string) {
+	h.ended.users[userID] = ending{at: time.Now(), reason: reason, keep: keep}
+	h.kickWhere(func(c *client) bool {
+		return c.user.ID == userID && (keep == 0 || c.session != keep)
+	}, reason)
+	h.settleAway(func(a *absence) bool { return a.user.ID == userID && (keep == 0 || a.session != keep) })
 }
 
 // Kick closes the user's connections with close code 4001 and reason (an
@@ -53,6 +84,13 @@ func (h *Hub) kickWhere(match func(*client) bool, reason string) {
 	for c := range h.conns {
 		if match(c) {
 			h.kick(c, reason)
+		}
+	}
+	if h.clustered() {
+		for _, c := range h.clients {
+			if c.node != "" && match(c) {
+				h.kick(c, reason) // a stub: its own node closes the socket
+			}
 		}
 	}
 }
@@ -70,10 +108,23 @@ func (h *Hub) kick(c *client, reason string) {
 func (h *Hub) endExpired(now time.Time) {
 	for c := range h.conns {
 		if !c.leaving.Load() && c.sessionOver(now) {
-			h.kick(c, reasonExpired)
+			h.expire(c)
 		}
 	}
 	h.ended.forget(now.Add(-endingsKept))
+}
+
+// expire closes c, whose session is over. Run on the loop.
+func (h *Hub) expire(c *client) {
+	if !h.clustered() {
+		h.kick(c, reasonExpired)
+		return
+	}
+	registered := h.clients[c.user.ID] == c
+	c.goodbye(nil, models.CloseKicked, reasonExpired)
+	if registered {
+		go h.rep.leave(c, false)
+	}
 }
 
 // sessionOver reports whether c's session has expired at now.

@@ -69,6 +69,11 @@ type counters struct {
 
 	statsTaken, callsRelayed, callsResumed atomic.Uint64
 
+	// Several nodes: users connected to this node, calls it records,
+	// relays it sent to other nodes and frames it dropped.
+	local, recorded        atomic.Int64
+	relayed, framesDropped atomic.Uint64
+
 	in, out, errors, closes, callsEnded *tally
 }
 
@@ -89,7 +94,7 @@ func newCounters() counters {
 			models.ReasonBadRoom, models.ReasonAlreadyInRoom, models.ReasonNotInRoom,
 			models.ReasonBadTitle, models.ReasonAlreadyLive, models.ReasonNotLive, models.ReasonNoSuchLive,
 			models.ReasonAlreadyWatching, models.ReasonNotWatching,
-			models.ReasonBadStats, models.ReasonBadReason),
+			models.ReasonBadStats, models.ReasonBadReason, models.ReasonUnavailable),
 		closes: newTally(closeLabel(models.CloseNormal), closeLabel(models.CloseGoingAway),
 			closeLabel(models.ClosePolicyViolation), closeLabel(models.CloseTooBig),
 			closeLabel(models.CloseKicked), closeLabel(models.CloseReplaced), closeLabel(models.CloseServiceRestart), closeBroken),

@@ -1,0 +1,209 @@
+package signal_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"callapp/dao"
+	"callapp/dao/daotest"
+	"callapp/models"
+)
+
+// nodes starts n hubs sharing one log in memory and one database, as
+// several nodes behind a load balancer.
+func nodes(t *testing.T, n int) ([]*harness, []*memNode) {
+	t.Helper()
+	db := daotest.Open(t, dao.DriverSQLite)
+	log := newMemLog()
+	var hs []*harness
+	var ns []*memNode
+	for i := range n {
+		node := log.node(string(rune('a' + i)))
+		opts := fast()
+		opts.Cluster = node
+		hs = append(hs, startWith(t, opts, db))
+		ns = append(ns, node)
+	}
+	return hs, ns
+}
+
+// seeOnline waits until p sees every user of ids but itself online.
+func seeOnline(p *peer, ids ...uint64) {
+	p.t.Helper()
+	p.waitView("online", func(view map[uint64]models.OnlineUser) bool {
+		for _, id := range ids {
+			if _, ok := view[id]; !ok && id != p.id {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func TestClusterCallAcrossNodes(t *testing.T) {
+	t.Parallel()
+	hs, _ := nodes(t, 2)
+	alice := hs[0].join(1, "alice")
+	bob := hs[1].join(2, "bob")
+	seeOnline(alice, 2)
+	seeOnline(bob, 1)
+	callID := connectCall(t, alice, bob)
+
+	offer := []byte(`{"sdp":"v=0 offer","type":"offer"}`)
+	alice.send(models.MethodOffer, 2, jsonRaw(offer))
+	got := bob.expect(models.CodeOffer)
+	if !bytes.Contains(got.raw, offer) || !bytes.Contains(got.raw, []byte(`"fromId":1`)) {
+		t.Fatalf("offer arrived as %s", got.raw)
+	}
+	bob.send(models.MethodAnswer, 1, jsonRaw([]byte(`{"sdp":"v=0 answer","type":"answer"}`)))
+	alice.expect(models.CodeAnswer)
+	cand := []byte(`{"candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host","sdpMid":"0"}`)
+	alice.send(models.MethodCandidate, 2, jsonRaw(cand))
+	if got := bob.expect(models.CodeCandidate); !bytes.Contains(got.raw, cand) {
+		t.Fatalf("candidate arrived as %s", got.raw)
+	}
+	alice.call(models.MethodHangup, 2, callID)
+	ended := decode[models.CallPeerEvent](t, bob.expect(models.CodeCallEnded))
+	if ended.Reason != models.CallHangup || ended.FromID != 1 {
+		t.Fatalf("10015 = %+v", ended)
+	}
+	expectCallRow(t, hs[0], callID, models.CallHangup, true)
+	calls, err := hs[0].db.RecentCalls(t.Context(), 10)
+	if err != nil || len(calls) != 1 {
+		t.Fatalf("records: %d, %v; want one", len(calls), err)
+	}
+}
+
+func TestClusterInviteRaceRingsOnce(t *testing.T) {
+	t.Parallel()
+	hs, _ := nodes(t, 3)
+	a, b := hs[0].join(1, "a"), hs[1].join(2, "b")
+	callee := hs[2].join(3, "c")
+	for _, p := range []*peer{a, b, callee} {
+		seeOnline(p, 1, 2, 3)
+	}
+	for round := range 50 {
+		var start sync.WaitGroup
+		start.Add(1)
+		var sent sync.WaitGroup
+		for _, p := range []*peer{a, b} {
+			sent.Add(1)
+			go func() {
+				defer sent.Done()
+				start.Wait()
+				p.send(models.MethodInvite, 3, nil)
+			}()
+		}
+		start.Done()
+		sent.Wait()
+		incoming := decode[models.IncomingCall](t, callee.waitFor(models.CodeIncomingCall))
+		var rang, busy *peer
+		for _, p := range []*peer{a, b} {
+			env := p.next()
+			for p.applyPresence(env) {
+				env = p.next()
+			}
+			switch env.Code {
+			case models.CodeCallRinging:
+				rang = p
+			case models.CodeCallFailed:
+				if decode[models.CallTargetEvent](t, env).Reason != models.CallBusy {
+					t.Fatalf("round %d: %s", round, env.raw)
+				}
+				busy = p
+			default:
+				t.Fatalf("round %d: user %d got %s", round, p.id, env.raw)
+			}
+		}
+		if rang == nil || busy == nil || rang.id != incoming.FromID {
+			t.Fatalf("round %d: rang %v busy %v, callee rung by %d", round, rang, busy, incoming.FromID)
+		}
+		rang.call(models.MethodHangup, 3, incoming.CallID)
+		callee.waitFor(models.CodeCallEnded)
+	}
+	callee.quiet(50 * time.Millisecond)
+}
+
+func TestClusterChatReachesEveryoneOnce(t *testing.T) {
+	t.Parallel()
+	hs, _ := nodes(t, 3)
+	var ps []*peer
+	for i, h := range hs {
+		ps = append(ps, h.join(uint64(i+1), "u"), h.join(uint64(i+11), "v"))
+	}
+	for _, p := range ps {
+		p.chat("hello from " + string(rune('0'+p.id)))
+	}
+	for _, p := range ps {
+		seen := map[uint64]int{}
+		for len(seen) < len(ps) {
+			m := decode[models.ChatMessageView](t, p.waitFor(models.CodeChat))
+			seen[m.ID]++
+		}
+		p.quiet(50 * time.Millisecond)
+	}
+	late := hs[1].join(99, "late")
+	if len(late.history) != len(ps) {
+		t.Fatalf("history on node b: %d messages, want %d", len(late.history), len(ps))
+	}
+}
+
+func TestClusterReplaceOnAnotherNodeKeepsTheCall(t *testing.T) {
+	t.Parallel()
+	hs, _ := nodes(t, 2)
+	alice, bob := hs[0].join(1, "alice"), hs[1].join(2, "bob")
+	seeOnline(alice, 2)
+	callID := connectCall(t, alice, bob)
+
+	again := hs[1].dial(1, "alice")
+	again.send(models.MethodConnect, 0, models.ConnectIn{Resume: true})
+	w := decode[models.Welcome](t, again.expect(models.CodeWelcome))
+	if w.Call == nil || w.Call.CallID != callID {
+		t.Fatalf("welcome on the new node: %+v", w.Call)
+	}
+	alice.expect(models.CodeReplaced)
+	expectClose(t, alice, models.CloseReplaced, "")
+	again.send(models.MethodOffer, 2, jsonRaw([]byte(`{"sdp":"x"}`)))
+	bob.waitFor(models.CodeOffer)
+	bob.send(models.MethodOffer, 1, jsonRaw([]byte(`{"sdp":"y"}`)))
+	again.waitFor(models.CodeOffer)
+}
+
+func TestClusterNodeGoneTakesItsUsersOffline(t *testing.T) {
+	t.Parallel()
+	hs, ns := nodes(t, 2)
+	alice, bob := hs[0].join(1, "alice"), hs[1].join(2, "bob")
+	seeOnline(bob, 1)
+	seeOnline(alice, 2)
+	if err := ns[1].in.NodeGone(ns[0].Node()); err != nil {
+		t.Fatal(err)
+	}
+	bob.waitView("alice offline", func(view map[uint64]models.OnlineUser) bool { _, ok := view[1]; return !ok })
+	expectClose(t, alice, models.CloseServiceRestart, "")
+}
+
+func TestClusterLogDownRefusesDecisionsAndRecovers(t *testing.T) {
+	t.Parallel()
+	hs, ns := nodes(t, 2)
+	alice, bob := hs[0].join(1, "alice"), hs[0].join(2, "bob")
+	carol := hs[1].join(3, "carol")
+	seeOnline(alice, 2, 3)
+	connectCall(t, alice, bob)
+	ns[0].log.setDown(true)
+	carol.send(models.MethodInvite, 1, nil)
+	carol.expectError(models.MethodInvite, models.ReasonUnavailable)
+	alice.send(models.MethodOffer, 2, jsonRaw([]byte(`{"sdp":"still"}`)))
+	bob.waitFor(models.CodeOffer) // the call's signaling needs no other node
+	ns[0].log.setDown(false)
+	carol.send(models.MethodInvite, 1, nil)
+	failed := decode[models.CallTargetEvent](t, carol.waitFor(models.CodeCallFailed))
+	if failed.Reason != models.CallBusy {
+		t.Fatalf("after recovery: %+v, want busy", failed)
+	}
+}
+
+// jsonRaw is data sent as is.
+func jsonRaw(b []byte) json.RawMessage { return json.RawMessage(b) }
