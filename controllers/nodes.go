@@ -44,7 +44,7 @@ type NodeTotals struct {
 	Nodes   int    `json:"nodes"`
 	Conns   int64  `json:"conns"`
 	Online  int64  `json:"online"`
-	Calls   int64  `json:"calls"` // a call whose parties are on two nodes counts on each
+	Calls   int64  `json:"calls"` // each call is recorded by one node: no call counts twice
 	MsgsIn  uint64 `json:"msgsIn"`
 	MsgsOut uint64 `json:"msgsOut"`
 	Relayed uint64 `json:"relayed"`

@@ -14,7 +14,7 @@ var (
 	clusterNodes  = desc("callapp_cluster_nodes", "Live nodes of the cluster, as Redis lists them (absent while Redis is down).")
 	nodeConns     = desc("callapp_node_ws_connections", "Open signaling websockets, by node.", "node", "name")
 	nodeOnline    = desc("callapp_node_online_users", "Users connected to the node.", "node", "name")
-	nodeCalls     = desc("callapp_node_calls", "Calls going on with a party on the node.", "node", "name")
+	nodeCalls     = desc("callapp_node_calls", "Calls ringing or going on that the node records (one node records each call).", "node", "name")
 	nodeIn        = desc("callapp_node_messages_received_total", "Client messages the node read.", "node", "name")
 	nodeOut       = desc("callapp_node_messages_sent_total", "Envelopes the node wrote.", "node", "name")
 	nodeRelayed   = desc("callapp_node_relayed_total", "Offers, answers and candidates the node passed on.", "node", "name")
