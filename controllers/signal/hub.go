@@ -148,7 +148,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, u models.UserView, s
 	if !h.pending.acquire(addr) {
 		return ErrTooManyPending
 	}
-	if h.rep != nil && !h.rep.cl.Health().Up {
+	if h.rep != nil && !h.ClusterHealth().Up {
 		h.pending.release(addr)
 		return ErrUnavailable
 	}

@@ -3,6 +3,7 @@ package signal_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -164,11 +165,11 @@ func expectStatuses(t *testing.T, p *peer, want map[uint64]string) {
 
 // waitFor skips envelopes until one with code arrives; presence on the
 // way is applied to the view.
-func (p *peer) waitFor(code int) envelope {
+func (p *peer) waitFor(codes ...int) envelope {
 	p.t.Helper()
 	for {
 		env := p.next()
-		if env.Code == code {
+		if slices.Contains(codes, env.Code) {
 			return env
 		}
 		p.applyPresence(env)

@@ -229,7 +229,11 @@ func (c *client) readEnded(err error) {
 	c.stop(c.closeFor(err))
 	if c.hub.clustered() {
 		if c.announced {
-			c.hub.rep.leave(c, true)
+			// Kicked (an expired session): final, as one node's kick is.
+			c.mu.Lock()
+			kicked := c.closeCode == models.CloseKicked
+			c.mu.Unlock()
+			c.hub.rep.leave(c, !kicked)
 		}
 	} else {
 		c.hub.submit(op{do: func() { c.hub.leave(c) }})

@@ -67,6 +67,7 @@ type replica struct {
 	cl      Cluster
 	self    string
 	stopped atomic.Bool // the node left the cluster (leaveCluster)
+	evicted atomic.Bool // the others declared this node gone while it ran
 	connSeq atomic.Uint64
 	local   sync.Map // connection id -> *client, for the connections of this node
 
@@ -111,6 +112,28 @@ func (h *Hub) JoinCluster(ctx context.Context) (fresh bool, err error) {
 		return false, err
 	}
 	return fresh, h.waitApplied(ctx, at)
+}
+
+// ClusterHealth says whether this node is a working part of its cluster:
+// its log reachable, and the node not declared gone by the others (after
+// being cut off from Redis for longer than the offline bound, which only
+// a restart mends). Always up without a cluster.
+func (h *Hub) ClusterHealth() Health {
+	switch {
+	case h.rep == nil:
+		return Health{Up: true}
+	case h.rep.evicted.Load():
+		return Health{Reason: "the other nodes declared this node gone; restart it"}
+	}
+	return h.rep.cl.Health()
+}
+
+// Cluster returns the hub's cluster, nil on one node.
+func (h *Hub) Cluster() Cluster {
+	if h.rep == nil {
+		return nil
+	}
+	return h.rep.cl
 }
 
 // clustered reports whether the hub shares its state with other nodes.
@@ -479,6 +502,7 @@ func (h *Hub) applyGone(node, by string) {
 		// The others declared this node dead (it could not beat): its
 		// users are gone for them. They reconnect, to a node that is
 		// still part of the cluster.
+		r.evicted.Store(true)
 		h.opts.Logger.Error("cluster: the other nodes declared this node gone; restart it")
 		for c := range h.conns {
 			c.goodbye(nil, models.CloseServiceRestart, "server restarting")

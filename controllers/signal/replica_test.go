@@ -3,6 +3,7 @@ package signal_test
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -207,3 +208,163 @@ func TestClusterLogDownRefusesDecisionsAndRecovers(t *testing.T) {
 
 // jsonRaw is data sent as is.
 func jsonRaw(b []byte) json.RawMessage { return json.RawMessage(b) }
+
+func TestClusterRoomFullAcrossNodes(t *testing.T) {
+	t.Parallel()
+	hs, _ := nodes(t, 3)
+	a, b, c := hs[0].join(1, "alice"), hs[1].join(2, "bob"), hs[2].join(3, "carol")
+	joinRoom(t, a, "r")
+	if got := joinRoom(t, b, "r"); len(got.Members) != 1 || got.Members[0] != alice {
+		t.Fatalf("bob's 10020 = %+v", got)
+	}
+	expectOther(t, a, "r", bob)
+	c.send(models.MethodRoomJoin, 0, models.RoomRef{Room: "r"})
+	if full := decode[models.RoomFull](t, c.expect(models.CodeRoomFull)); full.Capacity != 2 {
+		t.Fatalf("10022 = %+v", full)
+	}
+
+	for _, p := range []*peer{a, b} {
+		p.send(models.MethodRoomLeave, 0, models.RoomRef{Room: "r"})
+		p.waitFor(models.CodeRoomLeft)
+	}
+
+	// Two nodes race for the last seat: one gets it, every time.
+	for round := range 30 {
+		room := "race" + string(rune('a'+round%26)) + string(rune('a'+round/26))
+		joinRoom(t, a, room)
+		var sent sync.WaitGroup
+		for _, p := range []*peer{b, c} {
+			sent.Add(1)
+			go func() { defer sent.Done(); p.send(models.MethodRoomJoin, 0, models.RoomRef{Room: room}) }()
+		}
+		sent.Wait()
+		var seated *peer
+		for _, p := range []*peer{b, c} {
+			switch env := p.waitFor(models.CodeRoomJoined, models.CodeRoomFull); env.Code {
+			case models.CodeRoomJoined:
+				if seated != nil {
+					t.Fatalf("round %d: both got a seat", round)
+				}
+				seated = p
+			}
+		}
+		if seated == nil {
+			t.Fatalf("round %d: nobody got the seat", round)
+		}
+		a.waitFor(models.CodeRoomOther)
+		for _, p := range []*peer{a, seated} {
+			p.send(models.MethodRoomLeave, 0, models.RoomRef{Room: room})
+			p.waitFor(models.CodeRoomLeft)
+		}
+	}
+}
+
+func TestClusterViewerCapAcrossNodes(t *testing.T) {
+	t.Parallel()
+	db := daotest.Open(t, dao.DriverSQLite)
+	log := newMemLog()
+	var hs []*harness
+	for _, id := range []string{"a", "b", "c"} {
+		opts := fast()
+		opts.Cluster, opts.LiveMaxViewers = log.node(id), 2
+		hs = append(hs, startWith(t, opts, db))
+	}
+	owner := hs[0].join(1, "owner")
+	viewers := []*peer{hs[0].join(2, "v2"), hs[1].join(3, "v3"), hs[2].join(4, "v4"), hs[1].join(5, "v5")}
+	live := goLive(t, owner, "show")
+	for _, v := range viewers {
+		v.waitFor(models.CodeLive)
+	}
+	var sent sync.WaitGroup
+	for _, v := range viewers {
+		sent.Add(1)
+		go func() { defer sent.Done(); watch(v, live.LiveID) }()
+	}
+	sent.Wait()
+	// Two of the four get a place, whatever their node: the broadcaster
+	// hears of two viewers, and two viewers hear it is full.
+	seen := map[uint64]bool{}
+	for range 2 {
+		seen[decode[models.LiveViewer](t, owner.waitFor(models.CodeLiveViewer)).FromID] = true
+	}
+	for _, v := range viewers {
+		if seen[v.id] {
+			continue
+		}
+		if full := decode[models.LiveFull](t, v.waitFor(models.CodeLiveFull)); full.MaxViewers != 2 {
+			t.Fatalf("10034 = %+v", full)
+		}
+	}
+	if len(seen) != 2 {
+		t.Fatalf("viewers seated: %v", seen)
+	}
+	quietBut(owner, 50*time.Millisecond, models.CodeLiveViewer)
+}
+
+// quietBut fails if an envelope with one of codes arrives within d.
+func quietBut(p *peer, d time.Duration, codes ...int) {
+	p.t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case env := <-p.in:
+			if slices.Contains(codes, env.Code) {
+				p.t.Fatalf("user %d: unexpected %s", p.id, env.raw)
+			}
+		case <-deadline:
+			return
+		}
+	}
+}
+
+func TestClusterGracefulStopMovesUsersToAnotherNode(t *testing.T) {
+	t.Parallel()
+	hs, _ := nodes(t, 2)
+	alice, bob := hs[0].join(1, "alice"), hs[1].join(2, "bob")
+	seeOnline(bob, 1)
+	callID := connectCall(t, alice, bob)
+	hs[0].hub.Close()
+	expectClose(t, alice, models.CloseServiceRestart, "")
+	expectAway(t, bob, models.PeerAway{CallID: callID, FromID: 1, GraceSec: 1})
+	again := hs[1].dial(1, "alice")
+	again.send(models.MethodConnect, 0, models.ConnectIn{Resume: true})
+	if w := decode[models.Welcome](t, again.expect(models.CodeWelcome)); w.Call == nil || w.Call.CallID != callID {
+		t.Fatalf("welcome after the move: %+v", w.Call)
+	}
+	back := decode[models.PeerAway](t, bob.expect(models.CodePeerBack))
+	if back.CallID != callID || back.FromID != 1 {
+		t.Fatalf("10041 = %+v", back)
+	}
+	again.send(models.MethodOffer, 2, jsonRaw([]byte(`{"sdp":"z"}`)))
+	bob.waitFor(models.CodeOffer)
+}
+
+func TestClusterKickReachesAnotherNode(t *testing.T) {
+	t.Parallel()
+	hs, _ := nodes(t, 2)
+	alice, bob := hs[0].join(1, "alice"), hs[1].join(2, "bob")
+	seeOnline(alice, 2)
+	hs[0].hub.Kick(2, "account disabled")
+	expectClose(t, bob, models.CloseKicked, "account disabled")
+	alice.waitView("bob offline", func(view map[uint64]models.OnlineUser) bool { _, ok := view[2]; return !ok })
+}
+
+func TestClusterPresenceIsOneBatchPerTick(t *testing.T) {
+	t.Parallel()
+	hs, _ := nodes(t, 2)
+	watcher := hs[1].join(100, "watcher")
+	var sent sync.WaitGroup
+	for i := range 20 {
+		sent.Add(1)
+		go func() { defer sent.Done(); hs[0].connect(uint64(i+1), "u") }()
+	}
+	sent.Wait()
+	envelopes := 0
+	watcher.waitView("20 arrivals", func(view map[uint64]models.OnlineUser) bool {
+		envelopes++
+		return len(view) == 20
+	})
+	if envelopes > 5 {
+		t.Fatalf("20 arrivals took %d presence envelopes", envelopes-1)
+	}
+}
