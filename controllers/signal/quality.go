@@ -71,10 +71,7 @@ func (c *client) callStats(r *request) error {
 	if err != nil {
 		return err
 	}
-	if c.hub.clustered() {
-		return c.hub.appendEntry(entry{Kind: entryStats, User: c.user.ID, Conn: c.id, Raw: r.Data})
-	}
-	c.hub.submit(op{c: c, r: r, run: func(h *Hub, c *client, _ *request) error { return h.takeStats(c.user.ID, s) }})
+	c.hub.submit(op{c: c, r: r, run: func(h *Hub, c *client, _ *request) error { return h.statsFrom(c.user.ID, s) }})
 	return nil
 }
 
@@ -115,6 +112,26 @@ func (h *Hub) takeStats(me uint64, s *models.CallStats) error {
 	}
 	q.add(s)
 	h.stats.statsTaken.Add(1)
+	return nil
+}
+
+// statsFrom takes a sample of user me. With several nodes the node that
+// records the call keeps its quality: the sample goes there, checked here
+// first, so that the answer is this node's to give. Not through the log,
+// which it would fill.
+func (h *Hub) statsFrom(me uint64, s *models.CallStats) error {
+	q := h.qualityOf(s.CallID)
+	if q == nil || (q.caller != me && q.callee != me) {
+		return errUnknownCall
+	}
+	if h.recordsHere(q.rec) {
+		return h.takeStats(me, s)
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	h.sendFrame(q.rec, frameStats, 0, me, data)
 	return nil
 }
 

@@ -27,7 +27,6 @@ const (
 	entryConnect = "connect" // User/Connect
 	entryLeave   = "leave"   // a connection ended (Flag: the user may resume)
 	entryMsg     = "msg"     // a method of the loop, with the client's envelope
-	entryStats   = "stats"   // Call/Stats
 	entryChat    = "chat"    // a chat message, stored by the sender's node
 	entryDeleted = "deleted" // an admin deleted a chat message
 	entryEnd     = "end"     // EndSession, EndUserSessions
@@ -46,7 +45,7 @@ type entry struct {
 	Conn   string          `json:"c,omitempty"`      // the connection: its node's id / a number
 	Sess   uint64          `json:"s,omitempty"`      // connect: the session; end: the session ended
 	Flag   bool            `json:"f,omitempty"`      // connect: resume; leave: may resume
-	Raw    json.RawMessage `json:"raw,omitempty"`    // msg: the envelope; stats: its data; chat: the 10005
+	Raw    json.RawMessage `json:"raw,omitempty"`    // msg: the envelope; chat: the 10005
 	ID     string          `json:"id,omitempty"`     // msg: a new call or broadcast id; ring: the call; deleted: the message
 	By     string          `json:"by,omitempty"`     // gone: the node that records the calls the gone one recorded
 	Keep   uint64          `json:"keep,omitempty"`   // end: the session spared
@@ -80,14 +79,7 @@ type replica struct {
 	origin string              // the node that appended the entry being applied
 	newID  string              // the id the entry being applied brings for a new call or broadcast
 	gone   map[string]struct{} // nodes that left or were declared dead
-	parked []parkedFrame       // relays from nodes ahead of this one in the log
-}
-
-// parkedFrame is a relay that waits for the log to reach its position.
-type parkedFrame struct {
-	at       Pos
-	to, from uint64
-	msg      []byte
+	parked []frame             // frames from nodes ahead of this one in the log
 }
 
 // parkedMax bounds the relays waiting for the log: a node that far behind
@@ -280,6 +272,25 @@ func (h *Hub) leaveCluster() {
 	r.stopped.Store(true)
 }
 
+// Abandon drops every socket at once and appends nothing more, as a node
+// killed with SIGKILL would: for tests of the others finding out. Close
+// still has to run to release the hub.
+func (h *Hub) Abandon() {
+	if h.rep != nil {
+		h.rep.stopped.Store(true)
+	}
+	h.do(func() {
+		for c := range h.conns {
+			c.mu.Lock()
+			conn := c.conn
+			c.mu.Unlock()
+			if conn != nil {
+				_ = conn.NetConn().Close()
+			}
+		}
+	})
+}
+
 // appendOnly appends e without waiting for it to be applied.
 func (r *replica) appendOnly(e entry) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -343,14 +354,6 @@ func (h *Hub) apply(e *entry) {
 		}
 	case entryMsg:
 		h.applyMsg(e)
-	case entryStats:
-		if c := h.connOf(e.User, e.Conn); c != nil {
-			if s, err := decodeStats(e.Raw); err == nil {
-				if err := h.takeStats(c.user.ID, s); err != nil {
-					h.replyError(c, models.MethodCallStats, err)
-				}
-			}
-		}
 	case entryChat:
 		h.history.changed()
 		h.router.Broadcast(e.Raw)
@@ -551,57 +554,86 @@ func (h *Hub) recNode() string {
 	return h.rep.origin
 }
 
-// Relay frames: the applied position of the sender, the receiver and the
-// sender, then the envelope.
-const frameHead = 32
+// Frames between nodes: a kind, the applied position of the sender, the
+// receiving user (0: none) and the sending one, then the payload.
+const (
+	frameRelay = 1 // an offer, answer or candidate: the envelope
+	frameStats = 2 // a Call/Stats sample for the node that records the call: its data
+	frameHead  = 33
+)
 
-func relayFrame(at Pos, to, from uint64, msg []byte) []byte {
-	b := make([]byte, frameHead, frameHead+len(msg))
-	binary.BigEndian.PutUint64(b[0:], at.Life)
-	binary.BigEndian.PutUint64(b[8:], at.Seq)
-	binary.BigEndian.PutUint64(b[16:], to)
-	binary.BigEndian.PutUint64(b[24:], from)
-	return append(b, msg...)
+// frame is a decoded frame.
+type frame struct {
+	kind     byte
+	at       Pos
+	to, from uint64
+	payload  []byte
 }
 
-// Frame implements Inbound: a relay from another node, delivered once
-// this node has applied what the sender had when it sent it, and only if
-// this node's copy allows it too.
+func encodeFrame(f frame) []byte {
+	b := make([]byte, frameHead, frameHead+len(f.payload))
+	b[0] = f.kind
+	binary.BigEndian.PutUint64(b[1:], f.at.Life)
+	binary.BigEndian.PutUint64(b[9:], f.at.Seq)
+	binary.BigEndian.PutUint64(b[17:], f.to)
+	binary.BigEndian.PutUint64(b[25:], f.from)
+	return append(b, f.payload...)
+}
+
+func decodeFrame(b []byte) (frame, bool) {
+	if len(b) < frameHead || (b[0] != frameRelay && b[0] != frameStats) {
+		return frame{}, false
+	}
+	return frame{
+		kind: b[0],
+		at:   Pos{Life: binary.BigEndian.Uint64(b[1:]), Seq: binary.BigEndian.Uint64(b[9:])},
+		to:   binary.BigEndian.Uint64(b[17:]), from: binary.BigEndian.Uint64(b[25:]),
+		payload: b[frameHead:],
+	}, true
+}
+
+// Frame implements Inbound: a frame from another node, taken once this
+// node has applied what the sender had applied when it sent it, and only
+// if this node's copy allows it too.
 func (in inbound) Frame(b []byte) {
 	h := in.h
-	if len(b) < frameHead {
+	f, ok := decodeFrame(b)
+	if !ok {
+		h.opts.Logger.Warn("cluster: an unreadable frame from another node; dropped")
 		return
 	}
-	p := parkedFrame{
-		at: Pos{Life: binary.BigEndian.Uint64(b[0:]), Seq: binary.BigEndian.Uint64(b[8:])},
-		to: binary.BigEndian.Uint64(b[16:]), from: binary.BigEndian.Uint64(b[24:]),
-		msg: b[frameHead:],
-	}
-	h.submit(op{do: func() { h.relayIn(p) }})
+	h.submit(op{do: func() { h.frameIn(f) }})
 }
 
-// relayIn delivers or parks a relay from another node. Loop only.
-func (h *Hub) relayIn(p parkedFrame) {
+// frameIn takes or parks a frame from another node. Loop only.
+func (h *Hub) frameIn(f frame) {
 	r := h.rep
 	r.mu.Lock()
 	now := r.applied
 	r.mu.Unlock()
-	if now.Life == p.at.Life && now.Seq < p.at.Seq {
+	if now.Life == f.at.Life && now.Seq < f.at.Seq {
 		if len(r.parked) >= parkedMax {
 			h.stats.framesDropped.Add(1)
 			return
 		}
-		r.parked = append(r.parked, p)
+		r.parked = append(r.parked, f)
 		return
 	}
-	if h.mayRelay(p.from, p.to) {
-		if c := h.clients[p.to]; c != nil && c.node == "" {
-			c.enqueue(outgoing{data: p.msg})
+	switch f.kind {
+	case frameRelay:
+		if h.mayRelay(f.from, f.to) {
+			if c := h.clients[f.to]; c != nil && c.node == "" {
+				c.enqueue(outgoing{data: f.payload})
+			}
+		}
+	case frameStats:
+		if s, err := decodeStats(f.payload); err == nil {
+			_ = h.takeStats(f.from, s) // its node answered already
 		}
 	}
 }
 
-// unpark delivers the relays the log has now reached. Loop only.
+// unpark takes the frames the log has now reached. Loop only.
 func (h *Hub) unpark() {
 	r := h.rep
 	if len(r.parked) == 0 {
@@ -609,19 +641,27 @@ func (h *Hub) unpark() {
 	}
 	waiting := r.parked
 	r.parked = nil
-	for _, p := range waiting {
-		h.relayIn(p)
+	for _, f := range waiting {
+		h.frameIn(f)
 	}
 }
 
 // relayTo sends a relay to a user of another node. Loop only.
 func (h *Hub) relayTo(c *client, from uint64, msg []byte) {
+	h.sendFrame(c.node, frameRelay, c.user.ID, from, msg)
+}
+
+// sendFrame sends a frame to node, stamped with this node's position in
+// the log. Loop only.
+func (h *Hub) sendFrame(node string, kind byte, to, from uint64, payload []byte) {
 	r := h.rep
 	r.mu.Lock()
 	at := r.applied
 	r.mu.Unlock()
-	if r.cl.Send(c.node, relayFrame(at, c.user.ID, from, msg)) {
-		h.stats.relayed.Add(1)
+	if r.cl.Send(node, encodeFrame(frame{kind: kind, at: at, to: to, from: from, payload: payload})) {
+		if kind == frameRelay {
+			h.stats.relayed.Add(1)
+		}
 		return
 	}
 	h.stats.framesDropped.Add(1)

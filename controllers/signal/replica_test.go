@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"callapp/controllers/signal"
 	"callapp/dao"
 	"callapp/dao/daotest"
 	"callapp/models"
@@ -17,13 +18,18 @@ import (
 // several nodes behind a load balancer.
 func nodes(t *testing.T, n int) ([]*harness, []*memNode) {
 	t.Helper()
+	return nodesWith(t, n, fast())
+}
+
+func nodesWith(t *testing.T, n int, base signal.Options) ([]*harness, []*memNode) {
+	t.Helper()
 	db := daotest.Open(t, dao.DriverSQLite)
 	log := newMemLog()
 	var hs []*harness
 	var ns []*memNode
 	for i := range n {
 		node := log.node(string(rune('a' + i)))
-		opts := fast()
+		opts := base
 		opts.Cluster = node
 		hs = append(hs, startWith(t, opts, db))
 		ns = append(ns, node)
@@ -367,4 +373,25 @@ func TestClusterPresenceIsOneBatchPerTick(t *testing.T) {
 	if envelopes > 5 {
 		t.Fatalf("20 arrivals took %d presence envelopes", envelopes-1)
 	}
+}
+
+func TestClusterCallStatsReachTheRecordingNode(t *testing.T) {
+	t.Parallel()
+	hs, _ := nodesWith(t, 2, qualityOpts())
+	alice, bob := hs[0].join(1, "alice"), hs[1].join(2, "bob")
+	seeOnline(alice, 2)
+	callID := connectCall(t, alice, bob) // recorded by node a, whose user invited
+	bob.send(models.MethodCallStats, 0, sample(callID, 40, 1, "relay"))
+	alice.send(models.MethodCallStats, 0, sample(callID, 20, 0, "host"))
+	taken(t, bob)
+	taken(t, alice)
+	bob.send(models.MethodCallStats, 0, sample("not-"+callID, 40, 1, "host"))
+	bob.expectError(models.MethodCallStats, models.ReasonUnknownCall)
+	alice.call(models.MethodHangup, 2, callID)
+	bob.waitFor(models.CodeCallEnded)
+	eventually(t, "the quality of both sides stored once", func() bool {
+		row := callRow(t, hs[0], callID)
+		q := row.Quality()
+		return q.Samples == 2 && q.UsedRelay && *q.RTTWorstMs == 40
+	})
 }
