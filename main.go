@@ -22,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"callapp/config"
+	"callapp/controllers/cluster"
 	"callapp/controllers/metrics"
 	"callapp/dao"
 	"callapp/route"
@@ -54,6 +55,7 @@ func run(ctx context.Context, args, environ []string, stderr io.Writer, ready fu
 		return 2
 	}
 	log := newLogger(cfg, stderr)
+	cluster.LogTo(log)
 	if err := serve(ctx, cfg, log, ready); err != nil {
 		log.Error("server stopped", "err", err)
 		return 1

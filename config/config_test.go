@@ -460,3 +460,33 @@ func TestHostsAddOriginHosts(t *testing.T) {
 		t.Errorf("Hosts() = %q, want %q", got, want)
 	}
 }
+
+// TestClusterSettings: with REDIS_URL every node must be given the same
+// secrets (none may invent its own), a Redis URL and a bound of 2s or
+// more; without it none of that is asked.
+func TestClusterSettings(t *testing.T) {
+	redis := "CALLAPP_REDIS_URL=redis://127.0.0.1:6379/0"
+	secrets := []string{"CALLAPP_SESSION_KEY=a-session-key-for-every-node", "CALLAPP_TURN_SECRET=a-turn-secret-for-every-node"}
+	bad := []struct {
+		env  []string
+		want string
+	}{
+		{[]string{redis}, "CALLAPP_SESSION_KEY"},
+		{[]string{redis, secrets[0]}, "CALLAPP_TURN_SECRET"},
+		{append([]string{"CALLAPP_REDIS_URL=http://127.0.0.1:6379"}, secrets...), "CALLAPP_REDIS_URL"},
+		{append([]string{redis, "CALLAPP_CLUSTER_OFFLINE_BOUND=1s"}, secrets...), "CALLAPP_CLUSTER_OFFLINE_BOUND"},
+		{append([]string{redis, "CALLAPP_REDIS_PREFIX="}, secrets...), "CALLAPP_REDIS_PREFIX"},
+	}
+	for _, tt := range bad {
+		if _, err := config.Load("", tt.env); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Load(%q) = %v, want %s named", tt.env, err, tt.want)
+		}
+	}
+	c, err := config.Load("", append([]string{redis, "CALLAPP_TURN_ENABLED=false", "CALLAPP_NODE_ID=node-1"}, secrets[0]))
+	if err != nil || !c.Clustered() || c.NodeID != "node-1" || c.ClusterOfflineBound != 10*time.Second || c.RedisPrefix != "callapp:" {
+		t.Errorf("a node without TURN: %+v, %v", c, err)
+	}
+	if c, err := config.Load("", nil); err != nil || c.Clustered() {
+		t.Errorf("no REDIS_URL: clustered %v, %v", c.Clustered(), err)
+	}
+}

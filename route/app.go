@@ -2,6 +2,7 @@ package route
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -10,6 +11,7 @@ import (
 
 	"callapp/config"
 	"callapp/controllers"
+	"callapp/controllers/cluster"
 	"callapp/controllers/ice"
 	"callapp/controllers/metrics"
 	"callapp/controllers/signal"
@@ -23,6 +25,7 @@ import (
 type App struct {
 	Handler  http.Handler
 	Hub      *signal.Hub       // the signaling hub behind /webrtc/wss
+	Cluster  *cluster.Redis    // the other nodes, through Redis; nil on one node
 	Relay    *ice.Server       // the embedded TURN server; nil when not embedded
 	ICE      *ice.Provider     // the STUN/TURN servers browsers are handed
 	Sessions *dao.Sessions     // for the expired-session sweep
@@ -80,13 +83,29 @@ func Create(cfg *config.Config, db *dao.DAO, log *slog.Logger, assets fs.FS, opt
 	hubOpts.CheckOrigin, hubOpts.ICEServers = origin.Allowed, provider.ICEServers
 	hubOpts.Logger, hubOpts.ObserveRelay = log, b.metrics.ObserveRelay
 	hubOpts.ObserveSetup = b.metrics.ObserveSetup
+	var cl *cluster.Redis
+	if cfg.Clustered() {
+		cl, err = cluster.New(cluster.Options{
+			URL: cfg.RedisURL, Prefix: cfg.RedisPrefix, Timeout: cfg.RedisTimeout,
+			OfflineBound: cfg.ClusterOfflineBound, Name: cfg.NodeID, Logger: log,
+		})
+		if err != nil {
+			_ = relay.Close()
+			return nil, err
+		}
+		hubOpts.Cluster = cl
+	}
 	if b.hub != nil {
 		b.hub(&hubOpts)
 	}
 	hub := signal.New(hubOpts, db)
-	takeOverCalls(cfg, db, hub, log)
+	if err := joinCluster(cfg, db, hub, log); err != nil {
+		hub.Close()
+		_ = relay.Close()
+		return nil, err
+	}
 	app := &App{
-		Hub: hub, Relay: relay, ICE: provider, Metrics: b.metrics,
+		Hub: hub, Cluster: cl, Relay: relay, ICE: provider, Metrics: b.metrics,
 		Sessions: dao.NewSessions(db, cfg.SessionKey, cfg.SessionTTL),
 		Close:    func() { hub.Close(); _ = relay.Close() },
 	}
@@ -100,6 +119,36 @@ func Create(cfg *config.Config, db *dao.DAO, log *slog.Logger, assets fs.FS, opt
 		return nil, err
 	}
 	return app, nil
+}
+
+// joinTimeout bounds joining a cluster: replaying its log so far.
+const joinTimeout = 2 * time.Minute
+
+// joinCluster joins the hub's cluster, if it has one, and takes over the
+// calls the last run left going on if no other node runs: on one node at
+// every start, in a cluster when this node began its log.
+func joinCluster(cfg *config.Config, db *dao.DAO, hub *signal.Hub, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), joinTimeout)
+	defer cancel()
+	fresh, err := hub.JoinCluster(ctx)
+	if err != nil {
+		return fmt.Errorf("route: join the cluster through Redis: %w", err)
+	}
+	if !cfg.Clustered() || fresh {
+		takeOverCalls(cfg, db, hub, log)
+	}
+	return nil
+}
+
+// Kill stops the app as SIGKILL would stop its process, for tests of the
+// other nodes finding out: its Redis connections and sockets drop without
+// a word. It then releases what the app holds.
+func (a *App) Kill() {
+	if a.Cluster != nil {
+		a.Cluster.Abandon()
+	}
+	a.Hub.Abandon()
+	a.Close()
 }
 
 // iceOptions is the ICE setup cfg asks for; the embedded server refuses

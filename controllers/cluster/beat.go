@@ -39,6 +39,9 @@ func (r *Redis) beatLoop() {
 			}
 		} else if r.settled() {
 			r.reap(ctx)
+			if err := r.compact(ctx); err != nil && r.ctx.Err() == nil {
+				r.log.Warn("cluster: could not store a snapshot of the log", "err", err)
+			}
 		}
 		cancel()
 	}
@@ -153,6 +156,7 @@ func statsFields(st signal.NodeStats) []any {
 		"started", st.Started.Format(time.RFC3339Nano), "reported", st.Reported.Format(time.RFC3339Nano),
 		"conns", st.Conns, "online", st.Online, "calls", st.Calls,
 		"msgsIn", st.MsgsIn, "msgsOut", st.MsgsOut, "relayed", st.Relayed, "dropped", st.Dropped,
+		"applied", st.Applied,
 	}
 }
 
@@ -166,5 +170,6 @@ func parseStats(m map[string]string) signal.NodeStats {
 		Node: m["node"], Name: m["name"], Started: t("started"), Reported: t("reported"),
 		Conns: i("conns"), Online: i("online"), Calls: i("calls"),
 		MsgsIn: u("msgsIn"), MsgsOut: u("msgsOut"), Relayed: u("relayed"), Dropped: u("dropped"),
+		Applied: u("applied"),
 	}
 }

@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -18,9 +19,9 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // applied is one Apply call.
 type applied struct {
-	pos    signal.Pos
-	origin string
-	entry  string
+	Pos    signal.Pos
+	Origin string
+	Entry  string
 }
 
 // inbound records what a node's cluster feeds it.
@@ -32,6 +33,7 @@ type inbound struct {
 	gone    []string
 	healths []signal.Health
 	conns   int64
+	loaded  int // entries that came from a snapshot
 }
 
 var _ signal.Inbound = (*inbound)(nil)
@@ -70,7 +72,37 @@ func (in *inbound) HealthChanged(h signal.Health) {
 func (in *inbound) Stats() signal.NodeStats {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return signal.NodeStats{Conns: in.conns, MsgsIn: 7}
+	st := signal.NodeStats{Conns: in.conns, MsgsIn: 7}
+	if n := len(in.applied); n > 0 {
+		st.Applied = in.applied[n-1].Pos.Seq
+	}
+	return st
+}
+
+// Snapshot implements signal.Inbound: its state is the entries applied.
+func (in *inbound) Snapshot() (signal.Pos, []byte) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if len(in.applied) == 0 {
+		return signal.Pos{}, nil
+	}
+	b, _ := json.Marshal(in.applied)
+	return in.applied[len(in.applied)-1].Pos, b
+}
+
+// Load implements signal.Inbound.
+func (in *inbound) Load(at signal.Pos, state []byte) error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	var list []applied
+	if err := json.Unmarshal(state, &list); err != nil {
+		return err
+	}
+	if len(list) == 0 || list[len(list)-1].Pos != at {
+		return fmt.Errorf("snapshot at %+v holds %d entries", at, len(list))
+	}
+	in.applied, in.loaded = list, len(list)
+	return nil
 }
 
 // snapshot returns a copy of what in recorded.
@@ -78,7 +110,7 @@ func (in *inbound) snapshot() inbound {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return inbound{
-		applied: slices.Clone(in.applied), frames: slices.Clone(in.frames),
+		applied: slices.Clone(in.applied), frames: slices.Clone(in.frames), loaded: in.loaded,
 		lives: slices.Clone(in.lives), gone: slices.Clone(in.gone), healths: slices.Clone(in.healths),
 	}
 }
@@ -92,11 +124,13 @@ type node struct {
 
 // start joins a node named name to the log at url under prefix; it stops
 // when the test ends.
-func start(t *testing.T, url, prefix, name string, bound time.Duration) *node {
+func start(t *testing.T, url, prefix, name string, bound time.Duration, tweak ...func(*cluster.Options)) *node {
 	t.Helper()
-	r, err := cluster.New(cluster.Options{
-		URL: url, Prefix: prefix, Timeout: 2 * time.Second, OfflineBound: bound, Name: name,
-	})
+	o := cluster.Options{URL: url, Prefix: prefix, Timeout: 2 * time.Second, OfflineBound: bound, Name: name}
+	for _, f := range tweak {
+		f(&o)
+	}
+	r, err := cluster.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +166,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 func (n *node) entries() []string {
 	var out []string
 	for _, a := range n.in.snapshot().applied {
-		out = append(out, a.entry)
+		out = append(out, a.Entry)
 	}
 	return out
 }

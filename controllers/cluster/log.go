@@ -16,22 +16,22 @@ import (
 // the log is in another life (Redis lost it, or another node began it
 // again). KEYS: epoch, seq, log. ARGV: life, node, entry. Every entry
 // carries its life (l) so that a reader can never take an entry of a new
-// life for one of its own.
+// life for one of its own, and has its seq as stream id (streamID).
 var appendScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local s = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[3], '*', 's', s, 'l', ARGV[1], 'n', ARGV[2], 'd', ARGV[3])
+redis.call('XADD', KEYS[3], s .. '-0', 's', s, 'l', ARGV[1], 'n', ARGV[2], 'd', ARGV[3])
 return s
 `)
 
 // renewScript begins a new life ARGV[2] if the log is still in life
 // ARGV[1] (empty: none), emptying it; it returns the life the log is in.
-// KEYS: epoch, seq, log.
+// KEYS: epoch, seq, log, snap.
 var renewScript = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1])
 if (cur or '') ~= ARGV[1] then return cur end
 redis.call('SET', KEYS[1], ARGV[2])
-redis.call('DEL', KEYS[2], KEYS[3])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
 return ARGV[2]
 `)
 
@@ -88,7 +88,9 @@ func (r *Redis) renew(ctx context.Context, old uint64) (life uint64, began bool,
 	return life, life == next, err
 }
 
-func (r *Redis) logKeys() []string { return []string{r.keys.epoch, r.keys.seq, r.keys.log} }
+func (r *Redis) logKeys() []string {
+	return []string{r.keys.epoch, r.keys.seq, r.keys.log, r.keys.snap}
+}
 
 func parseLife(s string) (uint64, error) {
 	life, err := strconv.ParseUint(s, 10, 64)
@@ -107,12 +109,18 @@ type reader struct {
 	lastSeq uint64
 	stale   bool // health went down: find the life before reading on
 	broken  bool // the log disagrees with what was applied: begin a new life if it is still this one
+	behind  bool // the entries this node still needed were trimmed: it can only be restarted
 }
 
-func (r *Redis) read(life uint64) {
+// streamID is the stream id of the entry seq: appendScript gives each
+// entry its seq as id, so that a reader starts anywhere, and the log is
+// trimmed by seq.
+func streamID(seq uint64) string { return strconv.FormatUint(seq, 10) + "-0" }
+
+func (r *Redis) read(life, from uint64) {
 	defer r.reads.Done()
-	rd := &reader{r: r, life: life, lastID: "0-0"}
-	for r.ctx.Err() == nil {
+	rd := &reader{r: r, life: life, lastID: streamID(from), lastSeq: from}
+	for r.ctx.Err() == nil && !rd.behind {
 		if rd.stale || !r.Health().Up {
 			if err := rd.check(); err != nil {
 				if r.ctx.Err() == nil {
@@ -159,6 +167,12 @@ func (rd *reader) apply(m redis.XMessage) bool {
 		return false
 	case life != rd.life:
 		rd.fail(true, "the log began again")
+		return false
+	case seq > rd.lastSeq+1 && rd.trimmedPast():
+		// Trimmed by the others while this node could not read (it was
+		// declared gone meanwhile): its copy can never catch up.
+		rd.behind = true
+		rd.r.down("this node fell behind the log, which the other nodes trimmed meanwhile; restart it")
 		return false
 	case seq != rd.lastSeq+1:
 		// A gap or a step back: Redis lost entries (a restart from an
@@ -217,4 +231,20 @@ func parseEntry(v map[string]any) (seq, life uint64, origin string, data []byte,
 	seq, err1 := strconv.ParseUint(s, 10, 64)
 	life, err2 := strconv.ParseUint(l, 10, 64)
 	return seq, life, origin, []byte(d), okd && err1 == nil && err2 == nil
+}
+
+// trimmedPast reports whether the snapshot of the log is beyond what this
+// reader applied: the entries between were trimmed, not lost.
+func (rd *reader) trimmedPast() bool {
+	r := rd.r
+	ctx, cancel := context.WithTimeout(r.ctx, r.o.Timeout)
+	defer cancel()
+	v, err := r.rdb.HMGet(ctx, r.keys.snap, "life", "seq").Result()
+	if err != nil || len(v) != 2 {
+		return false
+	}
+	life, _ := v[0].(string)
+	seq, _ := v[1].(string)
+	n, err := strconv.ParseUint(seq, 10, 64)
+	return err == nil && life == strconv.FormatUint(rd.life, 10) && n > rd.lastSeq
 }

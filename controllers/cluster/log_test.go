@@ -62,14 +62,14 @@ func TestConcurrentAppendsAgree(t *testing.T) {
 		t.Fatalf("applied %d, returned %d distinct positions; want %d", len(got), len(returned), total)
 	}
 	for i, ap := range got {
-		if ap.pos.Seq != uint64(i+1) || ap.pos.Life != got[0].pos.Life {
-			t.Fatalf("entry %d at %+v; want seq %d in one life", i, ap.pos, i+1)
+		if ap.Pos.Seq != uint64(i+1) || ap.Pos.Life != got[0].Pos.Life {
+			t.Fatalf("entry %d at %+v; want seq %d in one life", i, ap.Pos, i+1)
 		}
-		if returned[ap.pos.Seq] != ap.entry {
-			t.Fatalf("seq %d applied %q, but Append returned it for %q", ap.pos.Seq, ap.entry, returned[ap.pos.Seq])
+		if returned[ap.Pos.Seq] != ap.Entry {
+			t.Fatalf("seq %d applied %q, but Append returned it for %q", ap.Pos.Seq, ap.Entry, returned[ap.Pos.Seq])
 		}
-		if origin := map[bool]string{true: a.Node(), false: b.Node()}[strings.HasPrefix(ap.entry, "a-")]; ap.origin != origin {
-			t.Fatalf("%q from %q; want %q", ap.entry, ap.origin, origin)
+		if origin := map[bool]string{true: a.Node(), false: b.Node()}[strings.HasPrefix(ap.Entry, "a-")]; ap.Origin != origin {
+			t.Fatalf("%q from %q; want %q", ap.Entry, ap.Origin, origin)
 		}
 	}
 }
@@ -109,7 +109,7 @@ func TestRedisRestart(t *testing.T) {
 	for _, n := range []*node{a, b} {
 		waitFor(t, 2*time.Second, n.Name()+" applies 3 entries", func() bool { return len(n.entries()) == 3 })
 	}
-	life := a.in.snapshot().applied[0].pos.Life
+	life := a.in.snapshot().applied[0].Pos.Life
 
 	srv.Stop()
 	stopped := time.Now()
@@ -164,7 +164,7 @@ func TestLogThatWentBackBeginsAgain(t *testing.T) {
 	for _, n := range []*node{a, b} {
 		waitFor(t, 2*time.Second, n.Name()+" applies 5 entries", func() bool { return len(n.entries()) == 5 })
 	}
-	life := a.in.snapshot().applied[0].pos.Life
+	life := a.in.snapshot().applied[0].Pos.Life
 
 	opt, _ := redis.ParseURL(url)
 	c := redis.NewClient(opt)

@@ -31,7 +31,14 @@ type Options struct {
 	OfflineBound time.Duration // CLUSTER_OFFLINE_BOUND: a dead node is reported gone within it
 	Name         string        // NODE_ID; empty: the host name
 	Logger       *slog.Logger  // nil: slog.Default()
+	// SnapshotEvery is how many entries the log holds before a node
+	// stores a snapshot and trims what every node has applied; zero:
+	// SnapshotEvery.
+	SnapshotEvery int
 }
+
+// SnapshotEvery is the default of Options.SnapshotEvery.
+const SnapshotEvery = 10000
 
 // Redis is a signal.Cluster on Redis. Build it with New.
 type Redis struct {
@@ -89,6 +96,9 @@ func New(o Options) (*Redis, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.SnapshotEvery <= 0 {
+		o.SnapshotEvery = SnapshotEvery
+	}
 	node := o.Name + "-" + randomHex(3)
 	ro.DialTimeout, ro.ReadTimeout, ro.WriteTimeout = o.Timeout, o.Timeout, o.Timeout
 	ro.ContextTimeoutEnabled = true // so that a caller's deadline bounds the command
@@ -133,6 +143,12 @@ func (r *Redis) Start(in signal.Inbound) (fresh bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	var from uint64 // the log's entries up to it are in the snapshot loaded
+	if !fresh {
+		if from, err = r.load(ctx, life); err != nil {
+			return false, err
+		}
+	}
 	if err := r.subscribe(ctx); err != nil {
 		return false, err
 	}
@@ -149,7 +165,7 @@ func (r *Redis) Start(in signal.Inbound) (fresh bool, err error) {
 
 	r.reads.Add(2)
 	go r.receive()
-	go r.read(life)
+	go r.read(life, from)
 	r.loops.Add(2)
 	go r.beatLoop()
 	go r.publish()
@@ -211,11 +227,11 @@ func (r *Redis) pause(d time.Duration) bool {
 
 // keys names every key and channel under the prefix.
 type keys struct {
-	prefix, epoch, seq, log, nodes string
+	prefix, epoch, seq, log, snap, nodes string
 }
 
 func newKeys(p string) keys {
-	return keys{prefix: p, epoch: p + "epoch", seq: p + "seq", log: p + "log", nodes: p + "nodes"}
+	return keys{prefix: p, epoch: p + "epoch", seq: p + "seq", log: p + "log", snap: p + "snap", nodes: p + "nodes"}
 }
 
 func (k keys) alive(node string) string   { return k.prefix + "alive:" + node }
@@ -226,4 +242,18 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // never fails (crypto/rand)
 	return hex.EncodeToString(b)
+}
+
+// LogTo sends go-redis's own messages (a failed dial while Redis is down)
+// to log at debug level, where they would otherwise go to stderr: the
+// node's health changes say the same once, at warn. go-redis has one
+// logger for the whole process, so main sets it, once.
+func LogTo(log *slog.Logger) {
+	redis.SetLogger(goRedisLog{log})
+}
+
+type goRedisLog struct{ log *slog.Logger }
+
+func (l goRedisLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }

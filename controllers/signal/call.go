@@ -83,6 +83,18 @@ func (h *Hub) ring(caller models.UserBrief, to uint64) *call {
 	cl := &call{id: h.newEntityID(), caller: caller, callee: to, calleeName: h.clients[to].user.Username, rec: h.recNode()}
 	h.calls[cl.id] = cl
 	h.callOf[caller.ID], h.callOf[to] = cl, cl
+	h.armRing(cl)
+	h.stats.ringing.Add(1)
+	h.stats.callsRang.Add(1)
+	if h.recordsHere(cl.rec) {
+		h.stats.recorded.Add(1)
+		h.rec.push(callEvent{create: &models.Call{ID: cl.id, CallerID: caller.ID, CalleeID: to, InvitedAt: time.Now()}})
+	}
+	return cl
+}
+
+// armRing starts the ring timeout of cl.
+func (h *Hub) armRing(cl *call) {
 	cl.timer = time.AfterFunc(h.opts.RingTimeout, func() {
 		if h.clustered() {
 			// Every node's timer fires; the first entry applied ends the call.
@@ -91,13 +103,6 @@ func (h *Hub) ring(caller models.UserBrief, to uint64) *call {
 		}
 		h.submit(op{do: func() { h.ringTimeout(cl) }})
 	})
-	h.stats.ringing.Add(1)
-	h.stats.callsRang.Add(1)
-	if h.recordsHere(cl.rec) {
-		h.stats.recorded.Add(1)
-		h.rec.push(callEvent{create: &models.Call{ID: cl.id, CallerID: caller.ID, CalleeID: to, InvitedAt: time.Now()}})
-	}
-	return cl
 }
 
 // heartbeat records the calls going on as alive now, so that a crash

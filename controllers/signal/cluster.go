@@ -71,6 +71,12 @@ type Inbound interface {
 	HealthChanged(h Health)
 	// Stats is what this node reports to the others; called off the loop.
 	Stats() NodeStats
+	// Snapshot is the state as of the last entry applied, at, for nodes
+	// that join once the entries up to at are trimmed from the log.
+	Snapshot() (at Pos, state []byte)
+	// Load starts a node that has applied nothing from a snapshot taken
+	// at at; the entries after at follow.
+	Load(at Pos, state []byte) error
 }
 
 // Health is the cluster's view of its log.
@@ -93,4 +99,5 @@ type NodeStats struct {
 	MsgsOut  uint64    `json:"msgsOut"` // messages written
 	Relayed  uint64    `json:"relayed"` // offers, answers and candidates passed on
 	Dropped  uint64    `json:"dropped"` // frames to other nodes dropped
+	Applied  uint64    `json:"applied"` // the seq of the last entry of the log it applied
 }

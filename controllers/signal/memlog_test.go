@@ -15,7 +15,9 @@ import (
 // more. controllers/cluster's tests hold the Redis one to the same.
 type memLog struct {
 	mu      sync.Mutex
-	entries []memEntry
+	entries []memEntry // those after base
+	base    uint64     // the seq of the last entry trimmed
+	snap    []byte     // the state as of base
 	nodes   map[string]*memNode
 	down    bool
 	moved   chan struct{} // closed and replaced on every append
@@ -68,27 +70,33 @@ func (n *memNode) Start(in signal.Inbound) (bool, error) {
 	n.in = in
 	l := n.log
 	l.mu.Lock()
-	fresh := len(l.nodes) == 0 && len(l.entries) == 0
+	fresh := len(l.nodes) == 0 && len(l.entries) == 0 && l.base == 0
 	l.nodes[n.id] = n
+	base, snap := l.base, l.snap
 	l.mu.Unlock()
+	if base > 0 {
+		if err := in.Load(signal.Pos{Life: 1, Seq: base}, snap); err != nil {
+			return false, err
+		}
+	}
 	n.wg.Add(2)
-	go n.read()
+	go n.read(base)
 	go n.deliver()
 	return fresh, nil
 }
 
-func (n *memNode) read() {
+func (n *memNode) read(from uint64) {
 	defer n.wg.Done()
 	l := n.log
-	next := 0
+	next := from // the seq of the last entry applied
 	for {
 		l.mu.Lock()
-		batch, moved := slices.Clone(l.entries[next:]), l.moved
+		batch, moved := slices.Clone(l.entries[next-l.base:]), l.moved
 		l.mu.Unlock()
 		for i, e := range batch {
-			n.in.Apply(signal.Pos{Life: 1, Seq: uint64(next + i + 1)}, e.origin, e.data)
+			n.in.Apply(signal.Pos{Life: 1, Seq: next + uint64(i) + 1}, e.origin, e.data)
 		}
-		next += len(batch)
+		next += uint64(len(batch))
 		if len(batch) > 0 {
 			continue
 		}
@@ -122,7 +130,7 @@ func (n *memNode) Append(_ context.Context, data []byte) (signal.Pos, error) {
 	l.entries = append(l.entries, memEntry{origin: n.id, data: slices.Clone(data)})
 	close(l.moved)
 	l.moved = make(chan struct{})
-	return signal.Pos{Life: 1, Seq: uint64(len(l.entries))}, nil
+	return signal.Pos{Life: 1, Seq: l.base + uint64(len(l.entries))}, nil
 }
 
 func (n *memNode) Send(node string, frame []byte) bool {
@@ -187,3 +195,14 @@ func (n *memNode) Stop(context.Context) {
 // kill stops the node without a word, as SIGKILL would; the test then
 // plays the reaper: another node's NodeGone.
 func (n *memNode) kill() { n.Stop(context.Background()) }
+
+// compact stores n's snapshot and trims the entries it covers, as the
+// Redis cluster does once its log is long; the caller knows every node
+// applied them.
+func (l *memLog) compact(n *memNode) {
+	at, state := n.in.Snapshot()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = l.entries[at.Seq-l.base:]
+	l.base, l.snap = at.Seq, state
+}

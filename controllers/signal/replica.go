@@ -244,6 +244,7 @@ func (in inbound) Stats() NodeStats {
 		Conns: h.stats.open.Load(), Online: h.stats.local.Load(), Calls: h.stats.recorded.Load(),
 		MsgsIn: h.stats.in.total(), MsgsOut: h.stats.out.total(),
 		Relayed: h.stats.relayed.Load(), Dropped: h.stats.framesDropped.Load(),
+		Applied: h.rep.appliedSeq(),
 	}
 }
 
@@ -289,6 +290,13 @@ func (h *Hub) Abandon() {
 			}
 		}
 	})
+}
+
+// appliedSeq is the seq of the last entry applied.
+func (r *replica) appliedSeq() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.applied.Seq
 }
 
 // appendOnly appends e without waiting for it to be applied.

@@ -395,3 +395,55 @@ func TestClusterCallStatsReachTheRecordingNode(t *testing.T) {
 		return q.Samples == 2 && q.UsedRelay && *q.RTTWorstMs == 40
 	})
 }
+
+// TestClusterLateNodeStartsFromASnapshot: once the log is trimmed, a node
+// that joins loads the state from a snapshot, and decides as the others
+// do: a call, a full room and a broadcast made before it are there.
+func TestClusterLateNodeStartsFromASnapshot(t *testing.T) {
+	t.Parallel()
+	db := daotest.Open(t, dao.DriverSQLite)
+	log := newMemLog()
+	node := func(id string) (*harness, *memNode) {
+		opts := fast()
+		opts.Cluster = log.node(id)
+		return startWith(t, opts, db), opts.Cluster.(*memNode)
+	}
+	ha, na := node("a")
+	hb, _ := node("b")
+	alice, bob := ha.join(1, "alice"), hb.join(2, "bob")
+	carol, dave := ha.join(3, "carol"), hb.join(4, "dave")
+	erin := hb.join(5, "erin")
+	seeOnline(alice, 2)
+	callID := connectCall(t, alice, bob)
+	joinRoom(t, carol, "r")
+	joinRoom(t, dave, "r")
+	carol.waitFor(models.CodeRoomOther)
+	live := goLive(t, erin, "show", carol)
+	watch(carol, live.LiveID) // refused: in a room
+	carol.expectError(models.MethodLiveWatch, models.ReasonAlreadyInRoom)
+	log.compact(na)
+
+	hc, _ := node("c")
+	henry := hc.join(8, "henry")
+	status := map[uint64]string{}
+	for _, u := range henry.online {
+		status[u.ID] = u.Status
+	}
+	if status[1] != models.StatusInCall || status[3] != models.StatusInRoom || len(status) != 5 {
+		t.Fatalf("the late node's 10000: %v", henry.online)
+	}
+	if len(henry.lives) != 1 || henry.lives[0].LiveID != live.LiveID {
+		t.Fatalf("the late node's 10035: %+v", henry.lives)
+	}
+	henry.send(models.MethodInvite, 1, nil)
+	if failed := decode[models.CallTargetEvent](t, henry.waitFor(models.CodeCallFailed)); failed.Reason != models.CallBusy {
+		t.Fatalf("invite of alice in a call: %+v", failed)
+	}
+	henry.send(models.MethodRoomJoin, 0, models.RoomRef{Room: "r"})
+	henry.waitFor(models.CodeRoomFull)
+	watch(henry, live.LiveID)
+	expectViewer(t, erin, henry, "henry", live.LiveID)
+	alice.call(models.MethodHangup, 2, callID)
+	bob.waitFor(models.CodeCallEnded)
+	expectCallRow(t, ha, callID, models.CallHangup, true)
+}

@@ -45,17 +45,23 @@ func (h *Hub) online(id uint64) bool {
 func (h *Hub) goAway(u models.UserBrief, session uint64, conn string, since time.Time) {
 	a := &absence{user: u, session: session, conn: conn, since: since}
 	h.away[u.ID] = a
-	a.timer = time.AfterFunc(h.opts.ResumeGrace, func() {
-		if h.clustered() {
-			// Every node's timer fires; the first entry applied acts.
-			_ = h.rep.appendOnly(entry{Kind: entryGrace, User: u.ID, Conn: conn})
-			return
-		}
-		h.submit(op{do: func() { h.graceOver(u.ID, a) }})
-	})
+	h.armGrace(a)
 	h.stats.away.Store(int64(len(h.away)))
 	ev := models.PeerAway{FromID: u.ID, GraceSec: h.opts.graceSec()}
 	h.tellSharers(u.ID, models.CodePeerAway, ev)
+}
+
+// armGrace starts the resume grace of a.
+func (h *Hub) armGrace(a *absence) {
+	id := a.user.ID
+	a.timer = time.AfterFunc(h.opts.ResumeGrace, func() {
+		if h.clustered() {
+			// Every node's timer fires; the first entry applied acts.
+			_ = h.rep.appendOnly(entry{Kind: entryGrace, User: id, Conn: a.conn})
+			return
+		}
+		h.submit(op{do: func() { h.graceOver(id, a) }})
+	})
 }
 
 // tellSharers sends code with ev, completed with what they share, to the
