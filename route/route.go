@@ -14,6 +14,7 @@ import (
 
 	"callapp/config"
 	"callapp/controllers"
+	"callapp/controllers/cluster"
 	"callapp/controllers/ice"
 	"callapp/controllers/metrics"
 	"callapp/controllers/signal"
@@ -144,6 +145,15 @@ func watch(d deps) (*metrics.Registry, error) {
 		return nil, fmt.Errorf("route: metrics: %w", err)
 	}
 	return m, nil
+}
+
+// clusterOf is cl as the routes take it: a nil interface on one node, not
+// an interface holding a nil pointer, which they would call.
+func clusterOf(cl *cluster.Redis) signal.Cluster {
+	if cl == nil {
+		return nil
+	}
+	return cl
 }
 
 func requestLog(log *slog.Logger) gin.HandlerFunc {
