@@ -52,3 +52,12 @@ func Nodes(t testing.TB, n int, driver, url, prefix string, opts ...Option) []*A
 	}
 	return apps
 }
+
+// Kill stops the app as SIGKILL would a process: the node abandons the
+// cluster without leaving it and drops every socket without a goodbye
+// (route.App.Kill, which then releases the app), and its listener closes.
+func (a *App) Kill() {
+	a.App.Kill()
+	a.Server.CloseClientConnections()
+	a.Server.Listener.Close()
+}
