@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -55,13 +56,20 @@ func Health(db pinger, cl clusterHealth) gin.HandlerFunc {
 		}
 		h := redisHealth(cl.Health())
 		if !h.Up {
-			// The error renderer has no data: the reason goes out here.
-			c.JSON(http.StatusServiceUnavailable, Response{Code: 1, Message: "redis unavailable: " + h.Reason, Data: HealthView{Redis: h}})
+			msg := h.Reason // the cluster's reasons mostly say so already
+			if !strings.HasPrefix(msg, redisDown) {
+				msg = redisDown + ": " + msg
+			}
+			// The error renderer has no data: the answer goes out here.
+			c.JSON(http.StatusServiceUnavailable, Response{Code: 1, Message: msg, Data: HealthView{Redis: h}})
 			return
 		}
 		OK(c, http.StatusOK, "ok", HealthView{Redis: h})
 	}
 }
+
+// redisDown begins /healthz's message while Redis is down.
+const redisDown = "redis unavailable"
 
 func redisHealth(h signal.Health) RedisHealth {
 	r := RedisHealth{Up: h.Up, Since: h.Since, Reason: h.Reason}

@@ -62,6 +62,10 @@ func TestHealthz(t *testing.T) {
 			`{"redis":{"up":true,"since":"2026-12-05T06:00:00Z"}}`},
 		{"redis down", nil, down, 503, "redis unavailable: dial tcp 127.0.0.1:6379: connect: connection refused",
 			`{"redis":{"up":false,"since":"2026-12-05T06:00:00Z","reason":"dial tcp 127.0.0.1:6379: connect: connection refused"}}`},
+		{"the cluster's own words", nil, fakeCluster{health: signal.Health{Since: since, Reason: "redis unavailable: EOF"}}, 503, "redis unavailable: EOF",
+			`{"redis":{"up":false,"since":"2026-12-05T06:00:00Z","reason":"redis unavailable: EOF"}}`},
+		{"the log lost", nil, fakeCluster{health: signal.Health{Since: since, Reason: "the log began again"}}, 503, "redis unavailable: the log began again",
+			`{"redis":{"up":false,"since":"2026-12-05T06:00:00Z","reason":"the log began again"}}`},
 		{"redis down without a reason", nil, fakeCluster{health: signal.Health{Since: since}}, 503, "redis unavailable: not reachable",
 			`{"redis":{"up":false,"since":"2026-12-05T06:00:00Z","reason":"not reachable"}}`},
 		// The database is checked first: its outage is the one reported.
