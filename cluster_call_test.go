@@ -167,3 +167,28 @@ func TestClusterInviteRace(t *testing.T) {
 		}
 	})
 }
+
+// TestClusterRingTimeout: an invite nobody answers ends once, though the
+// ring timer runs on all three nodes: one 10016 timeout to the caller, one
+// 10015 timeout to the callee, one record.
+func TestClusterRingTimeout(t *testing.T) {
+	noLeaks(t)
+	const ringFor = time.Second
+	nodes := startNodes(t, 3, dao.DriverSQLite, apptest.Config(func(c *config.Config) { c.CallRingTimeout = ringFor }))
+	alice, bob := register(t, nodes[0], "alice"), register(t, nodes[1], "bob")
+	alice.connect(nodes[0].URL, false)
+	bob.connect(nodes[1].URL, false)
+	callID := ring(t, alice, bob)
+	if got := decodeFrame[models.CallTargetEvent](t, alice.expect(models.CodeCallFailed)); got != (models.CallTargetEvent{CallID: callID, ToID: bob.id, Reason: models.CallTimeout}) {
+		t.Errorf("alice's 10016 = %+v", got)
+	}
+	if got := decodeFrame[models.CallPeerEvent](t, bob.expect(models.CodeCallEnded)); got != (models.CallPeerEvent{CallID: callID, FromID: alice.id, Reason: models.CallTimeout}) {
+		t.Errorf("bob's 10015 = %+v", got)
+	}
+	alice.quiet(ringFor) // no second timeout from another node's timer
+	bob.quiet(100 * time.Millisecond)
+	if row := endedCall(t, nodes[2].DB, callID); row.EndReason != models.CallTimeout || row.AnsweredAt != nil {
+		t.Errorf("call record = %+v, want timeout", row)
+	}
+	expectCalls(t, nodes[0].DB, 1)
+}
