@@ -192,7 +192,6 @@ func (n *memNode) Stop(context.Context) {
 	})
 }
 
-
 // compact stores n's snapshot and trims the entries it covers, as the
 // Redis cluster does once its log is long; the caller knows every node
 // applied them.
