@@ -56,8 +56,12 @@ func Health(db pinger, cl clusterHealth) gin.HandlerFunc {
 		}
 		h := redisHealth(cl.Health())
 		if !h.Up {
-			msg := h.Reason // the cluster's reasons mostly say so already
-			if !strings.HasPrefix(msg, redisDown) {
+			// Anyone may read /healthz: the cause of a reason (what Redis
+			// answered, its address among it) is for the admin page and
+			// the log, not for here.
+			h.Reason, _, _ = strings.Cut(h.Reason, ": ")
+			msg := h.Reason
+			if msg != redisDown {
 				msg = redisDown + ": " + msg
 			}
 			// The error renderer has no data: the answer goes out here.

@@ -81,7 +81,7 @@ func newRouter(d deps) (*gin.Engine, error) {
 	r.Use(controllers.SecurityHeaders(), gin.Recovery(), requestLog(d.Log), controllers.ErrorRenderer(d.Log),
 		controllers.LimitBody(d.Config.MaxBodyBytes), origin.Middleware())
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/webrtc/in") })
-	r.GET("/healthz", controllers.Health(d.DB, d.Cluster))
+	r.GET("/healthz", controllers.Health(d.DB, hubHealth(d)))
 	r.StaticFS("/webrtc/static", controllers.FilesOnly(static))
 
 	w := r.Group("/webrtc", controllers.Authenticate(d.Sessions))
@@ -146,6 +146,20 @@ func watch(d deps) (*metrics.Registry, error) {
 	}
 	return m, nil
 }
+
+// hubHealth is the cluster's health as /healthz tells it: the hub's view,
+// which also knows whether the other nodes still count this one in; nil
+// on one node.
+func hubHealth(d deps) interface{ Health() signal.Health } {
+	if d.Cluster == nil {
+		return nil
+	}
+	return clusterHealth{d.Hub}
+}
+
+type clusterHealth struct{ hub *signal.Hub }
+
+func (c clusterHealth) Health() signal.Health { return c.hub.ClusterHealth() }
 
 // clusterOf is cl as the routes take it: a nil interface on one node, not
 // an interface holding a nil pointer, which they would call.

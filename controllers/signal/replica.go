@@ -120,14 +120,6 @@ func (h *Hub) ClusterHealth() Health {
 	return h.rep.cl.Health()
 }
 
-// Cluster returns the hub's cluster, nil on one node.
-func (h *Hub) Cluster() Cluster {
-	if h.rep == nil {
-		return nil
-	}
-	return h.rep.cl
-}
-
 // clustered reports whether the hub shares its state with other nodes.
 func (h *Hub) clustered() bool { return h.rep != nil }
 
