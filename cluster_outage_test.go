@@ -18,7 +18,7 @@ import (
 )
 
 // TestClusterRedisOutage: with their Redis stopped, nodes say so
-// (/healthz 503 with the reason, the admin API, callapp_redis_up 0),
+// (/healthz 503 saying so, the admin API with the reason, callapp_redis_up 0),
 // refuse what needs the others (an invite: 10001 unavailable; a new
 // websocket: 503) and keep relaying between two users of one node in a
 // call; once Redis is back they recover by themselves.
@@ -42,7 +42,8 @@ func TestClusterRedisOutage(t *testing.T) {
 	stopped := time.Now()
 	for i, node := range nodes {
 		h := waitHealth(t, node, http.StatusServiceUnavailable)
-		if !strings.HasPrefix(h.Msg, "redis unavailable: ") || h.Redis == nil || h.Redis.Up || h.Redis.Reason == "" {
+		// Not what Redis answered, with its address: anyone may read /healthz.
+		if h.Msg != "redis unavailable" || h.Redis == nil || h.Redis.Up || h.Redis.Reason != "redis unavailable" {
 			t.Errorf("node %d's /healthz: %+v", i+1, h)
 		}
 	}
