@@ -71,7 +71,7 @@ type replica struct {
 	connSeq atomic.Uint64
 	local   sync.Map // connection id -> *client, for the connections of this node
 
-	wait    time.Duration // bounds one append (Options.ClusterWait)
+	wait time.Duration // bounds one append (Options.ClusterWait)
 
 	mu       sync.Mutex
 	applied  Pos           // the last entry the loop applied
