@@ -40,8 +40,17 @@ func TestMain(m *testing.M) {
 	if code, ok := reexecInNetns(); ok {
 		os.Exit(code)
 	}
+	stopBridges := func() {}
+	if os.Getenv(netnsEnv) != "" { // Redis and MySQL, through the bridges (netns_bridge_test.go)
+		var err error
+		if stopBridges, err = bridgeIn(); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			os.Exit(1)
+		}
+	}
 	code := m.Run()
 	shared.close()
+	stopBridges()
 	os.Exit(code)
 }
 
@@ -71,9 +80,15 @@ func reexecInNetns() (code int, ok bool) {
 		netnsProblem = err.Error()
 		return 0, false
 	}
+	bridges, stopBridges, err := bridgeOut()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: bridging the shared services into the namespace:", err)
+		return 1, true
+	}
+	defer stopBridges()
 	args := append([]string{"-n", "sh", "-c", `ip link set lo up && exec "$0" "$@"`, exe}, os.Args[1:]...)
 	cmd := exec.Command("unshare", args...)
-	cmd.Env = append(os.Environ(), netnsEnv+"=1")
+	cmd.Env = append(os.Environ(), netnsEnv+"=1", bridges)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: starting the test binary under unshare:", err)

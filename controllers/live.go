@@ -24,8 +24,9 @@ type hub interface {
 }
 
 // WebSocket upgrades GET /webrtc/wss for a logged-in user from an allowed
-// origin: 401, 403, and 429 for an address with too many websockets that
-// have not sent User/Connect yet, are answered before any upgrade. The
+// origin: 401, 403, 429 for an address with too many websockets that have
+// not sent User/Connect yet, and 503 while the server stops or (several
+// nodes) cannot reach Redis, are answered before any upgrade. The
 // socket lives no longer than the session it was opened with.
 func WebSocket(h hub, origin *OriginPolicy) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -43,6 +44,8 @@ func WebSocket(h hub, origin *OriginPolicy) gin.HandlerFunc {
 			Abort(c, http.StatusTooManyRequests, "too many websockets from your address waiting to connect")
 		case errors.Is(err, signal.ErrClosed):
 			Abort(c, http.StatusServiceUnavailable, "server shutting down")
+		case errors.Is(err, signal.ErrUnavailable):
+			Abort(c, http.StatusServiceUnavailable, "this node cannot reach the others; try again")
 		case err != nil:
 			AbortInternal(c, err)
 		}

@@ -1,9 +1,7 @@
 package controllers
 
 import (
-	"context"
 	"net/http"
-	"time"
 
 	"callapp/models"
 
@@ -68,26 +66,3 @@ func (p *Pages) Room(c *gin.Context) {
 
 // Admin serves the admin dashboard.
 func (p *Pages) Admin(c *gin.Context) { p.render(c, "admin.html", "Admin") }
-
-// pinger is the database check /healthz runs.
-type pinger interface {
-	Ping(ctx context.Context) error
-}
-
-// healthWait bounds the database check of /healthz below DB_TIMEOUT when
-// that is longer: a probe must get its 503 before it gives up itself.
-const healthWait = 1500 * time.Millisecond
-
-// Health answers /healthz: 200 when the database answers, 503 otherwise.
-func Health(db pinger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), healthWait)
-		defer cancel()
-		if err := db.Ping(ctx); err != nil {
-			_ = c.Error(&Error{Status: http.StatusServiceUnavailable, Message: "database unavailable", Err: err})
-			c.Abort()
-			return
-		}
-		OK(c, http.StatusOK, "ok", nil)
-	}
-}

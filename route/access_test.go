@@ -40,6 +40,7 @@ func TestAccessTable(t *testing.T) {
 			{"GET", "/webrtc/api/admin/calls", "", map[string]int{"anonymous": 401, "user": 403, "admin": 200}},
 			{"GET", "/webrtc/api/admin/calls/quality", "", map[string]int{"anonymous": 401, "user": 403, "admin": 200}},
 			{"GET", "/webrtc/api/admin/live", "", map[string]int{"anonymous": 401, "user": 403, "admin": 200}},
+			{"GET", "/webrtc/api/admin/cluster", "", map[string]int{"anonymous": 401, "user": 403, "admin": 200}},
 			{"DELETE", "/webrtc/api/admin/messages/99", "", map[string]int{"anonymous": 401, "user": 403, "admin": 404}},
 			{"GET", "/webrtc/wss", "", map[string]int{"anonymous": 401}},
 			{"GET", "/metrics", "", map[string]int{"anonymous": 401, "user": 403, "admin": 200}},

@@ -112,7 +112,7 @@ func Create(cfg *config.Config, db *dao.DAO, log *slog.Logger, assets fs.FS, opt
 	app.Handler, err = newRouter(deps{
 		Config: cfg, Log: log, DB: db, Sessions: app.Sessions, Origin: origin,
 		Accounts: dao.NewAccounts(db, hasher, cfg.AdminUsernames), Assets: assets,
-		ICE: provider, ICEMode: iceOpts.Mode(), Relay: relay, Hub: hub, Metrics: b.metrics,
+		ICE: provider, ICEMode: iceOpts.Mode(), Relay: relay, Hub: hub, Metrics: b.metrics, Cluster: clusterOf(cl),
 	})
 	if err != nil {
 		app.Close()

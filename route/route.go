@@ -14,6 +14,7 @@ import (
 
 	"callapp/config"
 	"callapp/controllers"
+	"callapp/controllers/cluster"
 	"callapp/controllers/ice"
 	"callapp/controllers/metrics"
 	"callapp/controllers/signal"
@@ -33,6 +34,7 @@ type deps struct {
 	ICEMode  string                    // ice.Options.Mode, shown to admins
 	Relay    *ice.Server               // the embedded TURN server, for its stats; nil when not embedded
 	Hub      *signal.Hub               // the signaling hub behind /webrtc/wss
+	Cluster  signal.Cluster            // the other nodes, through Redis; nil on one node
 	Metrics  *metrics.Registry         // GET /metrics
 }
 
@@ -74,11 +76,12 @@ func newRouter(d deps) (*gin.Engine, error) {
 	calls := &controllers.CallsHandler{Calls: d.DB}
 	messages := &controllers.MessagesHandler{Chat: d.DB}
 	iceServers := &controllers.ICEHandler{Servers: d.ICE, Relay: d.Relay, Mode: d.ICEMode}
+	nodes := &controllers.ClusterHandler{Cluster: d.Cluster} // a nil interface stays nil
 
 	r.Use(controllers.SecurityHeaders(), gin.Recovery(), requestLog(d.Log), controllers.ErrorRenderer(d.Log),
 		controllers.LimitBody(d.Config.MaxBodyBytes), origin.Middleware())
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/webrtc/in") })
-	r.GET("/healthz", controllers.Health(d.DB))
+	r.GET("/healthz", controllers.Health(d.DB, hubHealth(d)))
 	r.StaticFS("/webrtc/static", controllers.FilesOnly(static))
 
 	w := r.Group("/webrtc", controllers.Authenticate(d.Sessions))
@@ -110,6 +113,7 @@ func newRouter(d deps) (*gin.Engine, error) {
 	adm.PATCH("/users/:id", admin.UpdateUser)
 	adm.GET("/relay", iceServers.Status)
 	adm.GET("/live", live.Get)
+	adm.GET("/cluster", nodes.Get)
 	adm.GET("/calls", calls.Recent)
 	adm.GET("/calls/quality", calls.Quality)
 	adm.DELETE("/messages/:id", live.DeleteMessage)
@@ -136,10 +140,34 @@ func watch(d deps) (*metrics.Registry, error) {
 	if d.DB != nil {
 		src.Pool = d.DB
 	}
+	src.Cluster = d.Cluster // an interface already: nil on one node
 	if err := m.Watch(src); err != nil {
 		return nil, fmt.Errorf("route: metrics: %w", err)
 	}
 	return m, nil
+}
+
+// hubHealth is the cluster's health as /healthz tells it: the hub's view,
+// which also knows whether the other nodes still count this one in; nil
+// on one node.
+func hubHealth(d deps) interface{ Health() signal.Health } {
+	if d.Cluster == nil {
+		return nil
+	}
+	return clusterHealth{d.Hub}
+}
+
+type clusterHealth struct{ hub *signal.Hub }
+
+func (c clusterHealth) Health() signal.Health { return c.hub.ClusterHealth() }
+
+// clusterOf is cl as the routes take it: a nil interface on one node, not
+// an interface holding a nil pointer, which they would call.
+func clusterOf(cl *cluster.Redis) signal.Cluster {
+	if cl == nil {
+		return nil
+	}
+	return cl
 }
 
 func requestLog(log *slog.Logger) gin.HandlerFunc {

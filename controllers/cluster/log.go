@@ -206,9 +206,10 @@ func (rd *reader) check() error {
 	}
 	life, _ := parseLife(epoch.Val()) // 0 when missing or unreadable
 	top, _ := seq.Uint64()
+	began := false
 	if life == 0 || (life == rd.life && (rd.broken || top < rd.lastSeq)) {
 		var err error
-		if life, _, err = r.renew(ctx, life); err != nil {
+		if life, began, err = r.renew(ctx, life); err != nil {
 			return err
 		}
 	}
@@ -216,6 +217,9 @@ func (rd *reader) check() error {
 		r.log.Warn("cluster: the log begins again", "life", life, "was", rd.life)
 		rd.life, rd.lastID, rd.lastSeq = life, "0-0", 0
 		r.in.NewLife(life)
+		if began {
+			r.begun(ctx, life)
+		}
 	}
 	rd.stale, rd.broken = false, false
 	r.up(life)

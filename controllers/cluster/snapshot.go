@@ -23,12 +23,27 @@ import (
 // it stored the snapshot. KEYS: epoch, snap, log.
 var snapScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-local old = tonumber(redis.call('HGET', KEYS[2], 'seq') or '0')
-if old >= tonumber(ARGV[2]) then return 0 end
+local old = redis.call('HGET', KEYS[2], 'seq')
+if old and tonumber(old) >= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[2], 'life', ARGV[1], 'seq', ARGV[2], 'data', ARGV[3])
 if tonumber(ARGV[4]) > 0 then redis.call('XTRIM', KEYS[3], 'MINID', ARGV[4] .. '-0') end
 return 1
 `)
+
+// begun stores, as the first snapshot of a life this node just began, its
+// state: the state the other nodes go on with, and the one a node that
+// joins now starts from (the entries before were lost with Redis's data).
+func (r *Redis) begun(ctx context.Context, life uint64) {
+	at, state := r.in.Snapshot()
+	if at.Life != life || at.Seq != 0 {
+		return
+	}
+	err := snapScript.Run(ctx, r.rdb, []string{r.keys.epoch, r.keys.snap, r.keys.log},
+		strconv.FormatUint(life, 10), "0", state, "0").Err()
+	if err != nil {
+		r.log.Warn("cluster: could not store the state a new life of the log begins with", "err", err)
+	}
+}
 
 // load hands the hub the snapshot of life, if the log has one, and
 // returns the seq it was taken at: the reader starts after it.

@@ -1,7 +1,9 @@
 package metrics
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -64,5 +66,70 @@ func TestScrapeReadsTheComponents(t *testing.T) {
 		if !strings.Contains(string(body), "\n"+line+"\n") {
 			t.Errorf("no %q in\n%s", line, body)
 		}
+	}
+}
+
+// fakeCluster is a signal.Cluster's health and node list.
+type fakeCluster struct {
+	health signal.Health
+	nodes  []signal.NodeStats
+	err    error
+}
+
+func (f fakeCluster) Health() signal.Health { return f.health }
+
+func (f fakeCluster) Nodes(context.Context) ([]signal.NodeStats, error) { return f.nodes, f.err }
+
+func scrapeBody(t *testing.T, s Sources) string {
+	t.Helper()
+	r := New()
+	if err := r.Watch(s); err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	r.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	if w.Code != 200 {
+		t.Fatalf("scrape: %d %s", w.Code, w.Body)
+	}
+	return w.Body.String()
+}
+
+func TestScrapeShowsEveryNode(t *testing.T) {
+	cl := fakeCluster{health: signal.Health{Up: true}, nodes: []signal.NodeStats{
+		{Node: "a-1f", Name: "a", Reported: time.Now(), Conns: 3, Online: 2, Calls: 1, MsgsIn: 40, MsgsOut: 50, Relayed: 7, Dropped: 1},
+		{Node: "b-2e", Name: "b", Reported: time.Now(), Conns: 5, Online: 4},
+	}}
+	body := scrapeBody(t, Sources{Cluster: cl})
+	for _, line := range []string{
+		"callapp_redis_up 1", "callapp_cluster_nodes 2",
+		`callapp_node_ws_connections{name="a",node="a-1f"} 3`, `callapp_node_ws_connections{name="b",node="b-2e"} 5`,
+		`callapp_node_online_users{name="a",node="a-1f"} 2`, `callapp_node_calls{name="a",node="a-1f"} 1`,
+		`callapp_node_messages_received_total{name="a",node="a-1f"} 40`, `callapp_node_messages_sent_total{name="a",node="a-1f"} 50`,
+		`callapp_node_relayed_total{name="a",node="a-1f"} 7`, `callapp_node_frames_dropped_total{name="a",node="a-1f"} 1`,
+	} {
+		if !strings.Contains(body, "\n"+line+"\n") {
+			t.Errorf("no %q in\n%s", line, body)
+		}
+	}
+}
+
+// TestScrapeWithRedisDown: a node that cannot reach Redis says so, and
+// shows no node figures it cannot know.
+func TestScrapeWithRedisDown(t *testing.T) {
+	for name, cl := range map[string]fakeCluster{
+		"health down":   {health: signal.Health{Reason: "dial tcp: connection refused"}},
+		"listing fails": {health: signal.Health{Up: true}, err: errors.New("i/o timeout")},
+	} {
+		body := scrapeBody(t, Sources{Cluster: cl})
+		if !strings.Contains(body, "\ncallapp_redis_up 0\n") || strings.Contains(body, "callapp_cluster_nodes") || strings.Contains(body, "callapp_node_") {
+			t.Errorf("%s:\n%s", name, body)
+		}
+	}
+}
+
+// TestScrapeOfOneNode: without a cluster there are no cluster metrics.
+func TestScrapeOfOneNode(t *testing.T) {
+	if body := scrapeBody(t, Sources{Hub: fakeHub{}}); strings.Contains(body, "callapp_redis_up") || strings.Contains(body, "callapp_cluster_nodes") {
+		t.Errorf("cluster metrics on one node:\n%s", body)
 	}
 }

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"database/sql"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,6 +15,11 @@ type Sources struct {
 	Hub   interface{ Counters() signal.Counters } // the signaling hub
 	Relay interface{ Stats() ice.Stats }          // the embedded TURN server
 	Pool  interface{ PoolStats() sql.DBStats }    // the database pool
+	// Cluster is the other nodes, through Redis; nil on one node.
+	Cluster interface {
+		Health() signal.Health
+		Nodes(ctx context.Context) ([]signal.NodeStats, error)
+	}
 }
 
 func (s Sources) collectors() []prometheus.Collector {
@@ -26,6 +32,9 @@ func (s Sources) collectors() []prometheus.Collector {
 	}
 	if s.Pool != nil {
 		cs = append(cs, &gather{descs: poolDescs, collect: func(ch chan<- prometheus.Metric) { collectPool(ch, s.Pool.PoolStats()) }})
+	}
+	if s.Cluster != nil {
+		cs = append(cs, &gather{descs: clusterDescs, collect: func(ch chan<- prometheus.Metric) { collectCluster(ch, s.Cluster) }})
 	}
 	return cs
 }

@@ -98,7 +98,7 @@ func (h *Hub) armRing(cl *call) {
 	cl.timer = time.AfterFunc(h.opts.RingTimeout, func() {
 		if h.clustered() {
 			// Every node's timer fires; the first entry applied ends the call.
-			_ = h.rep.appendOnly(entry{Kind: entryRing, ID: cl.id})
+			h.rep.mustAppend(entry{Kind: entryRing, ID: cl.id})
 			return
 		}
 		h.submit(op{do: func() { h.ringTimeout(cl) }})

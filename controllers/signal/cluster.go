@@ -94,7 +94,7 @@ type NodeStats struct {
 	Reported time.Time `json:"reported"`
 	Conns    int64     `json:"conns"`   // open websockets
 	Online   int64     `json:"online"`  // users connected to this node
-	Calls    int64     `json:"calls"`   // calls going on with a party on this node
+	Calls    int64     `json:"calls"`   // calls this node records: the cluster's calls are the sum
 	MsgsIn   uint64    `json:"msgsIn"`  // messages read
 	MsgsOut  uint64    `json:"msgsOut"` // messages written
 	Relayed  uint64    `json:"relayed"` // offers, answers and candidates passed on

@@ -123,10 +123,13 @@ func New(opts Options, store Store) *Hub {
 	if opts.Cluster != nil {
 		// Entries of the log come as ops, each node's as fast as the others'.
 		h.ops = make(chan op, 1024)
-		h.rep = &replica{cl: opts.Cluster, self: opts.Cluster.Node(), moved: make(chan struct{})}
+		h.rep = &replica{cl: opts.Cluster, self: opts.Cluster.Node(), moved: make(chan struct{}), wait: h.opts.ClusterWait}
 	}
 	h.rec = newRecorder(store, &h.opts)
 	go h.loop()
+	if h.rep != nil {
+		go h.retryOwed()
+	}
 	return h
 }
 

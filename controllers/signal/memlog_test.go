@@ -192,10 +192,6 @@ func (n *memNode) Stop(context.Context) {
 	})
 }
 
-// kill stops the node without a word, as SIGKILL would; the test then
-// plays the reaper: another node's NodeGone.
-func (n *memNode) kill() { n.Stop(context.Background()) }
-
 // compact stores n's snapshot and trims the entries it covers, as the
 // Redis cluster does once its log is long; the caller knows every node
 // applied them.

@@ -36,6 +36,11 @@ func (c *client) connect(r *request) error {
 	// welcome says what it holds, has it marshaled again there.
 	plain := encode(models.CodeWelcome, models.MethodConnect, welcome)
 	if h.clustered() {
+		if c.announced {
+			// Its entry is on its way still (the last try gave up
+			// waiting): the welcome comes when it is applied.
+			return errAlreadyConnected
+		}
 		c.welcome, c.plain = welcome, plain
 		e := entry{Kind: entryConnect, User: c.user.ID, Name: c.user.Username, Role: c.user.Role,
 			Conn: c.id, Sess: c.session, Flag: in.Resume}

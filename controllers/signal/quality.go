@@ -281,3 +281,49 @@ func (q *quality) summary() *models.CallQuality {
 	return &models.CallQuality{Samples: q.samples, RTTMedianMs: &median, RTTWorstMs: &worst,
 		LossWorstPct: &loss, UsedRelay: q.relay, SetupMs: q.setup}
 }
+
+// handedQuality is what a node that leaves kept of a call's quality, for
+// the node that records the call after it (frameQuality).
+type handedQuality struct {
+	Call      string    `json:"call"`
+	Samples   int       `json:"samples"`
+	RTTs      []float64 `json:"rtts"`
+	RTTWorst  float64   `json:"rttWorst"`
+	LossWorst float64   `json:"lossWorst"`
+	Relay     bool      `json:"relay"`
+	Setup     *float64  `json:"setup,omitempty"`
+}
+
+// handOverQuality sends the samples this node kept of the calls others
+// record now (it leaves the cluster) to those nodes. Loop only.
+func (h *Hub) handOverQuality() {
+	for id, q := range h.quality.calls {
+		if h.recordsHere(q.rec) || q.samples == 0 {
+			continue
+		}
+		w := handedQuality{Call: id, Samples: q.samples, RTTs: q.rtts, RTTWorst: q.rttWorst,
+			LossWorst: q.lossWorst, Relay: q.relay, Setup: q.setup}
+		if data, err := json.Marshal(&w); err == nil {
+			h.sendFrame(q.rec, frameQuality, 0, 0, data)
+		}
+	}
+}
+
+// merge adds the samples another node kept of the call.
+func (q *quality) merge(w *handedQuality) {
+	q.samples += w.Samples
+	q.rtts = append(q.rtts, w.RTTs...)
+	if len(q.rtts) > rttKept { // keep every other: the median stays near
+		for i := range len(q.rtts) / 2 {
+			q.rtts[i] = q.rtts[2*i]
+		}
+		q.rtts = q.rtts[:len(q.rtts)/2]
+		q.stride *= 2
+	}
+	q.rttWorst = max(q.rttWorst, w.RTTWorst)
+	q.lossWorst = max(q.lossWorst, w.LossWorst)
+	q.relay = q.relay || w.Relay
+	if w.Setup != nil && (q.setup == nil || *w.Setup < *q.setup) {
+		q.setup = w.Setup
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -70,15 +71,19 @@ type replica struct {
 	connSeq atomic.Uint64
 	local   sync.Map // connection id -> *client, for the connections of this node
 
-	mu      sync.Mutex
-	applied Pos           // the last entry the loop applied
-	moved   chan struct{} // closed and replaced when applied moves
-	leaves  []entry       // leave entries that could not be appended yet (the log was down)
+	wait time.Duration // bounds one append (Options.ClusterWait)
+
+	mu       sync.Mutex
+	applied  Pos           // the last entry the loop applied
+	moved    chan struct{} // closed and replaced when applied moves
+	owed     []entry       // entries that could not be appended yet (mustAppend)
+	flushing sync.Mutex    // held by the one flush that runs
 
 	// Owned by the loop.
 	origin string              // the node that appended the entry being applied
 	newID  string              // the id the entry being applied brings for a new call or broadcast
 	gone   map[string]struct{} // nodes that left or were declared dead
+	live   map[string]struct{} // nodes that joined and are not gone
 	parked []frame             // frames from nodes ahead of this one in the log
 }
 
@@ -118,14 +123,6 @@ func (h *Hub) ClusterHealth() Health {
 		return Health{Reason: "the other nodes declared this node gone; restart it"}
 	}
 	return h.rep.cl.Health()
-}
-
-// Cluster returns the hub's cluster, nil on one node.
-func (h *Hub) Cluster() Cluster {
-	if h.rep == nil {
-		return nil
-	}
-	return h.rep.cl
 }
 
 // clustered reports whether the hub shares its state with other nodes.
@@ -211,7 +208,8 @@ func (in inbound) Apply(at Pos, origin string, data []byte) {
 }
 
 // NewLife implements Inbound: the log was lost and begins again. This
-// node's copy goes on; the leaves it could not append are appended now.
+// node's copy goes on, and what it owes the log is appended once it
+// answers.
 func (in inbound) NewLife(life uint64) {
 	h := in.h
 	h.opts.Logger.Warn("cluster: the log was lost (Redis restarted empty); it begins again", "life", life)
@@ -230,7 +228,7 @@ func (in inbound) HealthChanged(hl Health) {
 	h := in.h
 	if hl.Up {
 		h.opts.Logger.Info("cluster: the log is reachable again")
-		go h.rep.flushLeaves(h.opts.Logger)
+		go h.rep.flush()
 		return
 	}
 	h.opts.Logger.Warn("cluster: the log is unreachable", "reason", hl.Reason)
@@ -271,6 +269,7 @@ func (h *Hub) leaveCluster() {
 		h.opts.Logger.Warn("cluster: could not tell the other nodes this one stops; they will find out", "err", err)
 	}
 	r.stopped.Store(true)
+	h.do(h.handOverQuality)
 }
 
 // Abandon drops every socket at once and appends nothing more, as a node
@@ -301,38 +300,73 @@ func (r *replica) appliedSeq() uint64 {
 
 // appendOnly appends e without waiting for it to be applied.
 func (r *replica) appendOnly(e entry) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), r.wait)
 	defer cancel()
 	_, err := r.cl.Append(ctx, mustMarshal(e))
 	return err
 }
 
-// leave appends that c's connection ended, or keeps the entry for when
-// the log is back.
-func (r *replica) leave(c *client, mayResume bool) {
+// mustAppend appends e, or keeps it to be appended once the log answers:
+// what only this node knows (a socket closed, a timer fired) has to reach
+// the others some time, or they would keep the user, the call or the
+// seat for ever. Any goroutine but the loop.
+func (r *replica) mustAppend(e entry) {
 	if r.stopped.Load() {
 		return // the node's departure took its users out already
 	}
-	e := entry{Kind: entryLeave, User: c.user.ID, Conn: c.id, Flag: mayResume}
-	if r.appendOnly(e) != nil {
-		r.mu.Lock()
-		r.leaves = append(r.leaves, e)
-		r.mu.Unlock()
+	if r.appendOnly(e) == nil {
+		r.flush() // the log answers: what waited goes too
+		return
+	}
+	r.mu.Lock()
+	r.owed = append(r.owed, e)
+	r.mu.Unlock()
+}
+
+// leave appends that c's connection ended.
+func (r *replica) leave(c *client, mayResume bool) {
+	r.mustAppend(entry{Kind: entryLeave, User: c.user.ID, Conn: c.id, Flag: mayResume})
+}
+
+// flush appends the entries kept while the log did not answer, in order.
+func (r *replica) flush() {
+	r.flushing.Lock() // one flush at a time keeps them in order
+	defer r.flushing.Unlock()
+	r.mu.Lock()
+	owed := r.owed
+	r.owed = nil
+	r.mu.Unlock()
+	for i, e := range owed {
+		if r.stopped.Load() {
+			return
+		}
+		if r.appendOnly(e) != nil {
+			r.mu.Lock()
+			r.owed = append(owed[i:], r.owed...)
+			r.mu.Unlock()
+			return
+		}
 	}
 }
 
-// flushLeaves appends the leaves kept while the log was down.
-func (r *replica) flushLeaves(log interface{ Warn(string, ...any) }) {
-	r.mu.Lock()
-	leaves := r.leaves
-	r.leaves = nil
-	r.mu.Unlock()
-	for i, e := range leaves {
-		if err := r.appendOnly(e); err != nil {
-			r.mu.Lock()
-			r.leaves = append(leaves[i:], r.leaves...)
-			r.mu.Unlock()
-			log.Warn("cluster: departures still wait for the log", "count", len(leaves)-i, "err", err)
+// owedRetry is how often the entries kept while the log did not answer
+// are tried again, besides when it comes back and when an append works.
+const owedRetry = time.Second
+
+// retryOwed runs while the hub does, trying the owed entries again.
+func (h *Hub) retryOwed() {
+	t := time.NewTicker(owedRetry)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			h.rep.mu.Lock()
+			n := len(h.rep.owed)
+			h.rep.mu.Unlock()
+			if n > 0 {
+				h.rep.flush()
+			}
+		case <-h.quit:
 			return
 		}
 	}
@@ -353,6 +387,10 @@ func (h *Hub) apply(e *entry) {
 	}
 	switch e.Kind {
 	case entryUp:
+		if r.live == nil {
+			r.live = make(map[string]struct{})
+		}
+		r.live[r.origin] = struct{}{}
 		h.adoptOrphans(r.origin)
 	case entryConnect:
 		h.applyConnect(e)
@@ -387,11 +425,15 @@ func (h *Hub) apply(e *entry) {
 }
 
 // adoptOrphans gives node the records of the calls recorded by nodes that
-// are gone: the last node of a cluster that stopped kept them.
+// are gone: the node that left, or the last node of a cluster that
+// stopped.
 func (h *Hub) adoptOrphans(node string) {
 	r := h.rep
 	for _, cl := range h.calls {
 		if _, gone := r.gone[cl.rec]; gone {
+			if cl.rec == r.self {
+				h.stats.recorded.Add(-1)
+			}
 			cl.rec = node
 			if node == r.self {
 				h.stats.recorded.Add(1)
@@ -486,6 +528,15 @@ func (h *Hub) applyGone(node, by string) {
 		return
 	}
 	r.gone[node] = struct{}{}
+	delete(r.live, node)
+	// The node named takes over what the gone one recorded, if it is
+	// still there; else the first live node, decided alike everywhere.
+	if _, ok := r.live[by]; !ok && len(r.live) > 0 {
+		by = slices.Min(slices.Collect(maps.Keys(r.live)))
+	}
+	if _, ok := r.live[by]; ok {
+		h.adoptOrphans(by) // before the leaves below end calls: their ends are recorded
+	}
 	var leaving []*client
 	for _, c := range h.clients {
 		if h.nodeOf(c) == node {
@@ -495,19 +546,6 @@ func (h *Hub) applyGone(node, by string) {
 	slices.SortFunc(leaving, func(a, b *client) int { return cmpUint(a.user.ID, b.user.ID) })
 	for _, c := range leaving {
 		h.leaveAs(c, true)
-	}
-	for _, cl := range h.calls {
-		if cl.rec == node {
-			cl.rec = by
-			if by == r.self {
-				h.stats.recorded.Add(1)
-			}
-		}
-	}
-	for _, q := range h.quality.calls {
-		if q.rec == node {
-			q.rec = by
-		}
 	}
 	if node == r.self && !h.stopping {
 		// The others declared this node dead (it could not beat): its
@@ -565,9 +603,10 @@ func (h *Hub) recNode() string {
 // Frames between nodes: a kind, the applied position of the sender, the
 // receiving user (0: none) and the sending one, then the payload.
 const (
-	frameRelay = 1 // an offer, answer or candidate: the envelope
-	frameStats = 2 // a Call/Stats sample for the node that records the call: its data
-	frameHead  = 33
+	frameRelay   = 1 // an offer, answer or candidate: the envelope
+	frameStats   = 2 // a Call/Stats sample for the node that records the call: its data
+	frameQuality = 3 // the samples a node that leaves kept of a call, for the node that records it now
+	frameHead    = 33
 )
 
 // frame is a decoded frame.
@@ -589,7 +628,7 @@ func encodeFrame(f frame) []byte {
 }
 
 func decodeFrame(b []byte) (frame, bool) {
-	if len(b) < frameHead || (b[0] != frameRelay && b[0] != frameStats) {
+	if len(b) < frameHead || b[0] < frameRelay || b[0] > frameQuality {
 		return frame{}, false
 	}
 	return frame{
@@ -637,6 +676,13 @@ func (h *Hub) frameIn(f frame) {
 	case frameStats:
 		if s, err := decodeStats(f.payload); err == nil {
 			_ = h.takeStats(f.from, s) // its node answered already
+		}
+	case frameQuality:
+		var w handedQuality
+		if json.Unmarshal(f.payload, &w) == nil {
+			if q := h.qualityOf(w.Call); q != nil {
+				q.merge(&w)
+			}
 		}
 	}
 }

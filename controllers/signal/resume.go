@@ -57,7 +57,7 @@ func (h *Hub) armGrace(a *absence) {
 	a.timer = time.AfterFunc(h.opts.ResumeGrace, func() {
 		if h.clustered() {
 			// Every node's timer fires; the first entry applied acts.
-			_ = h.rep.appendOnly(entry{Kind: entryGrace, User: id, Conn: a.conn})
+			h.rep.mustAppend(entry{Kind: entryGrace, User: id, Conn: a.conn})
 			return
 		}
 		h.submit(op{do: func() { h.graceOver(id, a) }})

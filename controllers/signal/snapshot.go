@@ -23,6 +23,7 @@ type snapshot struct {
 	Rooms   []snapRoom              `json:"rooms"`
 	Lives   []snapLive              `json:"lives"`
 	Gone    []string                `json:"gone"`
+	Live    []string                `json:"live"`
 	Ended   map[string][]snapEnding `json:"ended"` // "sessions", "users"
 }
 
@@ -124,6 +125,7 @@ func (h *Hub) snapshot() []byte {
 		s.Lives = append(s.Lives, snapLive{ID: b.id, Owner: b.owner, Title: b.title, Viewers: sortedViewers(b)})
 	}
 	s.Gone = slices.Sorted(maps.Keys(h.rep.gone))
+	s.Live = slices.Sorted(maps.Keys(h.rep.live))
 	s.Ended = map[string][]snapEnding{"sessions": endingList(h.ended.sessions), "users": endingList(h.ended.users)}
 	b, err := json.Marshal(&s)
 	if err != nil {
@@ -150,6 +152,10 @@ func (h *Hub) load(s *snapshot) {
 	r.gone = make(map[string]struct{}, len(s.Gone))
 	for _, n := range s.Gone {
 		r.gone[n] = struct{}{}
+	}
+	r.live = make(map[string]struct{}, len(s.Live))
+	for _, n := range s.Live {
+		r.live[n] = struct{}{}
 	}
 	for _, sc := range s.Clients {
 		h.clients[sc.User.ID] = &client{hub: h, user: sc.User, session: sc.Session, id: sc.Conn, node: sc.Node}

@@ -39,6 +39,7 @@ type Option func(*setup)
 type setup struct {
 	driver  string
 	db      *dao.DAO
+	dbOpts  *dao.Options // a database other apps may share
 	dataDir string
 	log     *slog.Logger
 	config  []func(*config.Config)
@@ -128,10 +129,25 @@ func (s *setup) open(t testing.TB, cfg *config.Config) *dao.DAO {
 	switch {
 	case s.db != nil:
 		return s.db
+	case s.dbOpts != nil:
+		return s.openShared(t)
 	case s.dataDir == "":
 		return daotest.Open(t, s.driver)
 	}
 	db, err := dao.Open(dao.Options{Driver: dao.DriverSQLite, DSN: cfg.SQLitePath(), Logger: s.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// openShared opens a pool of the app's own on the database s.dbOpts
+// names, and closes it when the test ends.
+func (s *setup) openShared(t testing.TB) *dao.DAO {
+	o := *s.dbOpts
+	o.Logger = s.log
+	db, err := dao.Open(o)
 	if err != nil {
 		t.Fatal(err)
 	}

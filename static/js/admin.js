@@ -1,5 +1,6 @@
 // admin.js: the admin dashboard. It polls the admin APIs; the live figures
-// are the hub's own counters.
+// are the hub's own counters, and with several nodes each node's as it last
+// reported them.
 import { createApp } from '../vendor/vue/vue.esm-browser.prod.js';
 import { api, logout } from './api.js';
 import { formatTime, formatDuration } from './format.js';
@@ -18,6 +19,7 @@ export function mountAdmin(selector, me) {
       me, error: '', stats: {}, online: [], rooms: [], broadcasts: [], calls: [], messages: [], quality: {},
       users: [], total: 0, page: 1, q: '', rate: '–', last: null,
       relay: { stats: {} }, relayTesting: false, relayResult: null,
+      cluster: { clustered: false, nodes: [], totals: {} },
     }),
     computed: {
       pages() { return Math.max(1, Math.ceil(this.total / pageSize)); },
@@ -45,15 +47,17 @@ export function mountAdmin(selector, me) {
       },
       poll() {
         return this.guard(async () => {
-          const [live, calls, messages, relay, quality] = await Promise.all([
+          const [live, calls, messages, relay, quality, cluster] = await Promise.all([
             api('GET', endpoints.adminLive),
             api('GET', endpoints.adminCalls(20)),
             api('GET', endpoints.messages(50)),
             api('GET', endpoints.adminRelay),
             api('GET', endpoints.adminQuality),
+            api('GET', endpoints.adminCluster),
           ]);
           this.relay = relay;
           this.quality = quality;
+          this.cluster = cluster;
           this.updateRate(live.stats);
           Object.assign(this, { stats: live.stats, online: live.online, rooms: live.rooms || [], broadcasts: live.broadcasts || [], calls, messages: messages.reverse() });
         });

@@ -24,6 +24,7 @@ export const endpoints = Object.freeze({
   calls: (limit) => `${base}/api/calls?${q({ limit })}`,
   messages: (limit) => `${base}/api/messages?${q({ limit })}`,
   adminLive: `${base}/api/admin/live`,
+  adminCluster: `${base}/api/admin/cluster`,
   adminRelay: `${base}/api/admin/relay`,
   adminCalls: (limit) => `${base}/api/admin/calls?${q({ limit })}`,
   adminQuality: `${base}/api/admin/calls/quality`,
