@@ -120,7 +120,7 @@ func newAPIClient(c *settings) *apiClient {
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: c.Insecure}, //nolint:gosec // only with -insecure, for self-signed test servers
 	}
 	// Logins queue behind the server's capped bcrypt: give them time.
-	return &apiClient{base: strings.TrimRight(c.URL, "/"), password: c.Password, http: &http.Client{Transport: tr, Timeout: 2 * time.Minute}}
+	return &apiClient{base: c.URLs[0], password: c.Password, http: &http.Client{Transport: tr, Timeout: 2 * time.Minute}}
 }
 
 // errThrottled means the server answered 429 to a login.

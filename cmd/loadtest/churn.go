@@ -38,6 +38,8 @@ func (r *runner) churn(ctx context.Context) error {
 	}
 	churnEv := newEvents() // kept apart: presence counts are what the pairs heard
 	d := newDialer(r.cfg, churnEv)
+	nodes := len(d.urls) // -placement places the pairs; churners go round the nodes
+	d.node = func(idx int) int { return nodeFor(placementSpread, nodes, idx) }
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)

@@ -58,9 +58,12 @@ type reply struct {
 	msg  []byte
 }
 
-// dialer opens websockets to the server.
+// dialer opens websockets to the server, or to its nodes.
 type dialer struct {
-	url  string
+	urls []string // the websocket URL of each node
+	// node picks the node of the run's user idx: by -placement, unless a
+	// workload spreads its users another way.
+	node func(idx int) int
 	ws   websocket.Dialer
 	ev   *events
 	skim bool
@@ -70,13 +73,16 @@ type dialer struct {
 }
 
 func newDialer(c *settings, ev *events) *dialer {
-	u := strings.TrimRight(c.URL, "/") + "/webrtc/wss"
-	u = "ws" + strings.TrimPrefix(u, "http")
+	urls := make([]string, len(c.URLs))
+	for i, base := range c.URLs {
+		urls[i] = "ws" + strings.TrimPrefix(base, "http") + "/webrtc/wss"
+	}
+	placement, nodes := c.Placement, len(urls)
 	// The idle workload fills a server: every connection gets a presence
 	// batch per tick, and inflating them all would make the tool, not the
 	// server, the bottleneck. It counts them without reading them.
 	skim := c.Workload == workloadIdle
-	return &dialer{url: u, ev: ev, skim: skim, ws: websocket.Dialer{
+	return &dialer{urls: urls, node: func(idx int) int { return nodeFor(placement, nodes, idx) }, ev: ev, skim: skim, ws: websocket.Dialer{
 		HandshakeTimeout:  30 * time.Second,
 		EnableCompression: c.Compress,
 		ReadBufferSize:    8 << 10,
@@ -91,7 +97,7 @@ func (d *dialer) open(ctx context.Context, idx int, acct account) (*client, erro
 	hdr := http.Header{}
 	hdr.Set("Cookie", sessionCookie+"="+acct.Token)
 	hdr.Set("User-Agent", "callapp-loadtest")
-	conn, resp, err := d.ws.DialContext(ctx, d.url, hdr)
+	conn, resp, err := d.ws.DialContext(ctx, d.urls[d.node(idx)], hdr)
 	if err != nil {
 		if resp != nil {
 			return nil, fmt.Errorf("dial %s: %s", acct.Name, resp.Status)

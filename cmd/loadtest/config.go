@@ -29,7 +29,9 @@ const (
 
 // settings is every flag, parsed and checked.
 type settings struct {
-	URL         string // the server's base URL
+	URL         string   // the server's base URL, or several nodes' comma-separated
+	URLs        []string // URL split: one per node
+	Placement   string   // which node each user connects to (nodes.go)
 	Workload    string
 	AllowRemote bool
 	Insecure    bool // skip TLS verification (self-signed servers)
@@ -87,7 +89,8 @@ type settings struct {
 	Viewers int
 
 	// Server observation.
-	PID        int
+	PIDs       []int // the nodes' processes: CPU summed, and per node
+	RedisPID   int   // Redis's process: its CPU reported apart
 	MetricsURL string
 }
 
@@ -97,7 +100,8 @@ func parseConfig(args []string, stderr io.Writer) (*settings, error) {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { usage(fs, stderr) }
-	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "server base URL")
+	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "server base URL; several nodes' comma-separated, users assigned by -placement (accounts and logins go through the first)")
+	fs.StringVar(&c.Placement, "placement", placementSpread, "with several -url nodes: spread (user i on node i mod N), or for pairs, churn and rooms same (both parties of a pair on one node) or cross (on two different nodes)")
 	fs.StringVar(&c.Workload, "workload", workloadPairs, "pairs, fanout, idle, churn, rooms or live")
 	fs.BoolVar(&c.AllowRemote, "allow-remote", false, "allow a target that is not on loopback")
 	fs.BoolVar(&c.Insecure, "insecure", false, "accept the server's self-signed TLS certificate")
@@ -146,13 +150,19 @@ func parseConfig(args []string, stderr io.Writer) (*settings, error) {
 	fs.IntVar(&c.Rooms, "rooms", 100, "rooms: rooms of two, each pair exchanging signaling at its share of -rate")
 	fs.IntVar(&c.Viewers, "viewers", 100, "live: viewers of the one broadcast, joining at -churn-rate and each watching -churn-hold")
 
-	fs.IntVar(&c.PID, "pid", 0, "the server's process id on this machine: CPU time and memory from /proc")
+	var pids string
+	fs.StringVar(&pids, "pid", "", "the server's process id on this machine: CPU time and memory from /proc; several nodes' comma-separated (CPU summed, and reported per node)")
+	fs.IntVar(&c.RedisPID, "redis-pid", 0, "Redis's process id on this machine: its CPU reported apart from the nodes'")
 	fs.StringVar(&c.MetricsURL, "metrics-url", "", "the server's Prometheus endpoint (optional), e.g. http://127.0.0.1:8080/metrics")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.PIDs, err = parsePIDs(pids); err != nil {
+		return nil, err
 	}
 	if c.DataDir != "" {
 		c.CreateDB = filepath.Join(c.DataDir, "callapp.db")
@@ -180,6 +190,10 @@ what a connection sends, e.g.
   CALLAPP_WS_MAX_PENDING_PER_IP=100000 (every workload: its dials all come
     from one address, more than 16 at once with the default -concurrency)
 
+Several nodes of one cluster: -url http://127.0.0.1:18443,http://127.0.0.1:18444
+with -pid PID1,PID2 (and -redis-pid); pairs, churn and rooms put both parties
+of a pair on one node or on two with -placement same|cross.
+
 Usage: go run ./cmd/loadtest -workload pairs|fanout|idle|churn|rooms|live [flags]
 
 `)
@@ -192,9 +206,15 @@ func (c *settings) validate() error {
 	default:
 		return fmt.Errorf("-workload %q: want pairs, fanout, idle, churn, rooms or live", c.Workload)
 	}
-	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("-url %q: want http://host:port or https://host:port", c.URL)
+	var err error
+	if c.URLs, err = parseURLs(c.URL); err != nil {
+		return err
+	}
+	if err := checkPlacement(c.Placement, c.Workload, len(c.URLs)); err != nil {
+		return err
+	}
+	if len(c.URLs) > 1 && len(c.PIDs) > 1 && len(c.PIDs) != len(c.URLs) {
+		return fmt.Errorf("-pid lists %d processes for %d -url nodes: give one per node, in the same order", len(c.PIDs), len(c.URLs))
 	}
 	checks := []struct {
 		ok   bool
@@ -207,7 +227,7 @@ func (c *settings) validate() error {
 		{c.Users > 0 && c.Conns > 0 && c.Interval > 0, "-users, -conns and -interval must be positive"},
 		{c.ChurnUsers > 0 && c.ChurnRate > 0 && c.ChurnHold > 0, "-churn-users, -churn-rate and -churn-hold must be positive"},
 		{c.Rooms > 0 && c.Viewers > 0, "-rooms and -viewers must be positive"},
-		{c.LoginFlood >= 0 && c.FirstAccount >= 0 && c.BusyRepeats >= 0, "-login-flood, -first-account and -busy-repeats must not be negative"},
+		{c.LoginFlood >= 0 && c.FirstAccount >= 0 && c.BusyRepeats >= 0 && c.RedisPID >= 0, "-login-flood, -first-account, -busy-repeats and -redis-pid must not be negative"},
 		{c.SessionKeyFile == "" || c.CreateDB != "", "-session-key-file needs -create-db"},
 		{c.BcryptCost >= 4 && c.BcryptCost <= 31, "-bcrypt-cost must be 4-31"},
 		{len(c.Password) >= 8 && len(c.Password) <= 72, "-password must be 8-72 bytes"},
@@ -231,7 +251,7 @@ func (c *settings) validate() error {
 // targets lists every host the tool will connect to.
 func (c *settings) targets() []string {
 	var hosts []string
-	for _, raw := range []string{c.URL, c.MetricsURL} {
+	for _, raw := range append(c.URLs[:len(c.URLs):len(c.URLs)], c.MetricsURL) {
 		if u, err := url.Parse(raw); err == nil && raw != "" {
 			hosts = append(hosts, u.Hostname())
 		}

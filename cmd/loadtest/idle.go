@@ -44,7 +44,7 @@ func (r *runner) idle(ctx context.Context) error {
 	after := r.probe.sample(ctx)
 	ir.Server = r.probe.usage(before, after, int64(len(clients)))
 	if n := float64(len(clients)); n > 0 {
-		if r.cfg.PID > 0 {
+		if len(r.cfg.PIDs) > 0 {
 			ir.RSSBefore, ir.RSSAfter = before.proc.RSS, after.proc.RSS
 			ir.BytesPerConn = float64(after.proc.RSS-before.proc.RSS) / n
 		}
@@ -61,7 +61,7 @@ func (r *runner) idle(ctx context.Context) error {
 	sleep(ctx, r.cfg.Duration)
 	ir.Held = time.Since(start)
 	ir.DroppedHolding = r.ev.dropped.Load() - held
-	if end := r.probe.sample(ctx); r.cfg.PID > 0 && len(clients) > 0 {
+	if end := r.probe.sample(ctx); len(r.cfg.PIDs) > 0 && len(clients) > 0 {
 		ir.RSSEnd = end.proc.RSS
 		ir.BytesPerConnEnd = float64(end.proc.RSS-before.proc.RSS) / float64(len(clients))
 	}

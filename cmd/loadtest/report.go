@@ -15,6 +15,7 @@ import (
 type Report struct {
 	Workload  string         `json:"workload"`
 	Target    string         `json:"target"`
+	Placement string         `json:"placement,omitempty"` // with several nodes
 	Started   time.Time      `json:"started"`
 	Finished  time.Time      `json:"finished"`
 	FileLimit uint64         `json:"open_file_limit"`
@@ -32,6 +33,9 @@ type Report struct {
 
 func newReport(c *settings) *Report {
 	rep := &Report{Workload: c.Workload, Target: c.URL, Started: time.Now()}
+	if len(c.URLs) > 1 {
+		rep.Placement = c.Placement
+	}
 	switch c.Workload {
 	case workloadPairs, workloadChurn, workloadRooms:
 		rep.note("the server must allow each connection's share of -rate: start it with CALLAPP_WS_MESSAGE_RATE and CALLAPP_WS_MESSAGE_BURST well above -rate/(2*-pairs or -rooms) (defaults 20/s, burst 60), or messages come back as 10001 rate_limited")
@@ -40,7 +44,7 @@ func newReport(c *settings) *Report {
 	case workloadFanout:
 		rep.note("each user sends one chat message every -users x -interval; under the server's CALLAPP_CHAT_RATE/CHAT_BURST (default 1/s, burst 5) for the defaults, raise them for a short -interval with few users")
 	}
-	if c.PID == 0 {
+	if len(c.PIDs) == 0 {
 		rep.note("no -pid: server CPU and memory not measured")
 	}
 	return rep
@@ -57,6 +61,9 @@ func (r *Report) write(w io.Writer, asJSON bool) error {
 	}
 	p := &printer{w: w}
 	p.f("callapp load test: %s against %s, %s\n", r.Workload, r.Target, r.Started.Format(time.RFC3339))
+	if r.Placement != "" {
+		p.f("placement    %s\n", r.Placement)
+	}
 	p.f("open-file limit %d\n", r.FileLimit)
 	if a := r.Accounts; a != nil {
 		p.f("accounts     %d via %s in %v (%.0f/s)\n", a.Count, a.Via, a.Elapsed.Round(time.Millisecond), a.PerSecond)
@@ -64,6 +71,9 @@ func (r *Report) write(w io.Writer, asJSON bool) error {
 	if o := r.Open; o != nil {
 		p.f("websockets   %d opened, %d failed in %v: %.0f/s; connect (dial to 10002) p50 %s p99 %s max %s\n",
 			o.Opened, o.Failed, o.Elapsed.Round(time.Millisecond), o.PerSecond, ms(o.Connect.P50), ms(o.Connect.P99), ms(o.Connect.Max))
+		if len(o.PerNode) > 0 {
+			p.f("             per node %s\n", joinInts(o.PerNode))
+		}
 		if o.FirstErr != "" {
 			p.f("             first failure: %s\n", o.FirstErr)
 		}
@@ -137,6 +147,28 @@ func (p *printer) steps(steps []stepReport) {
 	}
 	p.err = tw.Flush()
 	p.f("\n")
+	for _, s := range steps {
+		what := fmt.Sprintf("at %.0f/s", s.Offered)
+		if s.Run > 0 {
+			what = fmt.Sprintf("run %d %s", s.Run, what)
+		}
+		p.nodes(what, "msg", s.Server)
+	}
+}
+
+// nodes prints the CPU of each node and of Redis, when measured apart.
+func (p *printer) nodes(what, unit string, u serverUsage) {
+	if len(u.Nodes) == 0 && u.Redis == nil {
+		return
+	}
+	var parts []string
+	for i, n := range u.Nodes {
+		parts = append(parts, fmt.Sprintf("node %d (pid %d) %s/%s, %s of a core", i+1, n.PID, us(n.CPUPerUnitUS), unit, pct(n.CPUPercent)))
+	}
+	if r := u.Redis; r != nil {
+		parts = append(parts, fmt.Sprintf("Redis (pid %d) %s/%s, %s of a core", r.PID, us(r.CPUPerUnitUS), unit, pct(r.CPUPercent)))
+	}
+	p.f("CPU split    %s: %s\n", what, strings.Join(parts, "; "))
 }
 
 func (p *printer) rooms(rr *roomsReport) {
@@ -163,6 +195,7 @@ func (p *printer) live(lr *liveReport) {
 	p.f("             viewer-count updates (10030): %d, %.2f per viewer per second, shortest gap at one viewer %s\n",
 		lr.Updates, lr.UpdatesPerViewer, ms(lr.UpdateMinGap))
 	p.f("             server CPU %s per join, %s of a core\n", us(lr.Server.CPUPerUnitUS), pct(lr.Server.CPUPercent))
+	p.nodes("live", "join", lr.Server)
 	p.machine(lr.Server)
 	p.errors("live", lr.Events)
 }
@@ -189,6 +222,7 @@ func (p *printer) fanout(fr *fanoutReport) {
 	p.f("             %.0f deliveries/s; latency p50 %s p95 %s p99 %s max %s\n",
 		fr.PerSecond, ms(fr.Latency.P50), ms(fr.Latency.P95), ms(fr.Latency.P99), ms(fr.Latency.Max))
 	p.f("             server CPU %s per delivery, %s of a core\n", us(fr.Server.CPUPerUnitUS), pct(fr.Server.CPUPercent))
+	p.nodes("fanout", "delivery", fr.Server)
 	p.machine(fr.Server)
 	p.errors("fanout", fr.Events)
 }
@@ -210,6 +244,7 @@ func (p *printer) idle(ir *idleReport) {
 	if ir.Server.CPUSeconds > 0 {
 		p.f("server CPU   %s per connection opened (with presence to those online)\n", us(ir.Server.CPUPerUnitUS))
 	}
+	p.nodes("idle", "connection", ir.Server)
 	p.machine(ir.Server)
 	p.errors("idle", ir.Events)
 }
@@ -233,6 +268,14 @@ func (p *printer) errors(what string, ev eventCounts) {
 		parts = append(parts, fmt.Sprintf("timed messages of an unknown phase: %d", ev.Strays))
 	}
 	p.f("errors (%s): %s\n", what, strings.Join(parts, ", "))
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", ")
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }

@@ -28,7 +28,7 @@ func newRunner(cfg *settings, log *slog.Logger, rep *Report) *runner {
 	api := newAPIClient(cfg)
 	return &runner{
 		cfg: cfg, log: log, rep: rep, api: api, ev: ev, dial: newDialer(cfg, ev),
-		probe: &serverProbe{pid: cfg.PID, metricsURL: cfg.MetricsURL, http: api.http},
+		probe: newServerProbe(cfg, api.http),
 	}
 }
 
@@ -66,7 +66,8 @@ type openReport struct {
 	FirstErr  string        `json:"first_error,omitempty"`
 	Elapsed   time.Duration `json:"elapsed_ns"`
 	PerSecond float64       `json:"per_second"`
-	Connect   Summary       `json:"connect_latency"` // dial to welcome (10002)
+	Connect   Summary       `json:"connect_latency"`    // dial to welcome (10002)
+	PerNode   []int         `json:"per_node,omitempty"` // opened on each node, with several
 }
 
 // openAll opens a websocket per account, concurrency at a time, each
@@ -114,6 +115,14 @@ func (r *runner) openAll(ctx context.Context, d *dialer, accts []account, firstI
 	}
 	if e, ok := firstErr.Load().(string); ok {
 		rep.FirstErr = e
+	}
+	if len(d.urls) > 1 {
+		rep.PerNode = make([]int, len(d.urls))
+		for i, c := range clients {
+			if c != nil {
+				rep.PerNode[d.node(firstIdx+i)]++
+			}
+		}
 	}
 	if mustAll && len(open) < len(accts) {
 		return open, rep, fmt.Errorf("opened %d of %d websockets: %s", len(open), len(accts), rep.FirstErr)

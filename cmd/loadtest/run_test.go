@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -184,4 +185,41 @@ func TestRefusesRemoteTargets(t *testing.T) {
 	if err != nil || c.CreateDB != filepath.Join("/srv/data", "callapp.db") || c.SessionKeyFile != "/srv/data/session.key" {
 		t.Errorf("-data-dir: %+v, %v", c, err)
 	}
+}
+
+// TestPlacementOverTwoServers runs two servers on one database but no
+// Redis: two nodes that do not know of each other. Pairs placed on one
+// node each call and relay as on one server; placed across, the callee is
+// offline where the caller is, which shows the tool did put them apart.
+func TestPlacementOverTwoServers(t *testing.T) {
+	url1, dir := startServer(t)
+	url2 := startServerOn(t, dir)
+	urls := url1 + "," + url2
+	args := []string{"-url", urls, "-data-dir", dir, "-bcrypt-cost", "4", "-pairs", "4", "-rate", "400", "-duration", "300ms",
+		"-pid", strconv.Itoa(os.Getpid()) + "," + strconv.Itoa(os.Getpid())}
+	rep := runTool(t, append(args, "-placement", "same")...)
+	st := rep.Pairs.Steps[0]
+	if rep.Placement != "same" || !slices.Equal(rep.Open.PerNode, []int{4, 4}) || st.Sent != 120 || st.Received != st.Sent {
+		t.Errorf("same: placement %q, per node %v, sent %d received %d", rep.Placement, rep.Open.PerNode, st.Sent, st.Received)
+	}
+	if n := st.Server.Nodes; len(n) != 2 || n[0].URL != url1 || n[1].URL != url2 || n[0].CPUSeconds+n[1].CPUSeconds != st.Server.CPUSeconds {
+		t.Errorf("nodes: %+v, server %+v", n, st.Server)
+	}
+
+	var out bytes.Buffer
+	code := run(context.Background(), append(args, "-placement", "cross", "-json", "-timeout", "50s", "-first-account", "9"), &out, io.Discard)
+	var cross Report
+	if err := json.Unmarshal(out.Bytes(), &cross); err != nil || code == 0 || !strings.Contains(cross.Error, "offline") {
+		t.Errorf("cross over two unjoined servers: exit %d, error %q (%v); want the callee offline", code, cross.Error, err)
+	}
+}
+
+// startServerOn runs a second server on the data folder of the first: the
+// same SQLite file and secrets.
+func startServerOn(t *testing.T, dir string) string {
+	t.Helper()
+	a := apptest.Start(t, apptest.DataDir(dir), apptest.Config(func(c *config.Config) {
+		c.WSMessageRate, c.WSMessageBurst, c.WSMaxPendingPerIP = 100000, 100000, 100000
+	}))
+	return a.URL
 }

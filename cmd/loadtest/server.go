@@ -121,17 +121,30 @@ func parseProcStat(b []byte) (machineSample, error) {
 	}, nil
 }
 
-// serverProbe watches the server's process and, optionally, its metrics.
+// serverProbe watches the server's processes (one per node) and Redis's,
+// and, optionally, the server's metrics.
 type serverProbe struct {
-	pid        int
+	pids       []int
+	urls       []string // the node of each pid, when there is one per pid
+	redisPID   int
 	metricsURL string
 	http       *http.Client
+}
+
+func newServerProbe(c *settings, client *http.Client) *serverProbe {
+	p := &serverProbe{pids: c.PIDs, redisPID: c.RedisPID, metricsURL: c.MetricsURL, http: client}
+	if len(c.PIDs) == len(c.URLs) {
+		p.urls = c.URLs
+	}
+	return p
 }
 
 // serverSample is what the probe saw at one moment; fields it could not
 // read are zero.
 type serverSample struct {
-	proc    procSample
+	proc    procSample   // every node's together
+	procs   []procSample // each node's, in -pid order
+	redis   procSample
 	self    procSample // the load tool itself
 	machine machineSample
 	metrics map[string]float64
@@ -139,8 +152,13 @@ type serverSample struct {
 
 func (p *serverProbe) sample(ctx context.Context) serverSample {
 	var s serverSample
-	if p.pid > 0 {
-		s.proc, _ = readProc(p.pid)
+	for _, pid := range p.pids {
+		ps, _ := readProc(pid)
+		s.procs = append(s.procs, ps)
+	}
+	s.proc = sumProcs(s.procs)
+	if p.redisPID > 0 {
+		s.redis, _ = readProc(p.redisPID)
 	}
 	s.self, _ = readProc(0)
 	s.machine, _ = readMachine()
@@ -197,6 +215,10 @@ type serverUsage struct {
 	StealPercent float64 `json:"steal_percent"`
 	RSSBefore    int64   `json:"rss_before_bytes,omitempty"`
 	RSSAfter     int64   `json:"rss_after_bytes,omitempty"`
+	// Nodes splits the figures above by node when -pid lists several;
+	// Redis is its process's share, not counted in them.
+	Nodes []procUsage `json:"nodes,omitempty"`
+	Redis *procUsage  `json:"redis,omitempty"`
 }
 
 // usage compares two samples; units is what the CPU is divided by.
@@ -205,17 +227,31 @@ func (p *serverProbe) usage(before, after serverSample, units int64) serverUsage
 	wall := after.self.At.Sub(before.self.At).Seconds()
 	tool := (after.self.CPU - before.self.CPU).Seconds()
 	u.CPUSeconds = (after.proc.CPU - before.proc.CPU).Seconds()
+	var redis float64
+	if p.redisPID > 0 {
+		r := procDelta(p.redisPID, before.redis, after.redis, wall, units)
+		u.Redis, redis = &r, r.CPUSeconds
+	}
 	if wall > 0 {
 		u.ToolCPU = 100 * tool / wall
 		if busy := (after.machine.Busy - before.machine.Busy).Seconds(); busy > 0 {
-			u.OtherCPU = max(0, 100*(busy-tool-u.CPUSeconds)/wall)
+			u.OtherCPU = max(0, 100*(busy-tool-u.CPUSeconds-redis)/wall)
 		}
 	}
 	if total := after.machine.Total - before.machine.Total; total > 0 {
 		u.StealPercent = 100 * float64(after.machine.Steal-before.machine.Steal) / float64(total)
 	}
-	if p.pid == 0 {
+	if len(p.pids) == 0 {
 		return u // the server's CPU, unknown, is in OtherCPU
+	}
+	if len(p.pids) > 1 && len(before.procs) == len(p.pids) && len(after.procs) == len(p.pids) {
+		for i, pid := range p.pids {
+			n := procDelta(pid, before.procs[i], after.procs[i], wall, units)
+			if p.urls != nil {
+				n.URL = p.urls[i]
+			}
+			u.Nodes = append(u.Nodes, n)
+		}
 	}
 	if wall > 0 {
 		u.CPUPercent = 100 * u.CPUSeconds / wall

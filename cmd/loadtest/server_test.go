@@ -57,7 +57,7 @@ func TestUsageDividesByUnits(t *testing.T) {
 		proc: procSample{CPU: 3 * time.Second, RSS: 20 << 20}, self: procSample{CPU: 2 * time.Second, At: t0.Add(10 * time.Second)},
 		machine: machineSample{Busy: 14 * time.Second, Steal: 2 * time.Second, Total: 120 * time.Second},
 	}
-	u := (&serverProbe{pid: 1}).usage(before, after, 100000)
+	u := (&serverProbe{pids: []int{1}}).usage(before, after, 100000)
 	if u.CPUSeconds != 2 || u.CPUPercent != 20 || u.CPUPerUnitUS != 20 || u.ToolCPU != 10 ||
 		u.OtherCPU != 10 || u.StealPercent != 5 || u.RSSAfter-u.RSSBefore != 10<<20 {
 		t.Errorf("usage = %+v", u)
