@@ -211,6 +211,10 @@ func TestClusterRedisCutOff(t *testing.T) {
 				waitHealth(t, node, http.StatusOK)
 			}
 			t.Logf("Redis back to both nodes' /healthz 200: %v", time.Since(back).Round(time.Millisecond))
+			for _, u := range []*nodeUser{dave, carol} {
+				decides(t, u)
+			}
+			t.Logf("Redis back to both nodes deciding again: %v", time.Since(back).Round(time.Millisecond))
 			carol.waitStatus(frank.id, "")
 			relayed(t, alice, bob, models.MethodOffer, models.CodeOffer, `{"type":"offer","iceRestart":true}`)
 			relayed(t, bob, alice, models.MethodAnswer, models.CodeAnswer, `{"type":"answer"}`)
@@ -224,4 +228,29 @@ func TestClusterRedisCutOff(t *testing.T) {
 			}
 		})
 	}
+}
+
+// decides waits until u's node decides again after Redis came back: a
+// connection the cut-off left hanging can still cost the first request
+// after /healthz says 200 its REDIS_TIMEOUT and a 10001 unavailable. It
+// has u join and leave a room of its own until the join goes through.
+func decides(t *testing.T, u *nodeUser) {
+	t.Helper()
+	room := models.RoomRef{Room: "probe-" + u.name}
+	for deadline := time.Now().Add(clusterWait); ; {
+		u.send(models.MethodRoomJoin, 0, room)
+		f := u.next()
+		for u.presence(f) {
+			f = u.next()
+		}
+		if f.Code == models.CodeRoomJoined {
+			break
+		}
+		if got := decodeFrame[models.ErrorData](t, f); f.Code != models.CodeError || got.Reason != models.ReasonUnavailable || time.Now().After(deadline) {
+			t.Fatalf("%s: joining a room after Redis came back: %d %s", u.name, f.Code, f.Data)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	u.send(models.MethodRoomLeave, 0, room)
+	u.expect(models.CodeRoomLeft)
 }
