@@ -15,6 +15,7 @@ import (
 	"callapp/config"
 	"callapp/controllers"
 	"callapp/controllers/cluster"
+	"callapp/controllers/i18n"
 	"callapp/controllers/ice"
 	"callapp/controllers/metrics"
 	"callapp/controllers/signal"
@@ -70,7 +71,11 @@ func newRouter(d deps) (*gin.Engine, error) {
 		}),
 		RegistrationOpen: d.Config.RegistrationOpen, SecureCookie: d.Config.TLS() || d.Config.BehindHTTPS(),
 	}
-	pages := &controllers.Pages{RegistrationOpen: d.Config.RegistrationOpen}
+	words, err := i18n.Load(d.Assets, "static/i18n")
+	if err != nil {
+		return nil, err
+	}
+	pages := &controllers.Pages{RegistrationOpen: d.Config.RegistrationOpen, Words: words}
 	admin := &controllers.AdminHandler{Users: d.DB, Live: d.Hub, Relay: d.Relay}
 	live := &controllers.LiveHandler{Hub: d.Hub, Chat: d.DB}
 	calls := &controllers.CallsHandler{Calls: d.DB}

@@ -2,6 +2,7 @@
 // templates hold no inline script: the Content-Security-Policy refuses
 // inline scripts, so that markup injected into a page cannot run.
 import { endpoints } from './urls.js';
+import { load, bindSwitcher } from './i18n.js';
 
 const me = () => JSON.parse(document.getElementById('me').textContent);
 
@@ -14,4 +15,6 @@ const pages = {
   admin: async () => (await import('./admin.js')).mountAdmin('#app', me()),
 };
 
+bindSwitcher();
+await load();
 pages[document.body.dataset.page]();
