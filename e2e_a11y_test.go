@@ -189,7 +189,7 @@ func (a *auditor) check(p *page, state string) {
 	start := time.Now()
 	for _, v := range viewports {
 		where := fmt.Sprintf("%s %s %dx%d", state, a.lang, v.w, v.h)
-		p.run(10*time.Second, "resize to "+where, chromedp.EmulateViewport(v.w, v.h),
+		p.run(30*time.Second, "resize to "+where, chromedp.EmulateViewport(v.w, v.h),
 			chromedp.Evaluate(settleJS, nil, func(e *runtime.EvaluateParams) *runtime.EvaluateParams { return e.WithAwaitPromise(true) }))
 		t0 := time.Now()
 		found := a.axeViolations(p)
@@ -199,9 +199,7 @@ func (a *auditor) check(p *page, state string) {
 		}
 		if v.w < 600 {
 			var small []string
-			if err := p.eval(smallTargetsJS, &small); err != nil {
-				a.t.Fatalf("%s: measuring tap targets: %v", where, err)
-			}
+			p.run(30*time.Second, "measure tap targets at "+where, chromedp.Evaluate(smallTargetsJS, &small))
 			for _, s := range small {
 				a.problems = append(a.problems, fmt.Sprintf("%s: tap target under 44x44: %s", where, s))
 			}
@@ -210,7 +208,7 @@ func (a *auditor) check(p *page, state string) {
 			a.focusWalk(p, where)
 		}
 	}
-	p.run(5*time.Second, "restore the viewport", chromedp.EmulateViewport(viewports[0].w, viewports[0].h))
+	p.run(30*time.Second, "restore the viewport", chromedp.EmulateViewport(viewports[0].w, viewports[0].h))
 	a.t.Logf("%s %s: checked in %v", state, a.lang, time.Since(start).Round(time.Millisecond))
 }
 
@@ -230,7 +228,7 @@ func (a *auditor) axeViolations(p *page) []axeViolation {
 		a.injected[p.tab] = true
 	}
 	var raw json.RawMessage
-	p.run(30*time.Second, "run axe-core", chromedp.Evaluate(axeRunJS, &raw,
+	p.run(60*time.Second, "run axe-core", chromedp.Evaluate(axeRunJS, &raw,
 		func(e *runtime.EvaluateParams) *runtime.EvaluateParams { return e.WithAwaitPromise(true) }))
 	var found []axeViolation
 	if err := json.Unmarshal(raw, &found); err != nil {
@@ -246,15 +244,13 @@ func (a *auditor) focusWalk(p *page, where string) {
 	a.t.Helper()
 	// A tab in the background (each page has a window of its own) is
 	// told it has focus, or no element would show :focus-visible.
-	p.run(5*time.Second, "emulate focus", emulation.SetFocusEmulationEnabled(true),
+	p.run(30*time.Second, "emulate focus", emulation.SetFocusEmulationEnabled(true),
 		chromedp.Evaluate(`document.activeElement?.blur(); window.a11ySeen = new WeakSet(); window.scrollTo(0, 0); true`, nil))
 	var stops []focusStop
 	for range 60 {
 		var s *focusStop
-		p.run(5*time.Second, "press Tab", chromedp.KeyEvent(kb.Tab))
-		if err := p.eval(focusStopJS, &s); err != nil {
-			a.t.Fatalf("%s: reading the focused element: %v", where, err)
-		}
+		p.run(30*time.Second, "press Tab", chromedp.KeyEvent(kb.Tab))
+		p.run(30*time.Second, "read the focused element", chromedp.Evaluate(focusStopJS, &s))
 		if s == nil {
 			continue
 		}
@@ -276,7 +272,7 @@ func (a *auditor) focusWalk(p *page, where string) {
 		a.problems = append(a.problems, fmt.Sprintf("%s: Tab never reached a button (stops: %v)", where, stops))
 	}
 	a.t.Logf("%s: %d Tab stops, %d buttons", where, len(stops), buttons)
-	p.run(5*time.Second, "end focus emulation", emulation.SetFocusEmulationEnabled(false))
+	p.run(30*time.Second, "end focus emulation", emulation.SetFocusEmulationEnabled(false))
 }
 
 // setLang chooses the page's language as the switcher does: with the lang
