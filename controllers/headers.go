@@ -30,10 +30,10 @@ func contentSecurityPolicy(scriptSources ...string) string {
 
 // securityHeaders go on every response.
 var securityHeaders = map[string]string{
-	"X-Content-Type-Options":  "nosniff",
-	"Referrer-Policy":         "same-origin",
-	"X-Frame-Options":         "DENY",
-	"Permissions-Policy":      "camera=(self), microphone=(self), display-capture=(self)",
+	"X-Content-Type-Options": "nosniff",
+	"Referrer-Policy":        "same-origin",
+	"X-Frame-Options":        "DENY",
+	"Permissions-Policy":     "camera=(self), microphone=(self), display-capture=(self)",
 }
 
 // hsts keeps browsers on https for this host, renewed by every response;

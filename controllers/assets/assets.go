@@ -156,7 +156,7 @@ func (f *file) gzip(name string) []byte {
 		}
 		var buf bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level: no error
-		_, _ = zw.Write(f.body)                                   // a bytes.Buffer does not fail
+		_, _ = zw.Write(f.body)                                  // a bytes.Buffer does not fail
 		_ = zw.Close()
 		if buf.Len() < len(f.body) {
 			f.gzipped = buf.Bytes()
