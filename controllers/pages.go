@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"html/template"
 	"net/http"
 	"strings"
@@ -18,6 +20,7 @@ type Pages struct {
 	RegistrationOpen bool
 	Words            *i18n.Catalog
 	Assets           *assets.Index // static/, for the pages' versioned URLs
+	Templates        *template.Template
 }
 
 // pageData is what a template sees: [[.T "key"]] is a key's words in the
@@ -75,14 +78,29 @@ func (d pageData) Asset(name string) (string, error) { return d.assets.URL(name)
 func (d pageData) ImportMap() template.HTML { return d.assets.ImportMap() }
 
 // show renders the page name with status. Pages are never cached: they
-// name the current release's assets.
+// name the current release's assets. Rendered whole before a byte is
+// sent, a page that fails is a clean 500, and one that succeeds is
+// compressed when the browser takes gzip: a repeat visit moves nothing
+// else. (The pages hold no secret that compression could leak, BREACH
+// style: the session is a cookie, and no page carries a token.)
 func (p *Pages) show(c *gin.Context, status int, name string, data pageData) {
 	data.RegistrationOpen, data.Lang, data.words, data.assets = p.RegistrationOpen, p.Words.Pick(c.Request), p.Words, p.Assets
 	if u := CurrentUser(c); u != nil {
 		data.User = u.View()
 	}
+	var buf bytes.Buffer
+	if err := p.Templates.ExecuteTemplate(&buf, name, data); err != nil {
+		AbortInternal(c, err)
+		return
+	}
+	body := buf.Bytes()
 	c.Header("Cache-Control", "no-store")
-	c.HTML(status, name, data)
+	c.Header("Vary", "Accept-Encoding")
+	if assets.AcceptsGzip(c.GetHeader("Accept-Encoding")) {
+		body = assets.Gzip(body, gzip.DefaultCompression)
+		c.Header("Content-Encoding", "gzip")
+	}
+	c.Data(status, "text/html; charset=utf-8", body)
 }
 
 func (p *Pages) render(c *gin.Context, name, title string) {

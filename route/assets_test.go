@@ -73,6 +73,11 @@ func TestVersionedAssets(t *testing.T) {
 	if cc := page.header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("login page: Cache-Control %q, want no-store", cc)
 	}
+	if gz := a.fetch(anon, "/webrtc/login", "Accept-Encoding", "gzip"); gz.header.Get("Content-Encoding") != "gzip" ||
+		gz.header.Get("Vary") != "Accept-Encoding" || !bytes.Equal(gunzip(t, gz.body), page.body) {
+		t.Errorf("login page, gzip accepted: Content-Encoding %q, Vary %q: want the same page compressed",
+			gz.header.Get("Content-Encoding"), gz.header.Get("Vary"))
+	}
 	var urls []string
 	for _, m := range assetURL.FindAllSubmatch(page.body, -1) {
 		urls = append(urls, string(m[1]))
@@ -111,15 +116,23 @@ func TestVersionedAssets(t *testing.T) {
 			t.Errorf("%s: Content-Encoding %q, want gzip", url, enc)
 			continue
 		}
-		zr, err := gzip.NewReader(bytes.NewReader(r.body))
-		if err != nil {
-			t.Fatalf("%s: %v", url, err)
-		}
-		got, err := io.ReadAll(zr)
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: gzip body is not the file (%v)", url, err)
+		if !bytes.Equal(gunzip(t, r.body), want) {
+			t.Errorf("%s: gzip body is not the file", url)
 		}
 	}
+}
+
+func gunzip(t *testing.T, b []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestUnversionedAssets: a URL without the current hash (a module imported

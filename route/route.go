@@ -53,7 +53,6 @@ func newRouter(d deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("route: templates: %w", err)
 	}
-	r.SetHTMLTemplate(tmpl)
 	static, err := fs.Sub(d.Assets, "static")
 	if err != nil {
 		return nil, fmt.Errorf("route: static: %w", err)
@@ -80,7 +79,7 @@ func newRouter(d deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages := &controllers.Pages{RegistrationOpen: d.Config.RegistrationOpen, Words: words, Assets: files}
+	pages := &controllers.Pages{RegistrationOpen: d.Config.RegistrationOpen, Words: words, Assets: files, Templates: tmpl}
 	admin := &controllers.AdminHandler{Users: d.DB, Live: d.Hub, Relay: d.Relay}
 	live := &controllers.LiveHandler{Hub: d.Hub, Chat: d.DB}
 	calls := &controllers.CallsHandler{Calls: d.DB}

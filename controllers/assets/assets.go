@@ -136,7 +136,7 @@ func (x *Index) Serve(w http.ResponseWriter, r *http.Request, name string) bool 
 		h.Set("Content-Type", f.ctype)
 	}
 	body, etag := f.body, `"`+f.hash+`"`
-	if gz := f.gzip(name); gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	if gz := f.gzip(name); gz != nil && AcceptsGzip(r.Header.Get("Accept-Encoding")) {
 		// Another representation, so another strong ETag.
 		body, etag = gz, `"`+f.hash+`-gzip"`
 		h.Set("Content-Encoding", "gzip")
@@ -154,20 +154,29 @@ func (f *file) gzip(name string) []byte {
 		if !compressible[path.Ext(name)] {
 			return
 		}
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level: no error
-		_, _ = zw.Write(f.body)                                  // a bytes.Buffer does not fail
-		_ = zw.Close()
-		if buf.Len() < len(f.body) {
-			f.gzipped = buf.Bytes()
+		if gz := Gzip(f.body, gzip.BestCompression); len(gz) < len(f.body) {
+			f.gzipped = gz
 		}
 	})
 	return f.gzipped
 }
 
-// acceptsGzip reports whether an Accept-Encoding header allows gzip:
+// Gzip is body compressed at level (a gzip level, such as
+// gzip.BestCompression).
+func Gzip(body []byte, level int) []byte {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, level)
+	if err != nil {
+		zw = gzip.NewWriter(&buf)
+	}
+	_, _ = zw.Write(body) // a bytes.Buffer does not fail
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// AcceptsGzip reports whether an Accept-Encoding header allows gzip:
 // named with a q above 0, or not named and * allowed.
-func acceptsGzip(header string) bool {
+func AcceptsGzip(header string) bool {
 	gzipOK, star := -1, -1 // -1 not named, 0 refused, 1 allowed
 	for _, part := range strings.Split(header, ",") {
 		coding, params, _ := strings.Cut(part, ";")
