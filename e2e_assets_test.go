@@ -196,8 +196,8 @@ func TestE2EErrorPageLanguages(t *testing.T) {
 			t.Fatalf("reading the %s table: %v", lang, err)
 		}
 		if lang != "en" {
-			anon.run(5*time.Second, "switch to "+lang, chromedp.SetValue("#lang", lang, chromedp.ByQuery),
-				chromedp.Evaluate(`document.getElementById('lang').dispatchEvent(new Event('change')), true`, nil))
+			anon.run(5*time.Second, "switch to "+lang, chromedp.Evaluate(fmt.Sprintf(
+				`(s => { s.value = %q; s.dispatchEvent(new Event('change')); return true; })(document.getElementById('lang'))`, lang), nil))
 		}
 		anon.waitFor(10*time.Second, "the 404 page in "+lang, fmt.Sprintf(
 			`document.documentElement.lang === %q && document.querySelector('h1')?.textContent === %q &&
