@@ -7,8 +7,8 @@ import (
 )
 
 // contentSecurityPolicy lets pages load only the server's own scripts,
-// styles, fonts and connections, with no inline script or style, no
-// plugins, no <base> and no framing.
+// styles, fonts and connections, with no inline style, no inline script
+// but those of scriptSources, no plugins, no <base> and no framing.
 //
 // 'unsafe-eval': the pages' Vue templates are written in-DOM in
 // www/*.html and compiled in the browser by the vendored full build of Vue,
@@ -21,7 +21,8 @@ import (
 // are images layui.css carries inline (a loading animation, a pattern).
 //
 // scriptSources are inline scripts allowed by their hash: the import map
-// every page carries (controllers/assets), the same text on every page.
+// every page carries (controllers/assets), the same text on every page,
+// which markup injected into a page cannot match.
 func contentSecurityPolicy(scriptSources ...string) string {
 	script := strings.Join(append([]string{"'self'", "'unsafe-eval'"}, scriptSources...), " ")
 	return "default-src 'self'; script-src " + script + "; connect-src 'self'; " +
