@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -168,6 +169,14 @@ func TestE2EPageWeight(t *testing.T) {
 				t.Errorf("%s, repeat visit: %s asked of the server (%d, %.0f bytes): want it from the cache", pg.name, r.URL, r.Status, r.Bytes)
 			}
 		}
+		var files []string
+		for _, r := range first {
+			if name, ok := strings.CutPrefix(r.URL, app.url+"/webrtc/static/"); ok {
+				files = append(files, strings.Split(name, "?")[0])
+			}
+		}
+		slices.Sort(files)
+		t.Logf("%s loads %s", pg.name, strings.Join(files, " "))
 		b1, n1 := weight(first)
 		b2, n2 := weight(repeat)
 		if n2 != 1 {
