@@ -1,0 +1,195 @@
+package i18n_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// dynamic are the key families the pages build at run time, by string
+// concatenation or a template literal (t('err.' + reason), t(`end.${r}`)):
+// no scan can see which keys of them are used, so every key under one of
+// these prefixes counts as used, and a key built from a prefix not listed
+// here fails TestKeysUsedExist. Add a family here when you add one to the
+// pages; prefer writing each key out in full (t('room.state.joining')), which
+// the scan checks.
+var dynamic = []string{
+	"err.", // the server's reason codes (controllers), translated by the pages
+	"end.", // the end reasons of calls
+}
+
+// keyUse is one place a page names a key: key is the whole key, or the
+// prefix of a dynamic one.
+type keyUse struct {
+	key, where string
+	prefix     bool
+}
+
+var (
+	// templateKey is [[.T "key"]] and [[$.T "key" ...]] in www/*.html.
+	templateKey = regexp.MustCompile(`\.T\s+"([^"]+)"`)
+	// scriptKey is t('key' and has('key' (any quotes, not a method such as
+	// set.has) in scripts and in the Vue templates of www/*.html; a string
+	// followed by + or holding ${ is the prefix of a dynamic key.
+	scriptKey = regexp.MustCompile("(?:^|[^.\\w$])(?:t|has)\\(\\s*(?:'([^'\\n]*)'|\"([^\"\\n]*)\"|`([^`]*)`)(\\s*\\+)?")
+	// goKey is a Go string literal shaped like a key, which code under
+	// controllers/ may pass to Catalog.T or to a template (page titles).
+	goKey = regexp.MustCompile(`"([a-z0-9]+(?:\.[A-Za-z0-9_]+)+)"`)
+)
+
+// scanUses finds every key the templates and scripts name.
+func scanUses(t *testing.T) []keyUse {
+	t.Helper()
+	var uses []keyUse
+	for _, pattern := range []string{"www/*.html", "static/js/*.js"} {
+		files, err := filepath.Glob(filepath.Join("../..", pattern))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no files %s (%v)", pattern, err)
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			uses = append(uses, usesIn(strings.TrimPrefix(f, "../../"), string(b))...)
+		}
+	}
+	return uses
+}
+
+// usesIn finds the keys text names; file is its name, for the messages.
+func usesIn(file, text string) []keyUse {
+	var uses []keyUse
+	where := func(i int) string { return file + ":" + strconv.Itoa(strings.Count(text[:i], "\n")+1) }
+	if strings.HasSuffix(file, ".html") {
+		for _, m := range templateKey.FindAllStringSubmatchIndex(text, -1) {
+			uses = append(uses, keyUse{key: text[m[2]:m[3]], where: where(m[0])})
+		}
+	}
+	for _, m := range scriptKey.FindAllStringSubmatchIndex(text, -1) {
+		u := keyUse{where: where(m[0]), prefix: m[8] >= 0}
+		switch {
+		case m[2] >= 0:
+			u.key = text[m[2]:m[3]]
+		case m[4] >= 0:
+			u.key = text[m[4]:m[5]]
+		default:
+			u.key = text[m[6]:m[7]]
+			if i := strings.Index(u.key, "${"); i >= 0 {
+				u.key, u.prefix = u.key[:i], true
+			}
+		}
+		uses = append(uses, u)
+	}
+	return uses
+}
+
+// TestUsesIn checks the scan itself on the ways pages name keys.
+func TestUsesIn(t *testing.T) {
+	text := `<b>[[.T "a.one"]]</b> [[range .X]][[$.T "a.two" "n" .]][[end]] {{ t('a.three', { n }) }}
+t("a.four"); t(` + "`a.five`" + `); has('err.' + reason); t(` + "`end.${r}`" + `);
+seen.has('not.akey'); setTimeout(x); vm.t('not.either'); [[.T .Title]]`
+	var got []string
+	for _, u := range usesIn("x.html", text) {
+		if u.prefix {
+			u.key += "*"
+		}
+		got = append(got, u.key)
+	}
+	want := []string{"a.one", "a.two", "a.three", "a.four", "a.five", "err.*", "end.*"}
+	if !slices.Equal(got, want) {
+		t.Errorf("keys found %q, want %q", got, want)
+	}
+	if u := usesIn("x.js", "\n\n  t('k.x')"); len(u) != 1 || u[0].where != "x.js:3" {
+		t.Errorf("a script's use: %+v", u)
+	}
+}
+
+func readTable(t *testing.T, lang string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("../../static/i18n", lang+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table map[string]string
+	if err := json.Unmarshal(b, &table); err != nil {
+		t.Fatal(err)
+	}
+	return table
+}
+
+// has says whether table has key, itself or as plural forms (key.one,
+// key.other: t() picks one when given a count).
+func has(table map[string]string, key string) bool {
+	_, ok := table[key]
+	_, plural := table[key+".other"]
+	return ok || plural
+}
+
+func isDynamic(key string) bool {
+	return slices.ContainsFunc(dynamic, func(p string) bool { return strings.HasPrefix(key, p) })
+}
+
+// TestKeysUsedExist fails naming each key a template or script uses that
+// en.json lacks (a page would show the key itself), and each key built at
+// run time from a prefix that is not a listed dynamic family.
+func TestKeysUsedExist(t *testing.T) {
+	en := readTable(t, "en")
+	for _, u := range scanUses(t) {
+		switch {
+		case u.prefix && !slices.Contains(dynamic, u.key):
+			t.Errorf("%s: key built at run time from %q: write the keys out, or list the family in dynamic (keys_test.go)", u.where, u.key)
+		case !u.prefix && !has(en, u.key) && !isDynamic(u.key):
+			t.Errorf("%s: key %q is not in en.json", u.where, u.key)
+		case !u.prefix && u.key != strings.TrimSpace(u.key):
+			t.Errorf("%s: key %q has spaces around it", u.where, u.key)
+		}
+	}
+}
+
+// TestKeysAreUsed fails naming each key of en.json that no template,
+// script or Go code names, unless it is of a listed dynamic family: a
+// table keeps no dead words to translate.
+func TestKeysAreUsed(t *testing.T) {
+	used := map[string]bool{}
+	for _, u := range scanUses(t) {
+		used[u.key] = true
+	}
+	for _, dir := range []string{"../../controllers", "../../route"} {
+		err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			for _, m := range goKey.FindAllStringSubmatch(string(b), -1) {
+				used[m[1]] = true
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var unused []string
+	for key := range readTable(t, "en") {
+		base := key
+		if i := strings.LastIndexByte(key, '.'); i > 0 && slices.Contains(pluralForms, key[i+1:]) {
+			base = key[:i]
+		}
+		if !used[key] && !used[base] && !isDynamic(key) {
+			unused = append(unused, key)
+		}
+	}
+	slices.Sort(unused)
+	for _, key := range unused {
+		t.Errorf("en.json key %q is used nowhere (www/*.html, static/js/*.js, controllers, route): remove it, or list its family in dynamic", key)
+	}
+}
+
+// pluralForms are the endings Intl.PluralRules gives, which t() appends.
+var pluralForms = []string{"zero", "one", "two", "few", "many", "other"}
