@@ -193,3 +193,38 @@ func TestKeysAreUsed(t *testing.T) {
 
 // pluralForms are the endings Intl.PluralRules gives, which t() appends.
 var pluralForms = []string{"zero", "one", "two", "few", "many", "other"}
+
+// placeholder is a {name} a value is given at run time.
+var placeholder = regexp.MustCompile(`\{\w+\}`)
+
+// englishWords is two English words in a row: a value that has them and
+// is the same as English's was most likely not translated.
+var englishWords = regexp.MustCompile(`[A-Za-z]{2,}\s+[A-Za-z]{2,}`)
+
+// TestTranslations checks every table against English: each value takes
+// the same {placeholders} (a missing one loses a name or a number, an
+// unknown one shows its braces), none is empty, and none is English's
+// sentence copied over.
+func TestTranslations(t *testing.T) {
+	en := readTable(t, "en")
+	files, err := filepath.Glob("../../static/i18n/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		lang := strings.TrimSuffix(filepath.Base(f), ".json")
+		for key, v := range readTable(t, lang) {
+			want, got := placeholder.FindAllString(en[key], -1), placeholder.FindAllString(v, -1)
+			slices.Sort(want)
+			slices.Sort(got)
+			switch {
+			case strings.TrimSpace(v) == "":
+				t.Errorf("%s.json: %q is empty", lang, key)
+			case !slices.Equal(slices.Compact(got), slices.Compact(want)):
+				t.Errorf("%s.json: %q has placeholders %v, English %v", lang, key, got, want)
+			case lang != "en" && v == en[key] && englishWords.MatchString(v):
+				t.Errorf("%s.json: %q is English's words, untranslated: %q", lang, key, v)
+			}
+		}
+	}
+}
