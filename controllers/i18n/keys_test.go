@@ -11,23 +11,30 @@ import (
 	"testing"
 )
 
-// dynamic are the key families the pages build at run time, by string
-// concatenation or a template literal (t('err.' + reason), t(`end.${r}`)):
-// no scan can see which keys of them are used, so every key under one of
-// these prefixes counts as used, and a key built from a prefix not listed
-// here fails TestKeysUsedExist. Add a family here when you add one to the
-// pages; prefer writing each key out in full (t('room.state.joining')), which
-// the scan checks.
+// dynamic are the key families the pages build at run time, written as
+// the pages build them, with * for the part filled in: t(`err.${reason}`)
+// is "err.*", t('err.' + reason) is "err.*" too, t(`device.${kind}.camera`)
+// is "device.*.camera". No scan can see which keys of a family are used, so
+// every key a family matches counts as used, and a key built in a way not
+// listed here fails TestKeysUsedExist: list it here when you add one (and
+// prefer writing each key out, t('room.state.joining'), which the scan
+// checks). A family with no key yet is harmless.
 var dynamic = []string{
-	"err.", // the server's reason codes (controllers), translated by the pages
-	"end.", // the end reasons of calls
+	"err.*",               // the server's reason codes, which the pages translate
+	"admin.end.*",         // the end reasons of calls
+	"auth.wait.*",         // why a form must wait
+	"device.*.both",       // a device problem, said for camera and microphone
+	"device.*.camera",     // the same, for the camera
+	"device.*.microphone", // the same, for the microphone
+	"device.unnamed.*",    // a device without a name, by kind
+	"ring.conn.*",         // the connection's states on the admin page
 }
 
 // keyUse is one place a page names a key: key is the whole key, or the
-// prefix of a dynamic one.
+// pattern of a dynamic one (with * for each part filled in at run time).
 type keyUse struct {
 	key, where string
-	prefix     bool
+	dynamic    bool
 }
 
 var (
@@ -37,6 +44,8 @@ var (
 	// set.has) in scripts and in the Vue templates of www/*.html; a string
 	// followed by + or holding ${ is the prefix of a dynamic key.
 	scriptKey = regexp.MustCompile("(?:^|[^.\\w$])(?:t|has)\\(\\s*(?:'([^'\\n]*)'|\"([^\"\\n]*)\"|`([^`]*)`)(\\s*\\+)?")
+	// interpolation is a ${...} of a template literal.
+	interpolation = regexp.MustCompile(`\$\{[^}]*\}`)
 	// goKey is a Go string literal shaped like a key, which code under
 	// controllers/ may pass to Catalog.T or to a template (page titles).
 	goKey = regexp.MustCompile(`"([a-z0-9]+(?:\.[A-Za-z0-9_]+)+)"`)
@@ -72,17 +81,18 @@ func usesIn(file, text string) []keyUse {
 		}
 	}
 	for _, m := range scriptKey.FindAllStringSubmatchIndex(text, -1) {
-		u := keyUse{where: where(m[0]), prefix: m[8] >= 0}
+		u := keyUse{where: where(m[0])}
 		switch {
 		case m[2] >= 0:
 			u.key = text[m[2]:m[3]]
 		case m[4] >= 0:
 			u.key = text[m[4]:m[5]]
 		default:
-			u.key = text[m[6]:m[7]]
-			if i := strings.Index(u.key, "${"); i >= 0 {
-				u.key, u.prefix = u.key[:i], true
-			}
+			u.key = interpolation.ReplaceAllString(text[m[6]:m[7]], "*")
+			u.dynamic = strings.Contains(text[m[6]:m[7]], "${")
+		}
+		if m[8] >= 0 { // 'prefix.' + name: all after it is filled in
+			u.key, u.dynamic = u.key+"*", true
 		}
 		uses = append(uses, u)
 	}
@@ -93,15 +103,15 @@ func usesIn(file, text string) []keyUse {
 func TestUsesIn(t *testing.T) {
 	text := `<b>[[.T "a.one"]]</b> [[range .X]][[$.T "a.two" "n" .]][[end]] {{ t('a.three', { n }) }}
 t("a.four"); t(` + "`a.five`" + `); has('err.' + reason); t(` + "`end.${r}`" + `);
-seen.has('not.akey'); setTimeout(x); vm.t('not.either'); [[.T .Title]]`
+seen.has('not.akey'); setTimeout(x); vm.t('not.either'); [[.T .Title]] t(` + "`d.${a[b]}.x.${c || d}`" + `)`
 	var got []string
 	for _, u := range usesIn("x.html", text) {
-		if u.prefix {
-			u.key += "*"
+		if u.dynamic {
+			u.key = "dynamic " + u.key
 		}
 		got = append(got, u.key)
 	}
-	want := []string{"a.one", "a.two", "a.three", "a.four", "a.five", "err.*", "end.*"}
+	want := []string{"a.one", "a.two", "a.three", "a.four", "a.five", "dynamic err.*", "dynamic end.*", "dynamic d.*.x.*"}
 	if !slices.Equal(got, want) {
 		t.Errorf("keys found %q, want %q", got, want)
 	}
@@ -131,8 +141,23 @@ func has(table map[string]string, key string) bool {
 	return ok || plural
 }
 
+// isDynamic says whether key is of a listed dynamic family.
 func isDynamic(key string) bool {
-	return slices.ContainsFunc(dynamic, func(p string) bool { return strings.HasPrefix(key, p) })
+	return slices.ContainsFunc(dynamic, func(family string) bool { return familyPattern(family).MatchString(key) })
+}
+
+// familyPattern matches the keys of a dynamic family: each * stands for a
+// part of a key (no dots) or, at the end, for the rest of it.
+func familyPattern(family string) *regexp.Regexp {
+	parts := strings.Split(family, "*")
+	for i := range parts {
+		parts[i] = regexp.QuoteMeta(parts[i])
+	}
+	rest := `[A-Za-z0-9_-]+`
+	if strings.HasSuffix(family, "*") {
+		return regexp.MustCompile("^" + strings.Join(parts[:len(parts)-1], rest) + `[A-Za-z0-9_.-]+$`)
+	}
+	return regexp.MustCompile("^" + strings.Join(parts, rest) + "$")
 }
 
 // TestKeysUsedExist fails naming each key a template or script uses that
@@ -142,11 +167,11 @@ func TestKeysUsedExist(t *testing.T) {
 	en := readTable(t, "en")
 	for _, u := range scanUses(t) {
 		switch {
-		case u.prefix && !slices.Contains(dynamic, u.key):
-			t.Errorf("%s: key built at run time from %q: write the keys out, or list the family in dynamic (keys_test.go)", u.where, u.key)
-		case !u.prefix && !has(en, u.key) && !isDynamic(u.key):
+		case u.dynamic && !slices.Contains(dynamic, u.key):
+			t.Errorf("%s: key built at run time as %q: write the keys out, or list the family in dynamic (keys_test.go)", u.where, u.key)
+		case !u.dynamic && !has(en, u.key):
 			t.Errorf("%s: key %q is not in en.json", u.where, u.key)
-		case !u.prefix && u.key != strings.TrimSpace(u.key):
+		case !u.dynamic && u.key != strings.TrimSpace(u.key):
 			t.Errorf("%s: key %q has spaces around it", u.where, u.key)
 		}
 	}
@@ -225,6 +250,26 @@ func TestTranslations(t *testing.T) {
 			case lang != "en" && v == en[key] && englishWords.MatchString(v):
 				t.Errorf("%s.json: %q is English's words, untranslated: %q", lang, key, v)
 			}
+		}
+	}
+}
+
+func TestFamilyPattern(t *testing.T) {
+	for _, tc := range []struct {
+		family, key string
+		match       bool
+	}{
+		{"err.*", "err.too_long", true},
+		{"err.*", "err.limit.chars", true},
+		{"err.*", "err.", false},
+		{"err.*", "error.x", false},
+		{"device.*.camera", "device.denied.camera", true},
+		{"device.*.camera", "device.camera", false},
+		{"device.*.camera", "device.a.b.camera", false},
+		{"device.*.camera", "device.denied.camera.x", false},
+	} {
+		if got := familyPattern(tc.family).MatchString(tc.key); got != tc.match {
+			t.Errorf("%q matches %q: %v, want %v", tc.family, tc.key, got, tc.match)
 		}
 	}
 }

@@ -46,7 +46,7 @@ export function broadcaster(signal) {
         ready = startCamera(this, live);
         [, iceServers] = await Promise.all([ready, loadICE([])]);
         if (this.live !== live) return;
-        if (!signal.send(Method.LiveStart, { data: { title } })) this.endLive(t('home.live.notConnected'));
+        if (!signal.send(Method.LiveStart, { data: { title } })) this.endLive(t('home.live.not_connected'));
       },
       stopLive() {
         if (this.live?.liveId) signal.send(Method.LiveStop);
@@ -92,7 +92,7 @@ export function broadcaster(signal) {
       iceServers = d.iceServers || iceServers;
       const kept = d.live;
       if (vm.live?.phase === 'reconnecting') {
-        if (kept?.liveId !== vm.live.liveId) { vm.endLive(t('home.live.endedAway')); return; }
+        if (kept?.liveId !== vm.live.liveId) { vm.endLive(t('home.live.ended_away')); return; }
         // Viewers who left meanwhile are not announced again: every old
         // connection goes, and the 10032s that follow make the new ones.
         closeViewers();
@@ -154,7 +154,7 @@ export function broadcaster(signal) {
 // openCamera gets the camera and microphone, saying what went wrong.
 async function openCamera(vm) {
   const media = await getMedia();
-  if (media.problem) vm.say(t('home.live.noCamera', { problem: media.problem }));
+  if (media.problem) vm.say(t('home.live.no_camera', { problem: media.problem }));
   return media.stream;
 }
 

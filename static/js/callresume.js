@@ -55,7 +55,7 @@ export function bindResume(signal, vm, st) {
         carryOn();
         return;
       }
-      vm.endCall(vm.call.failed || t('home.resume.endedAway'));
+      vm.endCall(vm.call.failed || t('home.resume.ended_away'));
     }
     if (c && !vm.call) rejoin(c);
   }

@@ -22,8 +22,8 @@ export function formatTime(at, now = Date.now()) {
 // re-renders as now moves on.
 export function formatAgo(at, now = Date.now()) {
   const minutes = Math.floor((now - new Date(at).getTime()) / 60000);
-  if (minutes < 1) return t('time.justNow');
-  if (minutes < 60) return t('time.minutesAgo', { count: minutes });
+  if (minutes < 1) return t('time.just_now');
+  if (minutes < 60) return t('time.minutes_ago', { count: minutes });
   return formatTime(at, now);
 }
 

@@ -27,8 +27,8 @@ const clockMs = 30000;
 // statusWords are the online list's presence states in words.
 const statusWords = {
   online: () => t('home.status.online'),
-  in_call: () => t('home.status.inCall'),
-  in_room: () => t('home.status.inRoom'),
+  in_call: () => t('home.status.in_call'),
+  in_room: () => t('home.status.in_room'),
 };
 
 // mountHome mounts the page on selector for the user me.

@@ -48,18 +48,18 @@ const seatWaitMs = 3000;
 
 // refusals are the hub's reasons for not letting us in, in words.
 const refusals = {
-  already_in_room: () => t('room.refused.alreadyInRoom'),
-  already_in_call: () => t('room.refused.alreadyInCall'),
-  already_live: () => t('room.refused.alreadyLive'),
-  already_watching: () => t('room.refused.alreadyWatching'),
-  bad_room: () => t('room.refused.badRoom'),
+  already_in_room: () => t('room.refused.already_in_room'),
+  already_in_call: () => t('room.refused.already_in_call'),
+  already_live: () => t('room.refused.already_live'),
+  already_watching: () => t('room.refused.already_watching'),
+  bad_room: () => t('room.refused.bad_room'),
 };
 
 // messageErrors are the hub's reasons for refusing a room message, in words.
 const messageErrors = {
-  too_long: () => t('room.messages.tooLong'),
+  too_long: () => t('room.messages.too_long'),
   empty: () => t('room.messages.empty'),
-  rate_limited: () => t('room.messages.rateLimited'),
+  rate_limited: () => t('room.messages.rate_limited'),
 };
 
 // keep is how many messages the room's log holds before the oldest go.
@@ -131,14 +131,14 @@ function roomMethods(signal, mesh) {
       if (!text) return;
       this.messageError = '';
       if (signal.send(Method.RoomMsg, { data: { room: this.room, message: text } })) this.draft = '';
-      else this.messageError = t('room.messages.notConnected');
+      else this.messageError = t('room.messages.not_connected');
     },
     async copyLink() {
       try {
         await navigator.clipboard.writeText(location.href);
         this.say(t('room.copied'));
       } catch (e) {
-        this.say(t('room.copyThis', { url: location.href }));
+        this.say(t('room.copy_this', { url: location.href }));
       }
     },
     toggleMute() {
