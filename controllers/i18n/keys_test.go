@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -30,31 +29,16 @@ var dynamic = []string{
 	"ring.conn.*",         // the connection's states on the admin page
 }
 
-// keyUse is one place a page names a key: key is the whole key, or the
-// pattern of a dynamic one (with * for each part filled in at run time).
-type keyUse struct {
-	key, where string
-	dynamic    bool
-}
+// goKey is a Go string literal shaped like a key, which code under
+// controllers/ may pass to Catalog.T or to a template (page titles).
+var goKey = regexp.MustCompile(`"([a-z0-9]+(?:\.[A-Za-z0-9_]+)+)"`)
 
-var (
-	// templateKey is [[.T "key"]] and [[$.T "key" ...]] in www/*.html.
-	templateKey = regexp.MustCompile(`\.T\s+"([^"]+)"`)
-	// scriptKey is t('key' and has('key' (any quotes, not a method such as
-	// set.has) in scripts and in the Vue templates of www/*.html; a string
-	// followed by + or holding ${ is the prefix of a dynamic key.
-	scriptKey = regexp.MustCompile("(?:^|[^.\\w$])(?:t|has)\\(\\s*(?:'([^'\\n]*)'|\"([^\"\\n]*)\"|`([^`]*)`)(\\s*\\+)?")
-	// interpolation is a ${...} of a template literal.
-	interpolation = regexp.MustCompile(`\$\{[^}]*\}`)
-	// goKey is a Go string literal shaped like a key, which code under
-	// controllers/ may pass to Catalog.T or to a template (page titles).
-	goKey = regexp.MustCompile(`"([a-z0-9]+(?:\.[A-Za-z0-9_]+)+)"`)
-)
-
-// scanUses finds every key the templates and scripts name.
-func scanUses(t *testing.T) []keyUse {
+// scanUses finds every key the templates and scripts name, and every
+// string literal in them shaped like a key (mentioned), which may be a key
+// kept in a variable or a map for a later t().
+func scanUses(t *testing.T) (uses []keyUse, mentioned map[string]bool) {
 	t.Helper()
-	var uses []keyUse
+	mentioned = map[string]bool{}
 	for _, pattern := range []string{"www/*.html", "static/js/*.js"} {
 		files, err := filepath.Glob(filepath.Join("../..", pattern))
 		if err != nil || len(files) == 0 {
@@ -66,58 +50,12 @@ func scanUses(t *testing.T) []keyUse {
 				t.Fatal(err)
 			}
 			uses = append(uses, usesIn(strings.TrimPrefix(f, "../../"), string(b))...)
+			for _, m := range quoted.FindAllStringSubmatch(string(b), -1) {
+				mentioned[m[1]] = true
+			}
 		}
 	}
-	return uses
-}
-
-// usesIn finds the keys text names; file is its name, for the messages.
-func usesIn(file, text string) []keyUse {
-	var uses []keyUse
-	where := func(i int) string { return file + ":" + strconv.Itoa(strings.Count(text[:i], "\n")+1) }
-	if strings.HasSuffix(file, ".html") {
-		for _, m := range templateKey.FindAllStringSubmatchIndex(text, -1) {
-			uses = append(uses, keyUse{key: text[m[2]:m[3]], where: where(m[0])})
-		}
-	}
-	for _, m := range scriptKey.FindAllStringSubmatchIndex(text, -1) {
-		u := keyUse{where: where(m[0])}
-		switch {
-		case m[2] >= 0:
-			u.key = text[m[2]:m[3]]
-		case m[4] >= 0:
-			u.key = text[m[4]:m[5]]
-		default:
-			u.key = interpolation.ReplaceAllString(text[m[6]:m[7]], "*")
-			u.dynamic = strings.Contains(text[m[6]:m[7]], "${")
-		}
-		if m[8] >= 0 { // 'prefix.' + name: all after it is filled in
-			u.key, u.dynamic = u.key+"*", true
-		}
-		uses = append(uses, u)
-	}
-	return uses
-}
-
-// TestUsesIn checks the scan itself on the ways pages name keys.
-func TestUsesIn(t *testing.T) {
-	text := `<b>[[.T "a.one"]]</b> [[range .X]][[$.T "a.two" "n" .]][[end]] {{ t('a.three', { n }) }}
-t("a.four"); t(` + "`a.five`" + `); has('err.' + reason); t(` + "`end.${r}`" + `);
-seen.has('not.akey'); setTimeout(x); vm.t('not.either'); [[.T .Title]] t(` + "`d.${a[b]}.x.${c || d}`" + `)`
-	var got []string
-	for _, u := range usesIn("x.html", text) {
-		if u.dynamic {
-			u.key = "dynamic " + u.key
-		}
-		got = append(got, u.key)
-	}
-	want := []string{"a.one", "a.two", "a.three", "a.four", "a.five", "dynamic err.*", "dynamic end.*", "dynamic d.*.x.*"}
-	if !slices.Equal(got, want) {
-		t.Errorf("keys found %q, want %q", got, want)
-	}
-	if u := usesIn("x.js", "\n\n  t('k.x')"); len(u) != 1 || u[0].where != "x.js:3" {
-		t.Errorf("a script's use: %+v", u)
-	}
+	return uses, mentioned
 }
 
 func readTable(t *testing.T, lang string) map[string]string {
@@ -165,7 +103,8 @@ func familyPattern(family string) *regexp.Regexp {
 // run time from a prefix that is not a listed dynamic family.
 func TestKeysUsedExist(t *testing.T) {
 	en := readTable(t, "en")
-	for _, u := range scanUses(t) {
+	uses, _ := scanUses(t)
+	for _, u := range uses {
 		switch {
 		case u.dynamic && !slices.Contains(dynamic, u.key):
 			t.Errorf("%s: key built at run time as %q: write the keys out, or list the family in dynamic (keys_test.go)", u.where, u.key)
@@ -178,11 +117,12 @@ func TestKeysUsedExist(t *testing.T) {
 }
 
 // TestKeysAreUsed fails naming each key of en.json that no template,
-// script or Go code names, unless it is of a listed dynamic family: a
+// script or Go code names (through .T, t() or has(), or as a string
+// literal held for later), unless it is of a listed dynamic family: a
 // table keeps no dead words to translate.
 func TestKeysAreUsed(t *testing.T) {
-	used := map[string]bool{}
-	for _, u := range scanUses(t) {
+	uses, used := scanUses(t)
+	for _, u := range uses {
 		used[u.key] = true
 	}
 	for _, dir := range []string{"../../controllers", "../../route"} {
