@@ -80,6 +80,12 @@ func TestEveryReasonHasWords(t *testing.T) {
 			t.Errorf("%s (%q) has no words: add err.%s to static/i18n/*.json", name, reason, reason)
 		}
 	}
+	// The admin page says how each call ended in words.
+	for name, reason := range constants(t, "../models", "Call") {
+		if _, ok := table["admin.end."+reason]; !ok {
+			t.Errorf("models.%s (%q) has no words: add admin.end.%s to static/i18n/*.json", name, reason, reason)
+		}
+	}
 	// A status without a reason of its own gets one that has words too.
 	for status := 400; status < 600; status++ {
 		if _, ok := table["err."+defaultReason(status)]; !ok {
