@@ -62,13 +62,14 @@ export function groupChat(signal) {
         clearTimeout(this.pendingTimer);
         this.pendingTimer = setTimeout(() => this.settle(), pendingMs);
       },
-      // receive shows a new message. Its sender's own message, coming back,
-      // is the hub's acceptance: the draft goes unless edited meanwhile.
+      // receive shows a new message. The message being sent, coming back
+      // to its sender, is the hub's acceptance: the draft goes unless it
+      // was edited meanwhile.
       receive(m) {
         if (this.messages.some((x) => x.id === m.id)) return;
         const atBottom = this.atBottom();
         this.messages.push(m);
-        if (this.mine(m) && this.pending) {
+        if (this.mine(m) && this.pending && m.message === this.pending) {
           if (this.draft.trim() === this.pending) this.draft = '';
           this.settle();
           this.scrollChat(true);
