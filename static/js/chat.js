@@ -46,7 +46,7 @@ export function groupChat(signal) {
       conn(state) { if (state !== 'open') this.settle(); },
     },
     created() {
-      signal.on(Code.ChatHistory, (d) => { this.messages = d || []; this.noOlder = false; this.scrollChat(true); });
+      signal.on(Code.ChatHistory, (d) => this.history(d || []));
       signal.on(Code.Chat, (m) => this.receive(m));
       signal.on(Code.ChatDeleted, (d) => { this.messages = this.messages.filter((m) => m.id !== d.id); });
       signal.on(Code.Error, (d, env) => { if (isChatError(d)) this.refused(d, env); });
@@ -81,6 +81,23 @@ export function groupChat(signal) {
         } else {
           this.unseen++;
         }
+      },
+      // history takes the latest page, sent on every (re)connect. Older
+      // pages loaded before a reconnect stay; a reader scrolled up stays
+      // where they are and is told of what came meanwhile.
+      history(latest) {
+        if (!this.messages.length || !latest.length) {
+          this.messages = latest;
+          this.noOlder = false;
+          this.scrollChat(true);
+          return;
+        }
+        const atBottom = this.atBottom();
+        const lastSeen = this.messages[this.messages.length - 1].id;
+        const older = this.messages.filter((m) => m.id < latest[0].id);
+        this.messages = [...older, ...latest];
+        if (atBottom) this.scrollChat(true);
+        else this.unseen += latest.filter((m) => m.id > lastSeen).length;
       },
       // refused keeps the draft and says why.
       refused(d, env) {
