@@ -46,7 +46,7 @@ export function groupChat(signal) {
       conn(state) { if (state !== 'open') this.settle(); },
     },
     created() {
-      signal.on(Code.ChatHistory, (d) => this.history(d || []));
+      signal.on(Code.ChatHistory, (d) => this.takeHistory(d || []));
       signal.on(Code.Chat, (m) => this.receive(m));
       signal.on(Code.ChatDeleted, (d) => { this.messages = this.messages.filter((m) => m.id !== d.id); });
       signal.on(Code.Error, (d, env) => { if (isChatError(d)) this.refused(d, env); });
@@ -82,10 +82,10 @@ export function groupChat(signal) {
           this.unseen++;
         }
       },
-      // history takes the latest page, sent on every (re)connect. Older
+      // takeHistory takes the latest page, sent on every (re)connect. Older
       // pages loaded before a reconnect stay; a reader scrolled up stays
       // where they are and is told of what came meanwhile.
-      history(latest) {
+      takeHistory(latest) {
         if (!this.messages.length || !latest.length) {
           this.messages = latest;
           this.noOlder = false;
