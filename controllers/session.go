@@ -96,14 +96,3 @@ func RequireUserPage(c *gin.Context) {
 	}
 	c.Next()
 }
-
-// RequireAdminPage redirects anonymous visitors and refuses non-admins.
-func RequireAdminPage(c *gin.Context) {
-	u := CurrentUser(c)
-	if u != nil && !u.IsAdmin() {
-		c.String(http.StatusForbidden, "403 Forbidden: admins only")
-		c.Abort()
-		return
-	}
-	RequireUserPage(c)
-}
