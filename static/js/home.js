@@ -4,7 +4,7 @@
 // (lives.js) and this user's own broadcast (broadcast.js), and keeps what they
 // share: the connection state, the user and the notices.
 import { createApp } from '../vendor/vue/vue.esm-browser.prod.js';
-import { api, logout } from './api.js';
+import { api, logout, reasonText } from './api.js';
 import { Signal, Code } from './signal.js';
 import { formatTime, formatAgo, formatDuration, connLabel } from './format.js';
 import { t } from './i18n.js';
@@ -90,5 +90,5 @@ function bindConnection(vm, signal) {
     }
   });
   signal.on(Code.Welcome, (d) => { vm.me = d.user; });
-  signal.on(Code.Error, (d, env) => { if (!isChatError(d) && !isQuietCallError(d)) vm.say(env.message || d.reason); });
+  signal.on(Code.Error, (d, env) => { if (!isChatError(d) && !isQuietCallError(d)) vm.say(reasonText(d.reason, env.message)); });
 }
