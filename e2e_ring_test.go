@@ -36,14 +36,18 @@ const notificationSpyJS = `(() => {
   };
 })();`
 
-// audioSpyJS records the page's AudioContexts in window.callappAudio.
+// audioSpyJS records the page's AudioContexts in window.callappAudio, and
+// its calls of navigator.vibrate (pattern and answer) in
+// window.callappVibrations.
 const audioSpyJS = `(() => {
   const Real = window.AudioContext;
-  if (!Real) return;
   const made = window.callappAudio = [];
   window.AudioContext = class extends Real {
     constructor(...args) { super(...args); made.push(this); }
   };
+  const vibrate = navigator.vibrate.bind(navigator);
+  const calls = window.callappVibrations = [];
+  navigator.vibrate = (pattern) => { const ok = vibrate(pattern); calls.push({ pattern, ok }); return ok; };
 })();`
 
 // addScript runs js in every document the page opens from now on, before
@@ -151,16 +155,19 @@ func TestE2ERing(t *testing.T) {
 		    window.callappAudio[0].state === 'suspended';
 		})()`)
 		bob.screenshot("ring-incoming")
+		bob.run(5*time.Second, "phone size again", chromedp.EmulateViewport(viewports[1].w, viewports[1].h))
 
 		// Any click resumes the audio; the hint goes once the ring is heard.
 		bob.click("#incoming-who")
 		bob.waitFor(5*time.Second, "the AudioContext running and the hint gone",
 			`window.callappAudio[0].state === 'running' && !document.querySelector('#sound-hint') && !!document.querySelector('#accept')`)
+		// A phone vibrates with each ring, once a gesture allows it.
+		bob.waitFor(5*time.Second, "a vibration", `window.callappVibrations.some((v) => v.ok && Array.isArray(v.pattern) && v.pattern.length > 1)`)
 		bob.click("#accept")
 		alice.waitVideo()
 		bob.waitVideo()
-		bob.waitFor(5*time.Second, "the announcement cleared and the title back", fmt.Sprintf(
-			`document.querySelector('#ring-announce').textContent.trim() === '' && document.title === %q`, title))
+		bob.waitFor(5*time.Second, "the vibration stopped, the announcement cleared and the title back", fmt.Sprintf(
+			`window.callappVibrations.at(-1).pattern === 0 && document.querySelector('#ring-announce').textContent.trim() === '' && document.title === %q`, title))
 		bob.click("#hangup")
 		alice.waitIdle()
 		bob.waitIdle()
