@@ -170,7 +170,7 @@ func callWithVideo(caller, callee *page, atIncoming func()) {
 	caller.t.Helper()
 	caller.call(callee.name)
 	callee.waitFor(10*time.Second, "the incoming call dialog",
-		fmt.Sprintf(`!!document.querySelector('#accept') && document.querySelector('#peer-name')?.textContent === %q`, caller.name))
+		fmt.Sprintf(`!!document.querySelector('#accept') && document.querySelector('#incoming-name')?.textContent === %q`, caller.name))
 	if atIncoming != nil {
 		atIncoming()
 	}

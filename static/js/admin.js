@@ -1,10 +1,17 @@
 // admin.js: the admin dashboard. It polls the admin APIs; the live figures
 // are the hub's own counters, and with several nodes each node's as it last
-// reported them.
+// reported them. Like the home page it keeps the admin online over a
+// Signal (signal.js) and takes calls there: the call controller
+// (callcontroller.js) with its incoming-call sheet (incoming.js), its stage
+// shown only during a call.
 import { createApp } from '../vendor/vue/vue.esm-browser.prod.js';
 import { api, logout } from './api.js';
 import { t, has } from './i18n.js';
 import { confirmDialog } from './confirm.js';
+import { Signal, Code } from './signal.js';
+import { callController, isQuietCallError } from './callcontroller.js';
+import { incomingSheet } from './incoming.js';
+import { releaseStray } from './stray.js';
 import { formatTime, formatDuration } from './format.js';
 import { relaySelfTest } from './relaytest.js';
 import { pages, endpoints } from './urls.js';
@@ -16,17 +23,30 @@ const pollMs = 3000;
 // shows before a "more" toggle.
 const clipAt = 280;
 
+// connWords names the words of the connection's states that have none
+// of their own.
+const connWords = { idle: 'connecting', kicked: 'closed' };
+
+// noticeMs is how long a call's notice stays up.
+const noticeMs = 8000;
+
 export function mountAdmin(selector, me) {
-  return createApp({
-    mixins: [confirmDialog()],
+  const signal = new Signal();
+  const controller = callController(signal);
+  // This page carries on a kept call, never a broadcast or a room.
+  releaseStray(signal, { call: true });
+  const vm = createApp({
+    mixins: [confirmDialog(), controller.mixin, incomingSheet()],
     data: () => ({
-      me, error: '', stats: {}, online: [], rooms: [], broadcasts: [], calls: [], messages: [], quality: {},
+      me, conn: 'connecting', notice: '',
+      error: '', stats: {}, online: [], rooms: [], broadcasts: [], calls: [], messages: [], quality24h: {},
       users: [], total: 0, page: 1, q: '', rate: '–', last: null,
       relay: { stats: {} }, relayTesting: false, relayResult: null,
       cluster: { clustered: false, nodes: [], totals: {} },
       expanded: {}, // chat message id: shown whole
     }),
     computed: {
+      connLabel() { return t(`ring.conn.${connWords[this.conn] || this.conn}`); },
       pages() { return Math.max(1, Math.ceil(this.total / pageSize)); },
       uptime() {
         const s = this.stats.uptimeSec;
@@ -36,7 +56,9 @@ export function mountAdmin(selector, me) {
         return h ? t('admin.uptime.hours', { h, m }) : t('admin.uptime.minutes', { m, s: s % 60 });
       },
     },
+    created() { bindSignal(this, signal); },
     mounted() {
+      signal.connect();
       this.loadUsers(1);
       this.poll();
       setInterval(() => this.poll(), pollMs);
@@ -44,6 +66,8 @@ export function mountAdmin(selector, me) {
     methods: {
       logout,
       t,
+      say(text) { this.notice = text; clearTimeout(this.noticeTimer); this.noticeTimer = setTimeout(() => { this.notice = ''; }, noticeMs); },
+      reconnect() { signal.attempt = 0; signal.connect(); },
       time: formatTime,
       duration: formatDuration,
       async guard(fn) {
@@ -63,7 +87,7 @@ export function mountAdmin(selector, me) {
             api('GET', endpoints.adminCluster),
           ]);
           this.relay = relay;
-          this.quality = quality;
+          this.quality24h = quality;
           this.cluster = cluster;
           this.updateRate(live.stats);
           Object.assign(this, { stats: live.stats, online: live.online, rooms: live.rooms || [], broadcasts: live.broadcasts || [], calls, messages: messages.reverse() });
@@ -87,7 +111,7 @@ export function mountAdmin(selector, me) {
         if (c.resumes) parts.push(t('admin.quality.resumed', { n: c.resumes }));
         return parts.join(' · ') || '–';
       },
-      share(x) { return this.quality.answered ? `${Math.round(x * 100)}%` : '–'; },
+      share(x) { return this.quality24h.answered ? `${Math.round(x * 100)}%` : '–'; },
       // updateRate derives messages per second from two samples of the
       // hub's message counters.
       updateRate(stats) {
@@ -140,6 +164,20 @@ export function mountAdmin(selector, me) {
       toggle(m) { this.expanded = { ...this.expanded, [m.id]: !this.expanded[m.id] }; },
     },
   }).mount(selector);
+  // For tests and debugging, as on the home page.
+  window.callapp = { vm, signal, peer: controller.peer };
+  return vm;
+}
+
+// bindSignal shows the connection's state, leaves for the login page once
+// the session is gone, and shows the hub's errors about calls as notices.
+function bindSignal(vm, signal) {
+  signal.on('state', (state) => {
+    vm.conn = state;
+    if (state === 'kicked') location.href = pages.login;
+  });
+  signal.on(Code.Welcome, (d) => { vm.me = d.user; });
+  signal.on(Code.Error, (d, env) => { if (!isQuietCallError(d)) vm.say(env.message || d.reason); });
 }
 
 // clip is text cut to n characters (code points, so that no emoji is
