@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/network"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -120,6 +119,9 @@ func TestE2EAccessibility(t *testing.T) {
 		guest.navigate("/webrtc/register")
 		guest.waitFor(10*time.Second, "the register form", `!document.querySelector('[v-cloak]') && !!document.querySelector('#username')`)
 		a.check(guest, "register")
+		guest.navigate("/webrtc/no-such-page")
+		guest.waitFor(10*time.Second, "the 404 page", `!!document.querySelector('#error-heading')`)
+		a.check(guest, "not-found")
 
 		alice.navigate("/webrtc/in")
 		alice.waitConnected()
@@ -165,6 +167,9 @@ func TestE2EAccessibility(t *testing.T) {
 		alice.waitFor(10*time.Second, "the admin dashboard with users and calls",
 			`!!document.querySelector('#users tr[data-user="bob"]') && !!document.querySelector('#calls tr[data-call]')`)
 		a.check(alice, "admin")
+		bob.navigate("/webrtc/admin")
+		bob.waitFor(10*time.Second, "the 403 page", `!!document.querySelector('#error-heading')`)
+		a.check(bob, "forbidden")
 	}
 	if len(a.problems) > 0 {
 		t.Errorf("%d accessibility problems:\n%s", len(a.problems), strings.Join(a.problems, "\n"))
@@ -273,13 +278,4 @@ func (a *auditor) focusWalk(p *page, where string) {
 	}
 	a.t.Logf("%s: %d Tab stops, %d buttons", where, len(stops), buttons)
 	p.run(30*time.Second, "end focus emulation", emulation.SetFocusEmulationEnabled(false))
-}
-
-// setLang chooses the page's language as the switcher does: with the lang
-// cookie, for the next page loaded.
-func (p *page) setLang(lang string) {
-	p.t.Helper()
-	p.run(5*time.Second, "set the lang cookie", chromedp.ActionFunc(func(ctx context.Context) error {
-		return network.SetCookie("lang", lang).WithURL(p.app.url + "/").Do(ctx)
-	}))
 }

@@ -1,16 +1,18 @@
 // home.js: the calling page. It mounts one Vue app over one Signal
 // (signal.js) made of the online list (online.js), the call controller
-// (callcontroller.js), the group chat (chat.js), the live broadcasts
-// (lives.js) and this user's own broadcast (broadcast.js), and keeps what they
-// share: the connection state, the user and the notices.
+// (callcontroller.js) with its incoming-call sheet (incoming.js), the group
+// chat (chat.js), the live broadcasts (lives.js) and this user's own
+// broadcast (broadcast.js), and keeps what they share: the connection
+// state, the user and the notices.
 import { createApp } from '../vendor/vue/vue.esm-browser.prod.js';
-import { api, logout } from './api.js';
+import { api, logout, reasonText } from './api.js';
 import { Signal, Code } from './signal.js';
 import { formatTime, formatAgo, formatDuration, connLabel } from './format.js';
 import { t } from './i18n.js';
 import { pages, endpoints } from './urls.js';
 import { onlineList } from './online.js';
 import { callController, isQuietCallError } from './callcontroller.js';
+import { incomingSheet } from './incoming.js';
 import { groupChat, isChatError } from './chat.js';
 import { liveList } from './lives.js';
 import { broadcaster } from './broadcast.js';
@@ -39,7 +41,7 @@ export function mountHome(selector, me) {
   // This page carries on a kept call and broadcast itself, never a room.
   releaseStray(signal, { call: true, live: true });
   const vm = createApp({
-    mixins: [onlineList(signal), calls.mixin, groupChat(signal), liveList(signal), live.mixin],
+    mixins: [onlineList(signal), calls.mixin, incomingSheet(), groupChat(signal), liveList(signal), live.mixin],
     data: () => ({ me, conn: 'connecting', notice: '', roomName: '', roomError: '', now: Date.now() }),
     computed: {
       connLabel() { return connLabel(this.conn); },
@@ -90,5 +92,5 @@ function bindConnection(vm, signal) {
     }
   });
   signal.on(Code.Welcome, (d) => { vm.me = d.user; });
-  signal.on(Code.Error, (d, env) => { if (!isChatError(d) && !isQuietCallError(d)) vm.say(env.message || d.reason); });
+  signal.on(Code.Error, (d, env) => { if (!isChatError(d) && !isQuietCallError(d)) vm.say(reasonText(d.reason, env.message)); });
 }
