@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -196,6 +197,9 @@ func (a *auditor) check(p *page, state string) {
 		where := fmt.Sprintf("%s %s %dx%d", state, a.lang, v.w, v.h)
 		p.run(30*time.Second, "resize to "+where, chromedp.EmulateViewport(v.w, v.h),
 			chromedp.Evaluate(settleJS, nil, func(e *runtime.EvaluateParams) *runtime.EvaluateParams { return e.WithAwaitPromise(true) }))
+		if shownInREADME[state] {
+			a.capture(p, fmt.Sprintf("%s-%s-%dx%d.png", state, a.lang, v.w, v.h))
+		}
 		t0 := time.Now()
 		found := a.axeViolations(p)
 		a.t.Logf("%s: axe ran in %v", where, time.Since(t0).Round(time.Millisecond))
@@ -215,6 +219,22 @@ func (a *auditor) check(p *page, state string) {
 	}
 	p.run(30*time.Second, "restore the viewport", chromedp.EmulateViewport(viewports[0].w, viewports[0].h))
 	a.t.Logf("%s %s: checked in %v", state, a.lang, time.Since(start).Round(time.Millisecond))
+}
+
+// shownInREADME are the states whose screenshots, at both sizes and in
+// both languages, the README shows (copied from the test output to docs/).
+var shownInREADME = map[string]bool{"login": true, "home-incoming": true, "home-call-caller": true, "admin": true}
+
+// capture saves a screenshot of the page as it is to the test output.
+func (a *auditor) capture(p *page, name string) {
+	a.t.Helper()
+	var png []byte
+	p.run(15*time.Second, "screenshot "+name, chromedp.CaptureScreenshot(&png))
+	file := filepath.Join(outputDir(a.t), name)
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		a.t.Fatal(err)
+	}
+	a.t.Logf("screenshot %s", file)
 }
 
 // axeViolations runs axe-core on the page. The pages' Content-Security-
