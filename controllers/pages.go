@@ -126,7 +126,7 @@ func WantsPage(c *gin.Context) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false
 	}
-	for _, p := range []string{"/webrtc/api/", "/webrtc/wss", "/webrtc/static/", "/metrics", "/healthz"} {
+	for _, p := range []string{"/webrtc/api", "/webrtc/wss", "/webrtc/static", "/metrics", "/healthz"} {
 		if strings.HasPrefix(r.URL.Path, p) {
 			return false
 		}

@@ -53,6 +53,8 @@ func TestErrorPages(t *testing.T) {
 		{"API for admins", "/webrtc/api/admin/users", bob, "GET", browser, 403, "", ""},
 		{"missing static file", "/webrtc/static/js/nope.js", anon, "GET", browser, 404, "", ""},
 		{"static directory", "/webrtc/static/js/", anon, "GET", browser, 404, "", ""},
+		{"static, no slash", "/webrtc/static", anon, "GET", browser, 404, "", ""},
+		{"API, no slash", "/webrtc/api", bob, "GET", browser, 404, "", ""},
 		{"metrics, anonymous", "/metrics", anon, "GET", browser, 401, "", ""},
 	}
 	for _, lang := range []string{"en", "zh-CN"} {
