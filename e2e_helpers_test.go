@@ -153,6 +153,11 @@ func requireBrowser(t *testing.T) context.Context {
 // browserHost is the one Chromium process the browser tests share; each
 // user gets a browser context of their own (separate cookies).
 type browserHost struct {
+	// gestureAudio leaves Chromium's own autoplay policy on: audio waits
+	// for a user gesture, as in a browser people use. The shared browser
+	// lets pages play at once, so that calls need no clicks to be heard.
+	gestureAudio bool
+
 	once   sync.Once
 	ctx    context.Context
 	cancel []context.CancelFunc
@@ -190,9 +195,11 @@ func (b *browserHost) start() {
 	}
 	opts = append(opts,
 		chromedp.Flag("headless", "new"),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
 	)
+	if !b.gestureAudio {
+		opts = append(opts, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(alloc)
 	b.ctx, b.cancel = ctx, []context.CancelFunc{cancelBrowser, cancelAlloc}

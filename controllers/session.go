@@ -81,7 +81,7 @@ func RequireAdmin(c *gin.Context) {
 	case u == nil:
 		Abort(c, http.StatusUnauthorized, "login required")
 	case !u.IsAdmin():
-		Abort(c, http.StatusForbidden, "admins only")
+		AbortReason(c, http.StatusForbidden, ReasonAdminsOnly, "admins only")
 	default:
 		c.Next()
 	}
