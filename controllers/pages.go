@@ -38,16 +38,16 @@ type pageData struct {
 // errorPage is what the error page says, as keys of the table.
 type errorPage struct {
 	Title, Heading, Text string
-	Message              string // the JSON error's message, for clients not asking for a page
+	Reason, Message      string // the JSON error's, for clients not asking for a page
 }
 
 var (
 	notFound = errorPage{Title: "page.title.notFound", Heading: "page.notFound.heading", Text: "page.notFound.text",
-		Message: "not found"}
+		Reason: ReasonNotFound, Message: "not found"}
 	noRoom = errorPage{Title: "page.title.notFound", Heading: "page.noRoom.heading", Text: "page.noRoom.text",
-		Message: "no such room: a room name is letters, digits, _ and -"}
+		Reason: models.ReasonBadRoom, Message: "no such room: a room name is letters, digits, _ and -"}
 	adminsOnly = errorPage{Title: "page.title.forbidden", Heading: "page.forbidden.heading", Text: "page.forbidden.text",
-		Message: "admins only"}
+		Reason: ReasonAdminsOnly, Message: "admins only"}
 )
 
 // T is key's words in the page's language; args are name, value pairs
@@ -111,7 +111,7 @@ func (p *Pages) render(c *gin.Context, name, title string) {
 // (WantsPage), the JSON error to any other client.
 func (p *Pages) fail(c *gin.Context, status int, e errorPage) {
 	if !WantsPage(c) {
-		Abort(c, status, e.Message)
+		AbortReason(c, status, e.Reason, e.Message)
 		return
 	}
 	p.show(c, status, "error.html", pageData{Title: e.Title, Error: &e})
@@ -126,7 +126,7 @@ func WantsPage(c *gin.Context) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false
 	}
-	for _, p := range []string{"/webrtc/api/", "/webrtc/wss", "/webrtc/static/", "/metrics", "/healthz"} {
+	for _, p := range []string{"/webrtc/api", "/webrtc/wss", "/webrtc/static", "/metrics", "/healthz"} {
 		if strings.HasPrefix(r.URL.Path, p) {
 			return false
 		}

@@ -38,22 +38,25 @@ func TestErrorPages(t *testing.T) {
 		accept     string
 		status     int
 		heading    string // a key of the page's words; empty: JSON
-		link       string
+		link       string // the page's way on
+		reason     string // the JSON error's reason; empty: not checked
 	}{
-		{"unknown URL", "/nope", anon, "GET", browser, 404, "page.notFound.heading", "/webrtc/login"},
-		{"unknown URL, logged in", "/webrtc/nope", bob, "GET", browser, 404, "page.notFound.heading", "/webrtc/in"},
-		{"room name the hub refuses", "/webrtc/room/no%20spaces", bob, "GET", browser, 404, "page.noRoom.heading", "/webrtc/in"},
-		{"admin page, not an admin", "/webrtc/admin", bob, "GET", browser, 403, "page.forbidden.heading", "/webrtc/in"},
-		{"unknown URL as JSON", "/nope", anon, "GET", "application/json", 404, "", ""},
-		{"unknown URL, no Accept", "/nope", anon, "GET", "", 404, "", ""},
-		{"unknown URL, posted", "/nope", anon, "POST", browser, 404, "", ""},
-		{"room as JSON", "/webrtc/room/no%20spaces", bob, "GET", "*/*", 404, "", ""},
-		{"admin page as JSON", "/webrtc/admin", bob, "GET", "application/json", 403, "", ""},
-		{"unknown API", "/webrtc/api/nope", bob, "GET", browser, 404, "", ""},
-		{"API for admins", "/webrtc/api/admin/users", bob, "GET", browser, 403, "", ""},
-		{"missing static file", "/webrtc/static/js/nope.js", anon, "GET", browser, 404, "", ""},
-		{"static directory", "/webrtc/static/js/", anon, "GET", browser, 404, "", ""},
-		{"metrics, anonymous", "/metrics", anon, "GET", browser, 401, "", ""},
+		{"unknown URL", "/nope", anon, "GET", browser, 404, "page.notFound.heading", "/webrtc/login", ""},
+		{"unknown URL, logged in", "/webrtc/nope", bob, "GET", browser, 404, "page.notFound.heading", "/webrtc/in", ""},
+		{"room name the hub refuses", "/webrtc/room/no%20spaces", bob, "GET", browser, 404, "page.noRoom.heading", "/webrtc/in", ""},
+		{"admin page, not an admin", "/webrtc/admin", bob, "GET", browser, 403, "page.forbidden.heading", "/webrtc/in", ""},
+		{"unknown URL as JSON", "/nope", anon, "GET", "application/json", 404, "", "", "not_found"},
+		{"unknown URL, no Accept", "/nope", anon, "GET", "", 404, "", "", ""},
+		{"unknown URL, posted", "/nope", anon, "POST", browser, 404, "", "", ""},
+		{"room as JSON", "/webrtc/room/no%20spaces", bob, "GET", "*/*", 404, "", "", "bad_room"},
+		{"admin page as JSON", "/webrtc/admin", bob, "GET", "application/json", 403, "", "", "admins_only"},
+		{"unknown API", "/webrtc/api/nope", bob, "GET", browser, 404, "", "", ""},
+		{"API for admins", "/webrtc/api/admin/users", bob, "GET", browser, 403, "", "", ""},
+		{"missing static file", "/webrtc/static/js/nope.js", anon, "GET", browser, 404, "", "", ""},
+		{"static directory", "/webrtc/static/js/", anon, "GET", browser, 404, "", "", ""},
+		{"static, no slash", "/webrtc/static", anon, "GET", browser, 404, "", "", ""},
+		{"API, no slash", "/webrtc/api", bob, "GET", browser, 404, "", "", ""},
+		{"metrics, anonymous", "/metrics", anon, "GET", browser, 401, "", "", ""},
 	}
 	for _, lang := range []string{"en", "zh-CN"} {
 		table := words(t, lang)
@@ -68,9 +71,13 @@ func TestErrorPages(t *testing.T) {
 			}
 			ctype := r.header.Get("Content-Type")
 			if tc.heading == "" {
-				var env struct{ Code int }
-				if !strings.HasPrefix(ctype, "application/json") || (r.body != nil && (json.Unmarshal(r.body, &env) != nil || env.Code != 1)) {
-					t.Errorf("%s: %s %q, want the JSON error", tc.what, ctype, r.body)
+				var env struct {
+					Code   int
+					Reason string
+				}
+				if !strings.HasPrefix(ctype, "application/json") || (r.body != nil && (json.Unmarshal(r.body, &env) != nil || env.Code != 1 ||
+					(tc.reason != "" && env.Reason != tc.reason))) {
+					t.Errorf("%s: %s %q, want the JSON error (reason %q)", tc.what, ctype, r.body, tc.reason)
 				}
 				continue
 			}

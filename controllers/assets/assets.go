@@ -136,10 +136,12 @@ func (x *Index) Serve(w http.ResponseWriter, r *http.Request, name string) bool 
 		h.Set("Content-Type", f.ctype)
 	}
 	body, etag := f.body, `"`+f.hash+`"`
-	if gz := f.gzip(name); gz != nil && AcceptsGzip(r.Header.Get("Accept-Encoding")) {
-		// Another representation, so another strong ETag.
-		body, etag = gz, `"`+f.hash+`-gzip"`
-		h.Set("Content-Encoding", "gzip")
+	if AcceptsGzip(r.Header.Get("Accept-Encoding")) {
+		if gz := f.gzip(name); gz != nil {
+			// Another representation, so another strong ETag.
+			body, etag = gz, `"`+f.hash+`-gzip"`
+			h.Set("Content-Encoding", "gzip")
+		}
 	}
 	h.Set("ETag", etag)
 	// ServeContent answers If-None-Match with 304, ranges and HEAD.
