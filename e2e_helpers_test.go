@@ -182,7 +182,7 @@ func (b *browserHost) start() {
 	}
 	// Flags that work as root with only loopback.
 	for _, f := range []string{
-		"no-sandbox", "disable-gpu", "use-fake-device-for-media-stream", "use-fake-ui-for-media-stream",
+		"no-sandbox", "disable-gpu", "use-fake-ui-for-media-stream",
 		"allow-loopback-in-peer-connection", "disable-background-networking", "disable-component-update",
 		"disable-sync", "no-first-run", "no-default-browser-check", "disable-dev-shm-usage",
 	} {
@@ -190,6 +190,10 @@ func (b *browserHost) start() {
 	}
 	opts = append(opts,
 		chromedp.Flag("headless", "new"),
+		// Two fake cameras (fake_device_0 and _1), for switching in a call;
+		// the microphones and speakers are three each anyway. The first
+		// camera stays the default, so other tests see no change.
+		chromedp.Flag("use-fake-device-for-media-stream", "device-count=2"),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
 	)
