@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -107,12 +108,4 @@ func (r *Redis) compact(ctx context.Context) error {
 	return nil
 }
 
-func byNode(a, b signal.NodeStats) int {
-	switch {
-	case a.Node < b.Node:
-		return -1
-	case a.Node > b.Node:
-		return 1
-	}
-	return 0
-}
+func byNode(a, b signal.NodeStats) int { return cmp.Compare(a.Node, b.Node) }

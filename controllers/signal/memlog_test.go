@@ -1,6 +1,7 @@
 package signal_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -168,18 +169,8 @@ func (n *memNode) Nodes(context.Context) ([]signal.NodeStats, error) {
 		s.Reported = time.Now()
 		list = append(list, s)
 	}
-	slices.SortFunc(list, func(a, b signal.NodeStats) int { return cmpString(a.Node, b.Node) })
+	slices.SortFunc(list, func(a, b signal.NodeStats) int { return cmp.Compare(a.Node, b.Node) })
 	return list, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (n *memNode) Stop(context.Context) {

@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -543,7 +544,7 @@ func (h *Hub) applyGone(node, by string) {
 			leaving = append(leaving, c)
 		}
 	}
-	slices.SortFunc(leaving, func(a, b *client) int { return cmpUint(a.user.ID, b.user.ID) })
+	slices.SortFunc(leaving, func(a, b *client) int { return cmp.Compare(a.user.ID, b.user.ID) })
 	for _, c := range leaving {
 		h.leaveAs(c, true)
 	}
@@ -557,16 +558,6 @@ func (h *Hub) applyGone(node, by string) {
 			c.goodbye(nil, models.CloseServiceRestart, "server restarting")
 		}
 	}
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // nodeOf is the node a registered connection is on.
