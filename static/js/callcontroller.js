@@ -15,6 +15,7 @@ import { PeerCall } from './call.js';
 import { t } from './i18n.js';
 import { openMedia, openTrack, problemWords, remembered, canPickSpeaker } from './devices.js';
 import { LevelMeter } from './level.js';
+import { devicePanel } from './devicepanel.js';
 import { Ringer } from './ringer.js';
 import { endpoints } from './urls.js';
 import { MediaWatch, QualityMeter } from './callhealth.js';
@@ -77,6 +78,9 @@ export function callController(signal) {
   let pendingInvite = null; // the call whose Call/Invite awaits its 10017
 
   const mixin = {
+    // The pickers of the call's devices panel, and the pre-call check
+    // with them (a page that takes calls has both).
+    mixins: [devicePanel()],
     data: () => ({
       iceServers: [], iceTTL: 0, call: null, mediaProblem: '', history: [],
       muted: false, cameraOff: false, now: Date.now(), quality: null, showFigures: false,

@@ -10,7 +10,6 @@ import { formatTime, formatDuration } from './format.js';
 import { pages, endpoints } from './urls.js';
 import { onlineList } from './online.js';
 import { callController, isQuietCallError } from './callcontroller.js';
-import { devicePanel } from './devicepanel.js';
 import { groupChat, isChatError } from './chat.js';
 import { liveList } from './lives.js';
 import { broadcaster } from './broadcast.js';
@@ -33,7 +32,7 @@ export function mountHome(selector, me) {
   // This page carries on a kept call and broadcast itself, never a room.
   releaseStray(signal, { call: true, live: true });
   const vm = createApp({
-    mixins: [onlineList(signal), calls.mixin, devicePanel(), groupChat(signal), liveList(signal), live.mixin],
+    mixins: [onlineList(signal), calls.mixin, groupChat(signal), liveList(signal), live.mixin],
     data: () => ({ me, conn: 'connecting', notice: '', roomName: '', roomError: '' }),
     computed: {
       connLabel() { return connLabels[this.conn] || this.conn; },
