@@ -56,7 +56,9 @@ export class PeerCall {
     this.onremotetrack = null;
     this.onstate = null;
     this.onpeerstate = null;
-    this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy });
+    // One transport for audio, video and the data channel from the first
+    // offer on: fewer candidates to gather and fewer relay allocations.
+    this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy, bundlePolicy: 'max-bundle' });
     this.senders = {}; // kind -> RTCRtpSender
     this.addLocal(stream);
     this.state = state;

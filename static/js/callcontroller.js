@@ -220,19 +220,22 @@ export function callController(signal) {
         }
         if (this.call !== call) { track.stop(); return; }
         this.problems = { ...this.problems, [key]: '' };
+        // The old track stops once the new one is sent.
+        let sent;
         if (kind === 'videoinput') {
           st.cam = track;
           this.cameraOff = false;
-          this.sendVideo();
+          sent = this.sendVideo();
         } else {
           st.mic = track;
           track.enabled = !this.muted || !old; // a first microphone comes unmuted
           this.muted = !track.enabled;
-          st.peer?.replaceTrack('audio', track);
+          sent = st.peer?.replaceTrack('audio', track).catch((e) => console.warn('replace track', e));
           this.meterSelf();
         }
-        old?.stop();
         this.showSelf();
+        await sent;
+        old?.stop();
       },
       // switchDevice puts a device picked during the call to use.
       async switchDevice(kind, id) {
@@ -248,8 +251,8 @@ export function callController(signal) {
       },
       // sendVideo sends the shared screen, else the camera, else nothing.
       sendVideo() {
-        st.peer?.replaceTrack('video', st.screen || st.cam || null);
         this.showSelf();
+        return st.peer?.replaceTrack('video', st.screen || st.cam || null).catch((e) => console.warn('replace track', e));
       },
       // showSelf shows in the self-view what is sent.
       showSelf() {

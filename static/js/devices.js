@@ -54,13 +54,20 @@ export function onDeviceChange(fn) {
 // media element plays (HTMLMediaElement.setSinkId).
 export const canPickSpeaker = typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
 
-// constraint is getUserMedia's constraint for kind: the id given (exact:
-// the user just picked it), else the remembered one (ideal: another
-// device will do when it is gone), else any.
-function constraint(kind, id) {
-  if (id) return { deviceId: { exact: id } };
-  const r = remembered()[kind];
-  return r ? { deviceId: { ideal: r } } : true;
+// constraint is getUserMedia's constraint for kind: the id given, else
+// the remembered one, else any. An ideal deviceId would let another
+// device do when the remembered one is gone, but Chromium prefers its
+// default device over an ideal one: the id is exact, and a device that is
+// gone is asked for again without it (anyDevice).
+function constraint(kind, id, any = false) {
+  const want = id || (any ? '' : remembered()[kind]);
+  return want ? { deviceId: { exact: want } } : true;
+}
+
+// anyDevice says whether a failure to open a remembered device calls for
+// trying any device of its kind instead: it is unplugged or unknown.
+function anyDevice(e, kind, id) {
+  return !id && !!remembered()[kind] && (e?.name === 'OverconstrainedError' || e?.name === 'NotFoundError');
 }
 
 // openMedia asks for the camera and the microphone (either may be left
@@ -75,9 +82,14 @@ export async function openMedia({ audio = true, video = true } = {}) {
     if (audio) problems.microphone = 'insecure';
     return { stream: new MediaStream(), problems };
   }
-  const ask = (a, v) => navigator.mediaDevices.getUserMedia({
-    audio: a && constraint('audioinput'), video: v && constraint('videoinput'),
-  });
+  const ask = async (a, v, any = false) => {
+    try {
+      return await navigator.mediaDevices.getUserMedia({ audio: a && constraint('audioinput', '', any), video: v && constraint('videoinput', '', any) });
+    } catch (e) {
+      if (any || !((a && anyDevice(e, 'audioinput')) || (v && anyDevice(e, 'videoinput')))) throw e;
+      return ask(a, v, true);
+    }
+  };
   try {
     if (audio || video) return { stream: await ask(audio, video), problems };
   } catch (e) {
@@ -104,9 +116,18 @@ export async function openMedia({ audio = true, video = true } = {}) {
 // reason.
 export async function openTrack(kind, id = '') {
   if (!navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error('insecure'), { problem: 'insecure' });
-  const c = constraint(kind, id);
+  const ask = (any) => {
+    const c = constraint(kind, id, any);
+    return navigator.mediaDevices.getUserMedia(kind === 'videoinput' ? { video: c } : { audio: c });
+  };
   try {
-    const s = await navigator.mediaDevices.getUserMedia(kind === 'videoinput' ? { video: c } : { audio: c });
+    let s;
+    try {
+      s = await ask(false);
+    } catch (e) {
+      if (!anyDevice(e, kind, id)) throw e;
+      s = await ask(true);
+    }
     return s.getTracks()[0];
   } catch (e) {
     throw Object.assign(new Error(e?.message || String(e)), { problem: problemOf(e) });
