@@ -32,6 +32,9 @@ func TestStaticFilesAreLoaded(t *testing.T) {
 		if err != nil || d.IsDir() || notLoaded[d.Name()] {
 			return err
 		}
+		if filepath.Dir(path) == filepath.Join("static", "i18n") {
+			return nil // the words: each page names its language's table (pageData.Table)
+		}
 		for from, text := range sources {
 			if from != path && strings.Contains(text, d.Name()) {
 				return nil
@@ -42,6 +45,34 @@ func TestStaticFilesAreLoaded(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// assetCall finds the files the templates name through [[.Asset "..."]].
+var assetCall = regexp.MustCompile(`\[\[\s*\$?\.Asset\s+"([^"]+)"\s*\]\]`)
+
+// TestTemplatesVersionAssets: the templates name static files only through
+// .Asset, which versions the URL (a plain /webrtc/static/ URL would be
+// revalidated on every visit), and only files that are there (.Asset fails
+// the page otherwise).
+func TestTemplatesVersionAssets(t *testing.T) {
+	named := 0
+	for path, text := range pageSources(t) {
+		if !strings.HasPrefix(path, "www") {
+			continue
+		}
+		if strings.Contains(text, "/webrtc/static/") {
+			t.Errorf("%s names a static file by a plain URL: use [[.Asset \"...\"]]", path)
+		}
+		for _, m := range assetCall.FindAllStringSubmatch(text, -1) {
+			named++
+			if _, err := os.Stat(filepath.Join("static", filepath.FromSlash(m[1]))); err != nil {
+				t.Errorf("%s names %s, which is not under static/", path, m[1])
+			}
+		}
+	}
+	if named == 0 {
+		t.Error("no template names a file through .Asset")
 	}
 }
 

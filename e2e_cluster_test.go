@@ -27,12 +27,13 @@ func TestE2EAdminNodes(t *testing.T) {
 	bob := registerUser(t, west.addr, "bob")
 	bob.connect(west.addr, false)
 
+	// The dashboard keeps dave online (and callable) on east.
 	dave.navigate("/webrtc/admin")
-	dave.waitFor(20*time.Second, "both nodes in the dashboard, bob on west", `(() => {
+	dave.waitFor(20*time.Second, "both nodes in the dashboard, dave on east and bob on west", `(() => {
 	  const rows = [...document.querySelectorAll('#nodes tr[data-node]')].map((tr) => [...tr.cells].map((c) => c.textContent.trim()));
 	  const total = [...(document.querySelector('#nodes-total')?.cells || [])].map((c) => c.textContent.trim());
-	  return rows.length === 2 && rows[0][0] === 'east (this one)' && rows[1][0] === 'west' && rows[1][2] === '1' &&
-	    total[0] === 'All nodes' && total[2] === '1' && !document.querySelector('#redis-down');
+	  return rows.length === 2 && rows[0][0] === 'east (this one)' && rows[0][2] === '1' && rows[1][0] === 'west' && rows[1][2] === '1' &&
+	    total[0] === 'All nodes' && total[2] === '2' && !document.querySelector('#redis-down');
 	})()`)
 	dave.screenshot("admin-nodes", "#nodes")
 

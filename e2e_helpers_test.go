@@ -153,6 +153,11 @@ func requireBrowser(t *testing.T) context.Context {
 // browserHost is the one Chromium process the browser tests share; each
 // user gets a browser context of their own (separate cookies).
 type browserHost struct {
+	// gestureAudio leaves Chromium's own autoplay policy on: audio waits
+	// for a user gesture, as in a browser people use. The shared browser
+	// lets pages play at once, so that calls need no clicks to be heard.
+	gestureAudio bool
+
 	once   sync.Once
 	ctx    context.Context
 	cancel []context.CancelFunc
@@ -190,6 +195,7 @@ func (b *browserHost) start() {
 	}
 	opts = append(opts,
 		chromedp.Flag("headless", "new"),
+<<<<<<< HEAD
 		// Two fake cameras (fake_device_0 and _1), for switching in a call,
 		// both in I420 (by default the second gives Y16 depth frames, which
 		// show in a <video> but are never encoded); the microphones and
@@ -197,8 +203,13 @@ func (b *browserHost) start() {
 		// default, so other tests see no change.
 		chromedp.Flag("use-fake-device-for-media-stream", "device-count=2,format=I420"),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+=======
+>>>>>>> main
 		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
 	)
+	if !b.gestureAudio {
+		opts = append(opts, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(alloc)
 	b.ctx, b.cancel = ctx, []context.CancelFunc{cancelBrowser, cancelAlloc}

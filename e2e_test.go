@@ -76,7 +76,7 @@ func TestE2ECall(t *testing.T) {
 	alice.navigate("/webrtc/admin")
 	alice.waitFor(10*time.Second, "the finished call in #calls", `[...document.querySelectorAll('#calls tr[data-call]')].some((tr) => {
 	  const td = [...tr.cells].map((c) => c.textContent.trim());
-	  return td[0] === 'alice' && td[1] === 'bob' && /^\d+:\d\d$/.test(td[3]) && td[4] === 'hangup';
+	  return td[0] === 'alice' && td[1] === 'bob' && /^\d+:\d\d$/.test(td[3]) && td[4] === 'Hung up';
 	})`)
 	var row []string
 	if err := alice.eval(`[...document.querySelector('#calls tr[data-call]').cells].map((c) => c.textContent.trim())`, &row); err == nil {
@@ -170,7 +170,7 @@ func callWithVideo(caller, callee *page, atIncoming func()) {
 	caller.t.Helper()
 	caller.call(callee.name)
 	callee.waitFor(10*time.Second, "the incoming call dialog",
-		fmt.Sprintf(`!!document.querySelector('#accept') && document.querySelector('#peer-name')?.textContent === %q`, caller.name))
+		fmt.Sprintf(`!!document.querySelector('#accept') && document.querySelector('#incoming-name')?.textContent === %q`, caller.name))
 	if atIncoming != nil {
 		atIncoming()
 	}

@@ -70,7 +70,7 @@ type UserUpdate struct {
 func (h *AdminHandler) UpdateUser(c *gin.Context) {
 	id, err := strconv.ParseUint(c.Param("id"), 10, 64)
 	if err != nil {
-		Abort(c, http.StatusNotFound, "no such user")
+		AbortReason(c, http.StatusNotFound, ReasonNoSuchUser, "no such user")
 		return
 	}
 	var req UserUpdate
@@ -78,16 +78,16 @@ func (h *AdminHandler) UpdateUser(c *gin.Context) {
 		return
 	}
 	if req.Role != nil && *req.Role != models.RoleAdmin && *req.Role != models.RoleUser {
-		Abort(c, http.StatusBadRequest, "role: must be user or admin")
+		AbortFields(c, http.StatusBadRequest, models.FieldErrors{{Field: "role", Reason: ReasonBadRole, Message: "must be user or admin"}})
 		return
 	}
 	if id == CurrentUser(c).ID && (req.Disabled != nil && *req.Disabled || req.Role != nil && *req.Role != models.RoleAdmin) {
-		Abort(c, http.StatusBadRequest, "you cannot disable or demote yourself")
+		AbortReason(c, http.StatusBadRequest, ReasonChangeSelf, "you cannot disable or demote yourself")
 		return
 	}
 	if err := h.apply(c.Request.Context(), id, req); err != nil {
 		if errors.Is(err, dao.ErrNotFound) {
-			Abort(c, http.StatusNotFound, "no such user")
+			AbortReason(c, http.StatusNotFound, ReasonNoSuchUser, "no such user")
 			return
 		}
 		AbortInternal(c, err)

@@ -54,26 +54,27 @@ type AuthHandler struct {
 // Register creates an account and logs it in: 201 with the user.
 func (h *AuthHandler) Register(c *gin.Context) {
 	if !h.RegistrationOpen {
-		Abort(c, http.StatusForbidden, "registration is closed")
+		AbortReason(c, http.StatusForbidden, ReasonRegistrationClosed, "registration is closed")
 		return
 	}
 	var cred models.Credentials
 	if !Bind(c, &cred) {
 		return
 	}
-	if err := cred.Validate(); err != nil {
-		Abort(c, http.StatusBadRequest, err.Error())
+	var invalid models.FieldErrors
+	if errors.As(cred.Validate(), &invalid) {
+		AbortFields(c, http.StatusBadRequest, invalid)
 		return
 	}
 	// The account and its first session are stored together or not at all.
 	token, first := h.Sessions.Prepare(c.ClientIP(), c.Request.UserAgent())
 	u, err := h.Accounts.CreateUserWithSession(c.Request.Context(), cred, first)
 	if errors.Is(err, dao.ErrDuplicate) {
-		Abort(c, http.StatusConflict, "username: already taken")
+		AbortFields(c, http.StatusConflict, models.FieldErrors{{Field: "username", Reason: models.ReasonUsernameTaken, Message: "already taken"}})
 		return
 	}
 	if errors.Is(err, dao.ErrBusy) {
-		tooMany(c, 0, busyMessage)
+		tooMany(c, 0, ReasonServerBusy, busyMessage)
 		return
 	}
 	if err != nil {
@@ -100,7 +101,7 @@ func (h *AuthHandler) Login(c *gin.Context) {
 	}
 	if err := attempt.Wait(c.Request.Context()); err != nil {
 		attempt.Release() // the client left before its password was checked
-		Abort(c, http.StatusRequestTimeout, "request cancelled")
+		AbortReason(c, http.StatusRequestTimeout, ReasonTimeout, "request cancelled")
 		return
 	}
 	if len(cred.Password) > models.PasswordMaxLen {
@@ -115,7 +116,7 @@ func (h *AuthHandler) reserve(c *gin.Context, key string) *Attempt {
 	attempt, wait := h.Throttle.Reserve(key, c.ClientIP())
 	if attempt == nil {
 		h.count(LoginThrottled)
-		tooMany(c, wait, "too many failed logins; try again later")
+		tooMany(c, wait, ReasonTooManyAttempts, "too many failed logins; try again later")
 	}
 	return attempt
 }
@@ -129,13 +130,13 @@ func (h *AuthHandler) finishLogin(c *gin.Context, attempt *Attempt, u *models.Us
 	switch {
 	case errors.Is(err, dao.ErrBadCredentials):
 		h.count(LoginFailed)
-		Abort(c, http.StatusUnauthorized, "wrong username or password")
+		AbortReason(c, http.StatusUnauthorized, ReasonWrongCredentials, "wrong username or password")
 	case errors.Is(err, dao.ErrDisabled):
 		h.count(LoginDisabled)
-		Abort(c, http.StatusForbidden, "this account is disabled")
+		AbortReason(c, http.StatusForbidden, ReasonAccountDisabled, "this account is disabled")
 	case errors.Is(err, dao.ErrBusy):
 		h.count(LoginThrottled)
-		tooMany(c, 0, busyMessage)
+		tooMany(c, 0, ReasonServerBusy, busyMessage)
 	case err != nil:
 		AbortInternal(c, err)
 	default:
@@ -156,9 +157,9 @@ const busyMessage = "server busy; try again shortly"
 
 // tooMany answers 429 with a Retry-After of wait in whole seconds, at
 // least one.
-func tooMany(c *gin.Context, wait time.Duration, msg string) {
+func tooMany(c *gin.Context, wait time.Duration, reason, msg string) {
 	c.Set(retryAfterKey, strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
-	Abort(c, http.StatusTooManyRequests, msg)
+	AbortReason(c, http.StatusTooManyRequests, reason, msg)
 }
 
 func (h *AuthHandler) count(result string) {

@@ -81,7 +81,7 @@ func RequireAdmin(c *gin.Context) {
 	case u == nil:
 		Abort(c, http.StatusUnauthorized, "login required")
 	case !u.IsAdmin():
-		Abort(c, http.StatusForbidden, "admins only")
+		AbortReason(c, http.StatusForbidden, ReasonAdminsOnly, "admins only")
 	default:
 		c.Next()
 	}
@@ -95,15 +95,4 @@ func RequireUserPage(c *gin.Context) {
 		return
 	}
 	c.Next()
-}
-
-// RequireAdminPage redirects anonymous visitors and refuses non-admins.
-func RequireAdminPage(c *gin.Context) {
-	u := CurrentUser(c)
-	if u != nil && !u.IsAdmin() {
-		c.String(http.StatusForbidden, "403 Forbidden: admins only")
-		c.Abort()
-		return
-	}
-	RequireUserPage(c)
 }

@@ -98,28 +98,29 @@ func TestCleanUsername(t *testing.T) {
 
 func TestValidatePassword(t *testing.T) {
 	tests := []struct {
-		pw string
-		ok bool
+		pw     string
+		reason string // "" when valid
 	}{
-		{"", false},
-		{"1234567", false},
-		{"12345678", true},
-		{"ööö", false}, // 6 bytes
-		{"öööö", true}, // 4 characters but 8 bytes
-		{strings.Repeat("x", 72), true},
-		{strings.Repeat("x", 73), false},
-		{strings.Repeat("ö", 36), true},  // 72 bytes
-		{strings.Repeat("ö", 37), false}, // 37 characters but 74 bytes: bcrypt would drop the tail
-		{"pass word with spaces", true},
+		{"", models.ReasonPasswordTooShort},
+		{"1234567", models.ReasonPasswordTooShort},
+		{"12345678", ""},
+		{"ööö", models.ReasonPasswordTooShort},
+		{"öööö", models.ReasonPasswordTooShort}, // 8 bytes, but 4 characters: the pages say characters
+		{"öööööööö", ""},
+		{strings.Repeat("x", 72), ""},
+		{strings.Repeat("x", 73), models.ReasonPasswordTooLong},
+		{strings.Repeat("ö", 36), ""},                           // 72 bytes
+		{strings.Repeat("ö", 37), models.ReasonPasswordTooLong}, // 37 characters but 74 bytes: bcrypt would drop the tail
+		{"pass word with spaces", ""},
 	}
 	for _, tt := range tests {
 		err := models.ValidatePassword(tt.pw)
 		var fe *models.FieldError
 		switch {
-		case tt.ok && err != nil:
-			t.Errorf("ValidatePassword(%d bytes) = %v, want ok", len(tt.pw), err)
-		case !tt.ok && (!errors.As(err, &fe) || fe.Field != "password" || !strings.Contains(fe.Message, "8-72 bytes")):
-			t.Errorf("ValidatePassword(%d bytes) = %v, want a password FieldError naming 8-72 bytes", len(tt.pw), err)
+		case tt.reason == "" && err != nil:
+			t.Errorf("ValidatePassword(%q) = %v, want ok", tt.pw, err)
+		case tt.reason != "" && (!errors.As(err, &fe) || fe.Field != "password" || fe.Reason != tt.reason):
+			t.Errorf("ValidatePassword(%q) = %v, want a password FieldError %s", tt.pw, err, tt.reason)
 		}
 	}
 }
@@ -133,19 +134,40 @@ func TestCredentialsValidate(t *testing.T) {
 		t.Errorf("Validate left username %q, want it cleaned to NFC jörg", c.Username)
 	}
 	tests := []struct {
-		cred  models.Credentials
-		field string
+		cred    models.Credentials
+		reasons map[string]string // field: reason
 	}{
-		{models.Credentials{Username: "ab", Password: "short"}, "username"}, // username first
-		{models.Credentials{Username: "<b>", Password: "correct horse"}, "username"},
-		{models.Credentials{Username: "bob", Password: "short"}, "password"},
-		{models.Credentials{Username: "   ", Password: "correct horse"}, "username"},
+		{models.Credentials{Username: "ab", Password: "short"}, map[string]string{
+			"username": models.ReasonUsernameLength, "password": models.ReasonPasswordTooShort}},
+		{models.Credentials{Username: "<b>", Password: "correct horse"}, map[string]string{"username": models.ReasonUsernameChars}},
+		{models.Credentials{Username: "bob", Password: "short"}, map[string]string{"password": models.ReasonPasswordTooShort}},
+		{models.Credentials{Username: "   ", Password: "correct horse"}, map[string]string{"username": models.ReasonUsernameLength}},
+		{models.Credentials{Username: "root_аdmin", Password: strings.Repeat("x", 80)}, map[string]string{
+			"username": models.ReasonUsernameScripts, "password": models.ReasonPasswordTooLong}},
 	}
 	for _, tt := range tests {
 		err := tt.cred.Validate()
+		var fes models.FieldErrors
+		if !errors.As(err, &fes) {
+			t.Errorf("Validate(%+v) = %v, want FieldErrors", tt.cred, err)
+			continue
+		}
+		got := map[string]string{}
+		for _, fe := range fes {
+			got[fe.Field] = fe.Reason
+		}
+		if len(got) != len(tt.reasons) || len(fes) != len(tt.reasons) {
+			t.Errorf("Validate(%+v) = %v, want %v", tt.cred, got, tt.reasons)
+		}
+		for f, r := range tt.reasons {
+			if got[f] != r {
+				t.Errorf("Validate(%+v): %s is %q, want %q", tt.cred, f, got[f], r)
+			}
+		}
+		// Each error is still a FieldError to errors.As, username first.
 		var fe *models.FieldError
-		if !errors.As(err, &fe) || fe.Field != tt.field {
-			t.Errorf("Validate(%+v) = %v, want a %s error", tt.cred, err, tt.field)
+		if !errors.As(err, &fe) || fe != fes[0] {
+			t.Errorf("Validate(%+v): errors.As finds %v, want the first field's error", tt.cred, fe)
 		}
 	}
 }

@@ -47,24 +47,24 @@ func NormalizeUsername(s string) string {
 func ValidateUsername(name string) error {
 	n := utf8.RuneCountInString(name)
 	if n < UsernameMinLen || n > UsernameMaxLen {
-		return usernameError(fmt.Sprintf("must be %d-%d characters", UsernameMinLen, UsernameMaxLen))
+		return usernameError(ReasonUsernameLength, fmt.Sprintf("must be %d-%d characters", UsernameMinLen, UsernameMaxLen))
 	}
 	if strings.ContainsFunc(name, isBidiControl) {
-		return usernameError("may not contain bidirectional control characters")
+		return usernameError(ReasonUsernameBidi, "may not contain bidirectional control characters")
 	}
 	if !allowedRunes(name) {
-		return usernameError("may contain only letters, digits, '_', '.' and '-'")
+		return usernameError(ReasonUsernameChars, "may contain only letters, digits, '_', '.' and '-'")
 	}
 	if longestCombiningRun(name) > MaxCombiningRun {
-		return usernameError(fmt.Sprintf("has more than %d combining marks in a row", MaxCombiningRun))
+		return usernameError(ReasonUsernameMarks, fmt.Sprintf("has more than %d combining marks in a row", MaxCombiningRun))
 	}
 	if scripts := scriptsOf(name); !scriptsMayMix(scripts) {
-		return usernameError("mixes scripts (" + strings.Join(scripts, " and ") + ")")
+		return usernameError(ReasonUsernameScripts, "mixes scripts ("+strings.Join(scripts, " and ")+")")
 	}
 	return precisError(name)
 }
 
-func usernameError(msg string) error { return &FieldError{"username", msg} }
+func usernameError(reason, msg string) error { return &FieldError{"username", reason, msg} }
 
 func isBidiControl(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }
 
@@ -109,12 +109,12 @@ var identifierRunes = precis.UsernameCaseMapped.Allowed()
 func precisError(name string) error {
 	switch {
 	case strings.ContainsFunc(name, func(r rune) bool { return !identifierRunes.Contains(r) }):
-		return usernameError("may not use compatibility forms of letters, such as superscripts or ligatures")
+		return usernameError(ReasonUsernameCompat, "may not use compatibility forms of letters, such as superscripts or ligatures")
 	case !bidirule.ValidString(name):
-		return usernameError("right-to-left names must begin and end with a right-to-left letter or digit and may not mix in left-to-right letters")
+		return usernameError(ReasonUsernameRTL, "right-to-left names must begin and end with a right-to-left letter or digit and may not mix in left-to-right letters")
 	}
 	if _, err := precis.UsernameCaseMapped.String(name); err != nil {
-		return usernameError("is not a valid username (RFC 8265)")
+		return usernameError(ReasonUsernameInvalid, "is not a valid username (RFC 8265)")
 	}
 	return nil
 }

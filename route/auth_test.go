@@ -1,6 +1,7 @@
 package route_test
 
 import (
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -27,25 +28,40 @@ func TestRegister(t *testing.T) {
 		cases := []struct {
 			name, body, contentType string
 			status                  int
-			msg                     string
+			msg, reason             string
+			fields                  map[string]string // nil: none in the answer
 		}{
-			{"taken, other case", `{"username":"JÖRG","password":"password1"}`, "application/json", 409, "username: already taken"},
-			{"too short", `{"username":"jo","password":"password1"}`, "application/json", 400, "username: must be 3-32 characters"},
-			{"too long", `{"username":"` + strings.Repeat("é", 33) + `","password":"password1"}`, "application/json", 400, "username: must be 3-32 characters"},
-			{"sql", `{"username":"bob'; DROP TABLE users;--","password":"password1"}`, "application/json", 400, "username: may contain only"},
-			{"markup", `{"username":"<b>x</b>","password":"password1"}`, "application/json", 400, "username: may contain only"},
-			{"short password", `{"username":"bob","password":"short"}`, "application/json", 400, "password: must be 8-72 bytes"},
-			{"long password", `{"username":"bob","password":"` + strings.Repeat("x", 73) + `"}`, "application/json", 400, "password: must be 8-72 bytes"},
-			{"bad json", `{"username":`, "application/json", 400, "malformed request body"},
-			{"wrong types", `{"username":1,"password":2}`, "application/json", 400, "malformed request body"},
-			{"oversized", `{"username":"bob","password":"` + strings.Repeat("x", 70<<10) + `"}`, "application/json", 413, "request body too large"},
-			{"form post", "username=bob&password=password1", "application/x-www-form-urlencoded", 201, "ok"},
-			{"valid odd name", `{"username":"drop.table--users","password":"password1"}`, "application/json", 201, "ok"},
+			{"taken, other case", `{"username":"JÖRG","password":"password1"}`, "application/json", 409, "username: already taken", "username_taken",
+				map[string]string{"username": "username_taken"}},
+			{"too short", `{"username":"jo","password":"password1"}`, "application/json", 400, "username: must be 3-32 characters", "username_length",
+				map[string]string{"username": "username_length"}},
+			{"too long", `{"username":"` + strings.Repeat("é", 33) + `","password":"password1"}`, "application/json", 400, "username: must be 3-32 characters", "username_length",
+				map[string]string{"username": "username_length"}},
+			{"sql", `{"username":"bob'; DROP TABLE users;--","password":"password1"}`, "application/json", 400, "username: may contain only", "username_chars",
+				map[string]string{"username": "username_chars"}},
+			{"markup", `{"username":"<b>x</b>","password":"password1"}`, "application/json", 400, "username: may contain only", "username_chars",
+				map[string]string{"username": "username_chars"}},
+			{"short password", `{"username":"bob","password":"short"}`, "application/json", 400, "password: must be at least 8 characters", "password_too_short",
+				map[string]string{"password": "password_too_short"}},
+			{"4 characters of 8 bytes", `{"username":"bob","password":"öööö"}`, "application/json", 400, "password: must be at least 8 characters", "password_too_short",
+				map[string]string{"password": "password_too_short"}},
+			{"long password", `{"username":"bob","password":"` + strings.Repeat("x", 73) + `"}`, "application/json", 400, "password: must be at most 72 bytes", "password_too_long",
+				map[string]string{"password": "password_too_long"}},
+			{"both fields, at once", `{"username":"a b","password":"short"}`, "application/json", 400,
+				"username: may contain only letters, digits, '_', '.' and '-'; password: must be at least 8 characters", "username_chars",
+				map[string]string{"username": "username_chars", "password": "password_too_short"}},
+			{"bad json", `{"username":`, "application/json", 400, "malformed request body", "bad_request", nil},
+			{"wrong types", `{"username":1,"password":2}`, "application/json", 400, "malformed request body", "bad_request", nil},
+			{"oversized", `{"username":"bob","password":"` + strings.Repeat("x", 70<<10) + `"}`, "application/json", 413, "request body too large", "body_too_large", nil},
+			{"xml", `<a/>`, "application/xml", 415, "unsupported content type", "unsupported_content_type", nil},
+			{"form post", "username=bob&password=password1", "application/x-www-form-urlencoded", 201, "ok", "", nil},
+			{"valid odd name", `{"username":"drop.table--users","password":"password1"}`, "application/json", 201, "ok", "", nil},
 		}
 		for _, tc := range cases {
 			r := a.Do(a.Client(), "POST", "/webrtc/register", tc.contentType, tc.body)
-			if r.Status != tc.status || !strings.HasPrefix(r.Msg, tc.msg) {
-				t.Errorf("%s: got %d %q, want %d %q", tc.name, r.Status, r.Msg, tc.status, tc.msg)
+			if r.Status != tc.status || !strings.HasPrefix(r.Msg, tc.msg) || r.Reason != tc.reason || !maps.Equal(r.Fields, tc.fields) {
+				t.Errorf("%s: got %d %q reason %q fields %v, want %d %q reason %q fields %v",
+					tc.name, r.Status, r.Msg, r.Reason, r.Fields, tc.status, tc.msg, tc.reason, tc.fields)
 			}
 		}
 		// The tables survived the SQL-looking name, and it is stored verbatim.
@@ -58,8 +74,8 @@ func TestRegister(t *testing.T) {
 
 func TestRegistrationClosed(t *testing.T) {
 	a := newApp(t, "sqlite", func(c *config.Config) { c.RegistrationOpen = false })
-	if r := a.PostJSON(a.Client(), "/webrtc/register", cred("alice", "password1")); r.Status != 403 {
-		t.Errorf("closed registration: got %d", r.Status)
+	if r := a.PostJSON(a.Client(), "/webrtc/register", cred("alice", "password1")); r.Status != 403 || r.Reason != "registration_closed" {
+		t.Errorf("closed registration: got %d %q", r.Status, r.Reason)
 	}
 }
 
@@ -121,7 +137,7 @@ func TestLoginFailures(t *testing.T) {
 		a.Register("bob")
 		wrong := a.PostJSON(a.Client(), "/webrtc/login", cred("alice", "wrong password"))
 		unknown := a.PostJSON(a.Client(), "/webrtc/login", cred("nobody", "wrong password"))
-		if wrong.Status != 401 || unknown.Status != 401 || wrong.Msg != unknown.Msg {
+		if wrong.Status != 401 || unknown.Status != 401 || wrong.Msg != unknown.Msg || wrong.Reason != "wrong_credentials" || unknown.Reason != wrong.Reason {
 			t.Errorf("wrong password %d %q vs unknown user %d %q: want the same 401", wrong.Status, wrong.Msg, unknown.Status, unknown.Msg)
 		}
 		for _, body := range []string{`{"username":"alice"`, `[]`} {
@@ -138,8 +154,8 @@ func TestLoginFailures(t *testing.T) {
 		if r := a.Do(bob, "GET", "/webrtc/api/me", "", ""); r.Status != 401 {
 			t.Errorf("disabled user's session: %d, want 401", r.Status)
 		}
-		if r := a.PostJSON(a.Client(), "/webrtc/login", cred("bob", "password-bob")); r.Status != 403 {
-			t.Errorf("disabled login: %d, want 403", r.Status)
+		if r := a.PostJSON(a.Client(), "/webrtc/login", cred("bob", "password-bob")); r.Status != 403 || r.Reason != "account_disabled" {
+			t.Errorf("disabled login: %d %q, want 403 account_disabled", r.Status, r.Reason)
 		}
 		if r := a.PostJSON(a.Client(), "/webrtc/login", cred("bob", "bad password")); r.Status != 401 {
 			t.Errorf("disabled user, wrong password: %d, want 401 (no hint the account exists)", r.Status)
@@ -161,8 +177,8 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	r := a.PostJSON(a.Client(), "/webrtc/login", cred("Alice", "password-alice"))
 	retry, _ := strconv.Atoi(r.Header.Get("Retry-After"))
-	if r.Status != 429 || retry < 60 || retry > 15*60+1 {
-		t.Fatalf("6th attempt: %d Retry-After %q, want 429 within the 15 min window", r.Status, r.Header.Get("Retry-After"))
+	if r.Status != 429 || retry < 60 || retry > 15*60+1 || r.Reason != "too_many_attempts" {
+		t.Fatalf("6th attempt: %d %q Retry-After %q, want 429 too_many_attempts within the 15 min window", r.Status, r.Reason, r.Header.Get("Retry-After"))
 	}
 	// Another username from the same address still gets through, until
 	// the address has failed 8 times.

@@ -14,6 +14,7 @@ import (
 
 	"callapp/config"
 	"callapp/controllers"
+	"callapp/controllers/assets"
 	"callapp/controllers/cluster"
 	"callapp/controllers/i18n"
 	"callapp/controllers/ice"
@@ -52,10 +53,13 @@ func newRouter(d deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("route: templates: %w", err)
 	}
-	r.SetHTMLTemplate(tmpl)
 	static, err := fs.Sub(d.Assets, "static")
 	if err != nil {
 		return nil, fmt.Errorf("route: static: %w", err)
+	}
+	files, err := assets.New(static, "/webrtc/static")
+	if err != nil {
+		return nil, err
 	}
 
 	m, err := watch(d)
@@ -75,7 +79,7 @@ func newRouter(d deps) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages := &controllers.Pages{RegistrationOpen: d.Config.RegistrationOpen, Words: words}
+	pages := &controllers.Pages{RegistrationOpen: d.Config.RegistrationOpen, Words: words, Assets: files, Templates: tmpl}
 	admin := &controllers.AdminHandler{Users: d.DB, Live: d.Hub, Relay: d.Relay}
 	live := &controllers.LiveHandler{Hub: d.Hub, Chat: d.DB}
 	calls := &controllers.CallsHandler{Calls: d.DB}
@@ -83,11 +87,12 @@ func newRouter(d deps) (*gin.Engine, error) {
 	iceServers := &controllers.ICEHandler{Servers: d.ICE, Relay: d.Relay, Mode: d.ICEMode}
 	nodes := &controllers.ClusterHandler{Cluster: d.Cluster} // a nil interface stays nil
 
-	r.Use(controllers.SecurityHeaders(), gin.Recovery(), requestLog(d.Log), controllers.ErrorRenderer(d.Log),
+	r.Use(controllers.SecurityHeaders(files.ScriptSource()), gin.Recovery(), requestLog(d.Log), controllers.ErrorRenderer(d.Log),
 		controllers.LimitBody(d.Config.MaxBodyBytes), origin.Middleware())
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/webrtc/in") })
 	r.GET("/healthz", controllers.Health(d.DB, hubHealth(d)))
-	r.StaticFS("/webrtc/static", controllers.FilesOnly(static))
+	r.GET("/webrtc/static/*file", controllers.Static(files))
+	r.HEAD("/webrtc/static/*file", controllers.Static(files))
 
 	w := r.Group("/webrtc", controllers.Authenticate(d.Sessions))
 
@@ -112,7 +117,7 @@ func newRouter(d deps) (*gin.Engine, error) {
 	w.GET("/wss", controllers.WebSocket(d.Hub, origin))
 
 	// Admins.
-	w.GET("/admin", controllers.RequireAdminPage, pages.Admin)
+	w.GET("/admin", pages.RequireAdmin, pages.Admin)
 	adm := w.Group("/api/admin", controllers.RequireAdmin)
 	adm.GET("/users", admin.ListUsers)
 	adm.PATCH("/users/:id", admin.UpdateUser)
@@ -127,7 +132,8 @@ func newRouter(d deps) (*gin.Engine, error) {
 	r.GET("/metrics", controllers.Authenticate(d.Sessions),
 		controllers.MetricsGate(d.Config.MetricsAccess()), gin.WrapH(m.Handler()))
 
-	r.NoRoute(func(c *gin.Context) { controllers.Abort(c, http.StatusNotFound, "not found") })
+	// A browser gets a page (with a link home when logged in), others JSON.
+	r.NoRoute(controllers.Authenticate(d.Sessions), pages.NotFound)
 	return r, nil
 }
 

@@ -20,9 +20,11 @@ func (a *App) Client() *http.Client {
 type Reply struct {
 	Status int
 	Header http.Header
-	Code   int             `json:"code"`
-	Msg    string          `json:"message"`
-	Data   json.RawMessage `json:"data"`
+	Code   int               `json:"code"`
+	Msg    string            `json:"message"`
+	Reason string            `json:"reason"`
+	Fields map[string]string `json:"fields"`
+	Data   json.RawMessage   `json:"data"`
 }
 
 // Do sends a request with c. header lists names and values; a "Host"

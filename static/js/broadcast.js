@@ -8,9 +8,14 @@ import { api } from './api.js';
 import { Code, Method } from './signal.js';
 import { getMedia } from './call.js';
 import { endpoints } from './urls.js';
+import { t } from './i18n.js';
 
 // phaseWords say each phase of the broadcast in words.
-const phaseWords = { starting: 'starting…', live: 'live', reconnecting: 'reconnecting…' };
+const phaseWords = {
+  starting: () => t('home.live.phase.starting'),
+  live: () => t('home.live.phase.live'),
+  reconnecting: () => t('home.live.phase.reconnecting'),
+};
 
 // broadcaster returns the mixin that runs this user's broadcast over
 // signal, and viewers(), the open connections by viewer id (for tests).
@@ -25,7 +30,7 @@ export function broadcaster(signal) {
     // live: null, or { phase: 'starting' | 'live' | 'reconnecting', title, liveId, viewers }
     data: () => ({ live: null, liveTitle: '' }),
     computed: {
-      livePhase() { return this.live ? phaseWords[this.live.phase] : ''; },
+      livePhase() { return this.live ? phaseWords[this.live.phase]() : ''; },
     },
     created() {
       bindLive(this);
@@ -41,11 +46,11 @@ export function broadcaster(signal) {
         ready = startCamera(this, live);
         [, iceServers] = await Promise.all([ready, loadICE([])]);
         if (this.live !== live) return;
-        if (!signal.send(Method.LiveStart, { data: { title } })) this.endLive('Not connected to the server.');
+        if (!signal.send(Method.LiveStart, { data: { title } })) this.endLive(t('home.live.not_connected'));
       },
       stopLive() {
         if (this.live?.liveId) signal.send(Method.LiveStop);
-        this.endLive('Your broadcast has ended.');
+        this.endLive(t('home.live.ended'));
       },
       endLive(message) {
         closeViewers();
@@ -62,7 +67,7 @@ export function broadcaster(signal) {
       if (!vm.live || d.fromId !== vm.me.id) return;
       Object.assign(vm.live, { phase: 'live', liveId: d.liveId, viewers: d.viewers });
     });
-    signal.on(Code.LiveEnded, (d) => { if (vm.live?.liveId === d.liveId) vm.endLive('Your broadcast has ended.'); });
+    signal.on(Code.LiveEnded, (d) => { if (vm.live?.liveId === d.liveId) vm.endLive(t('home.live.ended')); });
     signal.on(Code.Error, (d) => { if (d.method === Method.LiveStart && vm.live?.phase === 'starting') vm.endLive(''); });
     signal.on(Code.LiveViewer, (d) => addViewer(vm, d).catch((e) => console.error('live viewer', e)));
     signal.on(Code.LiveLeft, (d) => {
@@ -81,13 +86,13 @@ export function broadcaster(signal) {
     signal.on('state', (state) => {
       if (!vm.live || state === 'open') return;
       if (state === 'reconnecting' && vm.live.liveId) vm.live.phase = 'reconnecting';
-      else vm.endLive('Connection lost; your broadcast ended.');
+      else vm.endLive(t('home.live.lost'));
     });
     signal.on(Code.Welcome, (d) => {
       iceServers = d.iceServers || iceServers;
       const kept = d.live;
       if (vm.live?.phase === 'reconnecting') {
-        if (kept?.liveId !== vm.live.liveId) { vm.endLive('Your broadcast ended while the connection was away.'); return; }
+        if (kept?.liveId !== vm.live.liveId) { vm.endLive(t('home.live.ended_away')); return; }
         // Viewers who left meanwhile are not announced again: every old
         // connection goes, and the 10032s that follow make the new ones.
         closeViewers();
@@ -149,7 +154,7 @@ export function broadcaster(signal) {
 // openCamera gets the camera and microphone, saying what went wrong.
 async function openCamera(vm) {
   const media = await getMedia();
-  if (media.problem) vm.say(`${media.problem} Viewers will not see you.`);
+  if (media.problem) vm.say(t('home.live.no_camera', { problem: media.problem }));
   return media.stream;
 }
 

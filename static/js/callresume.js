@@ -5,6 +5,7 @@
 // offer marked `fresh`, and the other side replaces its connection for it.
 // Used by callcontroller.js, whose state (st) it shares.
 import { Code, Method } from './signal.js';
+import { t } from './i18n.js';
 
 // accepted says whether call is past ringing: the server keeps such a call
 // when a connection drops, and ends any other.
@@ -22,8 +23,8 @@ export function bindResume(signal, vm, st) {
   signal.on('state', (state) => {
     if (!vm.call) return;
     if (state !== 'open') st.watch?.hold();
-    if (state === 'replaced') vm.endCall('The call moved to another tab.');
-    else if (state === 'reconnecting' && !accepted(vm.call)) vm.endCall('Connection lost; the call ended.');
+    if (state === 'replaced') vm.endCall(t('home.resume.moved'));
+    else if (state === 'reconnecting' && !accepted(vm.call)) vm.endCall(t('home.resume.lost'));
   });
   signal.on(Code.Welcome, (d) => onWelcome(d.call || null));
   signal.on(Code.PeerAway, (d) => {
@@ -54,7 +55,7 @@ export function bindResume(signal, vm, st) {
         carryOn();
         return;
       }
-      vm.endCall(vm.call.failed || 'The call ended while you were disconnected.');
+      vm.endCall(vm.call.failed || t('home.resume.ended_away'));
     }
     if (c && !vm.call) rejoin(c);
   }

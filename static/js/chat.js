@@ -1,39 +1,146 @@
 // chat.js: the home page's group chat: the history sent on connect, new
-// and deleted messages, sending, and the errors the hub answers a message
-// with (shown beside the chat, not as a notice). A Vue mixin; the page
-// provides `me`.
+// and deleted messages, older pages through the API, sending, and the
+// errors the hub answers a message with (shown beside the chat, not as a
+// notice). A Vue mixin; the page provides `me` and `conn`.
+//
+// A draft stays in the input until the server accepts it: the hub sends
+// the message back to its sender (10005) or refuses it (10001), and only
+// the first clears the draft. A reader scrolled up to older messages is
+// never moved: new ones are counted on a button that scrolls down.
 import { Code, Method } from './signal.js';
+import { api, reasonText, limitParams } from './api.js';
+import { t } from './i18n.js';
+import { Limits } from './limits.js';
+import { endpoints } from './urls.js';
 
-// keep is how many messages the chat log holds before the oldest go.
+// keep is how many messages the chat log holds, while the reader is at
+// the bottom, before the oldest go.
 const keep = 500;
-
-const chatErrors = {
-  too_long: 'The message is too long (2000 characters at most).',
-  empty: 'The message is empty.',
-  rate_limited: 'You are sending messages too fast; wait a moment.',
-};
+// olderPage is how many older messages one "load older" fetches.
+const olderPage = 50;
+// counterFrom is the share of the limit from which the counter shows.
+const counterFrom = 0.9;
+// atBottomPx is how close to the bottom counts as reading the newest.
+const atBottomPx = 40;
+// pendingMs is how long a sent message waits for the hub's answer before
+// the page lets the user send again (the draft is still there).
+const pendingMs = 10_000;
 
 // groupChat returns the mixin that keeps `messages` and sends over signal.
 export function groupChat(signal) {
   return {
-    data: () => ({ messages: [], draft: '', chatError: '' }),
+    data: () => ({
+      messages: [], draft: '', chatError: '', pending: '', unseen: 0,
+      olderLoading: false, noOlder: false,
+    }),
+    computed: {
+      draftLength() { return [...this.draft.trim()].length; },
+      draftTooLong() { return this.draftLength > Limits.ChatMaxRunes; },
+      showCounter() { return this.draftLength >= Limits.ChatMaxRunes * counterFrom; },
+      counterText() { return t('chat.counter', { ...limitParams, n: this.draftLength.toLocaleString() }); },
+      // chatProblem is what the chat says under the log: a draft over the
+      // limit, as long as it is, else the last refusal.
+      chatProblem() { return this.draftTooLong ? this.tooLongText() : this.chatError; },
+    },
+    watch: {
+      conn(state) { if (state !== 'open') this.settle(); },
+    },
     created() {
-      signal.on(Code.ChatHistory, (d) => { this.messages = d || []; this.scrollChat(); });
-      signal.on(Code.Chat, (m) => { this.messages.push(m); if (this.messages.length > keep) this.messages.shift(); this.scrollChat(); });
+      signal.on(Code.ChatHistory, (d) => this.takeHistory(d || []));
+      signal.on(Code.Chat, (m) => this.receive(m));
       signal.on(Code.ChatDeleted, (d) => { this.messages = this.messages.filter((m) => m.id !== d.id); });
-      signal.on(Code.Error, (d, env) => { if (isChatError(d)) this.chatError = chatErrors[d.reason] || env.message; });
+      signal.on(Code.Error, (d, env) => { if (isChatError(d)) this.refused(d, env); });
     },
     methods: {
+      t,
       sendChat() {
         const text = this.draft.trim();
-        if (!text) return;
+        if (!text || this.pending || this.draftTooLong) return;
         this.chatError = '';
-        if (signal.send(Method.SendToAll, { message: text })) this.draft = '';
-        else this.chatError = 'Not connected; the message was not sent.';
+        if (!signal.send(Method.SendToAll, { message: text })) { this.chatError = t('chat.not_connected'); return; }
+        this.pending = text;
+        clearTimeout(this.pendingTimer);
+        this.pendingTimer = setTimeout(() => this.settle(), pendingMs);
       },
+      // receive shows a new message. The message being sent, coming back
+      // to its sender, is the hub's acceptance: the draft goes unless it
+      // was edited meanwhile.
+      receive(m) {
+        if (this.messages.some((x) => x.id === m.id)) return;
+        const atBottom = this.atBottom();
+        this.messages.push(m);
+        if (this.mine(m) && this.pending && m.message === this.pending) {
+          if (this.draft.trim() === this.pending) this.draft = '';
+          this.settle();
+          this.scrollChat(true);
+          return;
+        }
+        if (atBottom) {
+          if (this.messages.length > keep) this.messages.splice(0, this.messages.length - keep);
+          this.scrollChat(true);
+        } else {
+          this.unseen++;
+        }
+      },
+      // takeHistory takes the latest page, sent on every (re)connect. Older
+      // pages loaded before a reconnect stay; a reader scrolled up stays
+      // where they are and is told of what came meanwhile.
+      takeHistory(latest) {
+        if (!this.messages.length || !latest.length) {
+          this.messages = latest;
+          this.noOlder = false;
+          this.scrollChat(true);
+          return;
+        }
+        const atBottom = this.atBottom();
+        const lastSeen = this.messages[this.messages.length - 1].id;
+        const older = this.messages.filter((m) => m.id < latest[0].id);
+        this.messages = [...older, ...latest];
+        if (atBottom) this.scrollChat(true);
+        else this.unseen += latest.filter((m) => m.id > lastSeen).length;
+      },
+      // refused keeps the draft and says why.
+      refused(d, env) {
+        this.settle();
+        if (d.reason === 'rate_limited') this.chatError = t('chat.rate_limited');
+        else this.chatError = reasonText(d.reason, env.message);
+      },
+      settle() { this.pending = ''; clearTimeout(this.pendingTimer); },
+      tooLongText() { return t('chat.too_long', { ...limitParams, n: this.draftLength.toLocaleString() }); },
       mine(m) { return m.fromId === this.me.id; },
-      scrollChat() {
+      atBottom() {
+        const el = this.$refs.chatlog;
+        return !el || el.scrollHeight - el.scrollTop - el.clientHeight <= atBottomPx;
+      },
+      onChatScroll() { if (this.unseen && this.atBottom()) this.unseen = 0; },
+      // scrollChat scrolls to the newest message; unless forced, only a
+      // reader already there.
+      scrollChat(force) {
+        if (!force && !this.atBottom()) return;
+        this.unseen = 0;
         this.$nextTick(() => { const el = this.$refs.chatlog; if (el) el.scrollTop = el.scrollHeight; });
+      },
+      showNewest() { this.scrollChat(true); },
+      // loadOlder prepends the page before the oldest message shown,
+      // keeping what the reader sees where it is.
+      async loadOlder() {
+        if (this.olderLoading || !this.messages.length) return;
+        this.olderLoading = true;
+        this.chatError = '';
+        try {
+          const older = await api('GET', endpoints.messages(olderPage, this.messages[0].id));
+          const known = new Set(this.messages.map((m) => m.id));
+          const el = this.$refs.chatlog;
+          const fromBottom = el ? el.scrollHeight - el.scrollTop : 0;
+          this.messages = [...older.filter((m) => !known.has(m.id)), ...this.messages];
+          this.noOlder = older.length < olderPage;
+          await this.$nextTick();
+          if (el) el.scrollTop = el.scrollHeight - fromBottom;
+        } catch (e) {
+          this.chatError = e.message;
+        } finally {
+          this.olderLoading = false;
+        }
       },
     },
   };

@@ -1,28 +1,37 @@
 // home.js: the calling page. It mounts one Vue app over one Signal
 // (signal.js) made of the online list (online.js), the call controller
-// (callcontroller.js), the group chat (chat.js), the live broadcasts
-// (lives.js) and this user's own broadcast (broadcast.js), and keeps what they
-// share: the connection state, the user and the notices.
+// (callcontroller.js) with its incoming-call sheet (incoming.js), the group
+// chat (chat.js), the live broadcasts (lives.js) and this user's own
+// broadcast (broadcast.js), and keeps what they share: the connection
+// state, the user and the notices.
 import { createApp } from '../vendor/vue/vue.esm-browser.prod.js';
-import { api, logout } from './api.js';
+import { api, logout, reasonText } from './api.js';
 import { Signal, Code } from './signal.js';
-import { formatTime, formatDuration } from './format.js';
+import { formatTime, formatAgo, formatDuration, connLabel } from './format.js';
+import { t } from './i18n.js';
 import { pages, endpoints } from './urls.js';
 import { onlineList } from './online.js';
 import { callController, isQuietCallError } from './callcontroller.js';
+import { incomingSheet } from './incoming.js';
 import { groupChat, isChatError } from './chat.js';
 import { liveList } from './lives.js';
 import { broadcaster } from './broadcast.js';
 import { isRoomName, randomRoomName } from './roomname.js';
 import { releaseStray } from './stray.js';
 
-const connLabels = {
-  open: 'online', connecting: 'connecting…', reconnecting: 'reconnecting…',
-  replaced: 'open in another tab', kicked: 'signed out', closed: 'offline',
-};
-
 // noticeMs is how long a notice stays up.
 const noticeMs = 8000;
+
+// clockMs is how often times said relative to now ("5 minutes ago") are
+// said again.
+const clockMs = 30000;
+
+// statusWords are the online list's presence states in words.
+const statusWords = {
+  online: () => t('home.status.online'),
+  in_call: () => t('home.status.in_call'),
+  in_room: () => t('home.status.in_room'),
+};
 
 // mountHome mounts the page on selector for the user me.
 export function mountHome(selector, me) {
@@ -32,18 +41,24 @@ export function mountHome(selector, me) {
   // This page carries on a kept call and broadcast itself, never a room.
   releaseStray(signal, { call: true, live: true });
   const vm = createApp({
-    mixins: [onlineList(signal), calls.mixin, groupChat(signal), liveList(signal), live.mixin],
-    data: () => ({ me, conn: 'connecting', notice: '', roomName: '', roomError: '' }),
+    mixins: [onlineList(signal), calls.mixin, incomingSheet(), groupChat(signal), liveList(signal), live.mixin],
+    data: () => ({ me, conn: 'connecting', notice: '', roomName: '', roomError: '', now: Date.now() }),
     computed: {
-      connLabel() { return connLabels[this.conn] || this.conn; },
+      connLabel() { return connLabel(this.conn); },
     },
     created() { bindConnection(this, signal); },
-    mounted() { signal.connect(); },
+    mounted() {
+      signal.connect();
+      setInterval(() => { this.now = Date.now(); }, clockMs);
+    },
     methods: {
+      t,
       logout,
       say(text) { this.notice = text; clearTimeout(this.noticeTimer); this.noticeTimer = setTimeout(() => { this.notice = ''; }, noticeMs); },
       reconnect() { signal.attempt = 0; signal.connect(); },
-      time(t) { return formatTime(t); },
+      time(at) { return formatTime(at); },
+      ago(at) { return formatAgo(at, this.now); },
+      statusLabel(status) { return statusWords[status]?.() ?? status; },
       duration(s) { return s ? formatDuration(s) : ''; },
       // newRoom copies a fresh room's link, then opens it. A browser that
       // neither copies nor refuses soon does not hold the user back.
@@ -55,7 +70,7 @@ export function mountHome(selector, me) {
       },
       joinRoom() {
         const name = this.roomName.trim();
-        this.roomError = isRoomName(name) ? '' : 'A room name is 1 to 64 letters, digits, _ or -.';
+        this.roomError = isRoomName(name) ? '' : t('home.room.invalid');
         if (!this.roomError) location.href = pages.room(name);
       },
     },
@@ -77,5 +92,5 @@ function bindConnection(vm, signal) {
     }
   });
   signal.on(Code.Welcome, (d) => { vm.me = d.user; });
-  signal.on(Code.Error, (d, env) => { if (!isChatError(d) && !isQuietCallError(d)) vm.say(env.message || d.reason); });
+  signal.on(Code.Error, (d, env) => { if (!isChatError(d) && !isQuietCallError(d)) vm.say(reasonText(d.reason, env.message)); });
 }

@@ -13,6 +13,7 @@ const pages = {
   room: async () => (await import('./room.js')).mountRoom('#app', me()),
   live: async () => (await import('./watch.js')).mountWatch('#app', me()),
   admin: async () => (await import('./admin.js')).mountAdmin('#app', me()),
+  error: async () => {}, // server-rendered words and a link: nothing to mount
 };
 
 bindSwitcher();

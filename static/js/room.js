@@ -13,21 +13,32 @@ import { Signal, Code, Method } from './signal.js';
 import { getMedia } from './call.js';
 import { Mesh } from './mesh.js';
 import { releaseStray } from './stray.js';
-import { formatTime } from './format.js';
+import { formatTime, connLabel } from './format.js';
+import { t } from './i18n.js';
 import { pages, endpoints } from './urls.js';
 
 // stateWords are what the page says in each state of the room.
 const stateWords = {
-  joining: () => 'Joining…',
-  waiting: () => 'Waiting for others to join.',
-  connected: () => 'Connected.',
-  bye: (vm) => `${vm.byeName} left; waiting for others.`,
-  full: (vm) => `This room is full (${vm.capacity} people at most).`,
+  joining: () => t('room.state.joining'),
+  waiting: () => t('room.state.waiting'),
+  connected: () => t('room.state.connected'),
+  bye: (vm) => t('room.state.bye', { name: vm.byeName }),
+  full: (vm) => t('room.state.full', { capacity: vm.capacity }),
   refused: (vm) => vm.refusal,
-  away: () => 'Not connected; rejoining when the connection is back.',
-  reconnecting: () => 'Reconnecting…',
-  lost: () => 'The connection was away too long, and you left the room.',
-  replaced: () => 'This room is open in another tab.',
+  away: () => t('room.state.away'),
+  reconnecting: () => t('room.state.reconnecting'),
+  lost: () => t('room.state.lost'),
+  replaced: () => t('room.state.replaced'),
+};
+
+// mediaWords are the states of the media connection to a member
+// (RTCPeerConnection.connectionState) other than connected, in words.
+const mediaWords = {
+  new: () => t('room.media.new'),
+  connecting: () => t('room.media.connecting'),
+  disconnected: () => t('room.media.disconnected'),
+  failed: () => t('room.media.failed'),
+  closed: () => t('room.media.closed'),
 };
 
 // seatWaitMs is how long the page waits, after the welcome of a
@@ -37,17 +48,18 @@ const seatWaitMs = 3000;
 
 // refusals are the hub's reasons for not letting us in, in words.
 const refusals = {
-  already_in_room: 'You are already in a room, maybe in another tab.',
-  already_in_call: 'You are in a call; hang up first.',
-  already_live: 'You are broadcasting; stop first.',
-  already_watching: 'You are watching a broadcast; leave it first.',
-  bad_room: 'This is not a valid room name.',
+  already_in_room: () => t('room.refused.already_in_room'),
+  already_in_call: () => t('room.refused.already_in_call'),
+  already_live: () => t('room.refused.already_live'),
+  already_watching: () => t('room.refused.already_watching'),
+  bad_room: () => t('room.refused.bad_room'),
 };
 
+// messageErrors are the hub's reasons for refusing a room message, in words.
 const messageErrors = {
-  too_long: 'The message is too long.',
-  empty: 'The message is empty.',
-  rate_limited: 'You are sending messages too fast; wait a moment.',
+  too_long: () => t('room.messages.too_long'),
+  empty: () => t('room.messages.empty'),
+  rate_limited: () => t('room.messages.rate_limited'),
 };
 
 // keep is how many messages the room's log holds before the oldest go.
@@ -119,14 +131,14 @@ function roomMethods(signal, mesh) {
       if (!text) return;
       this.messageError = '';
       if (signal.send(Method.RoomMsg, { data: { room: this.room, message: text } })) this.draft = '';
-      else this.messageError = 'Not connected.';
+      else this.messageError = t('room.messages.not_connected');
     },
     async copyLink() {
       try {
         await navigator.clipboard.writeText(location.href);
-        this.say('Link copied. Anyone with it who has an account can join.');
+        this.say(t('room.copied'));
       } catch (e) {
-        this.say(`Copy this link: ${location.href}`);
+        this.say(t('room.copy_this', { url: location.href }));
       }
     },
     toggleMute() {
@@ -138,7 +150,10 @@ function roomMethods(signal, mesh) {
       this.local?.getVideoTracks().forEach((t) => { t.enabled = !this.cameraOff; });
     },
     say(text) { this.notice = text; clearTimeout(this.noticeTimer); this.noticeTimer = setTimeout(() => { this.notice = ''; }, 8000); },
-    time(t) { return formatTime(t); },
+    time(at) { return formatTime(at); },
+    t,
+    connLabel,
+    mediaLabel(state) { return mediaWords[state]?.() ?? state; },
     mine(m) { return m.fromId === this.me.id; },
   };
 }
@@ -202,7 +217,7 @@ function bye(vm, mesh, id) {
   mesh.drop(id);
   vm.members = vm.members.filter((m) => m.id !== id);
   if (!gone) return;
-  if (vm.members.length) vm.say(`${gone.username} left.`);
+  if (vm.members.length) vm.say(t('room.left', { name: gone.username }));
   else { vm.byeName = gone.username; vm.state = 'bye'; }
 }
 
@@ -256,10 +271,10 @@ const relays = new Set([Method.Offer, Method.Answer, Method.Candidate]);
 function showError(vm, d, env) {
   const reason = d?.reason;
   if (relays.has(d?.method)) { console.warn('room relay refused', reason); return; }
-  if (messageErrors[reason]) { vm.messageError = messageErrors[reason]; return; }
+  if (messageErrors[reason]) { vm.messageError = messageErrors[reason](); return; }
   // A reload within the grace is given its seat (or another room's, being
   // given back) before the answer to its own Room/Join comes: no news.
   if (reason === 'already_in_room' && (vm.seated || vm.strayRoom)) return;
-  if (refusals[reason] && vm.state === 'joining') { vm.refusal = refusals[reason]; vm.state = 'refused'; return; }
-  vm.say(env.message || reason || 'The server refused that.');
+  if (refusals[reason] && vm.state === 'joining') { vm.refusal = refusals[reason](); vm.state = 'refused'; return; }
+  vm.say(env.message || reason || t('room.refused.other'));
 }

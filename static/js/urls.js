@@ -22,7 +22,7 @@ export const endpoints = Object.freeze({
   me: `${base}/api/me`,
   iceServers: `${base}/api/ice-servers`,
   calls: (limit) => `${base}/api/calls?${q({ limit })}`,
-  messages: (limit) => `${base}/api/messages?${q({ limit })}`,
+  messages: (limit, before) => `${base}/api/messages?${q(before ? { limit, before } : { limit })}`,
   adminLive: `${base}/api/admin/live`,
   adminCluster: `${base}/api/admin/cluster`,
   adminRelay: `${base}/api/admin/relay`,

@@ -9,12 +9,14 @@ import { logout } from './api.js';
 import { Signal, Code, Method } from './signal.js';
 import { releaseStray } from './stray.js';
 import { pages } from './urls.js';
+import { connLabel } from './format.js';
+import { t } from './i18n.js';
 
 // The reasons a page stops waiting, in words.
 const endings = {
-  full: (d) => `This broadcast is full (${d.maxViewers} viewers). Try again later.`,
-  ended: () => 'The broadcast has ended.',
-  unknown: () => 'There is no such broadcast: it may have ended already.',
+  full: (d) => t('live.full', { max: d.maxViewers }),
+  ended: () => t('live.ended'),
+  unknown: () => t('live.unknown'),
 };
 
 // mountWatch mounts the page on selector for the user me.
@@ -31,6 +33,8 @@ export function mountWatch(selector, me) {
       signal.connect();
     },
     methods: {
+      t,
+      connLabel,
       logout,
       leave() {
         if (this.phase !== 'over') signal.send(Method.LiveLeave, { data: { liveId } });
