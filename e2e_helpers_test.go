@@ -195,16 +195,12 @@ func (b *browserHost) start() {
 	}
 	opts = append(opts,
 		chromedp.Flag("headless", "new"),
-<<<<<<< HEAD
 		// Two fake cameras (fake_device_0 and _1), for switching in a call,
 		// both in I420 (by default the second gives Y16 depth frames, which
 		// show in a <video> but are never encoded); the microphones and
 		// speakers are three each anyway. The first camera stays the
 		// default, so other tests see no change.
 		chromedp.Flag("use-fake-device-for-media-stream", "device-count=2,format=I420"),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-=======
->>>>>>> main
 		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
 	)
 	if !b.gestureAudio {
