@@ -82,7 +82,7 @@ export function callController(signal) {
     // with them (a page that takes calls has both).
     mixins: [devicePanel()],
     data: () => ({
-      iceServers: [], iceTTL: 0, call: null, mediaProblem: '', history: [],
+      iceServers: [], iceTTL: 0, call: null, history: [],
       muted: false, cameraOff: false, now: Date.now(), quality: null, showFigures: false,
       sharing: false, problems: { camera: '', microphone: '' }, showDevices: false,
       remoteState: { muted: false, cameraOff: false, sharing: false },
