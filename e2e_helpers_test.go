@@ -195,12 +195,12 @@ func (b *browserHost) start() {
 	}
 	opts = append(opts,
 		chromedp.Flag("headless", "new"),
-		// Two fake cameras (fake_device_0 and _1), for switching in a call,
-		// both in I420 (by default the second gives Y16 depth frames, which
-		// show in a <video> but are never encoded); the microphones and
-		// speakers are three each anyway. The first camera stays the
-		// default, so other tests see no change.
-		chromedp.Flag("use-fake-device-for-media-stream", "device-count=2,format=I420"),
+		// Three fake cameras, for switching in a call: fake_device_0 (the
+		// default, so other tests see no change, I420) and fake_device_2
+		// (MJPEG) are sent; fake_device_1 gives Y16 depth frames, which
+		// show in a <video> but are never encoded. The microphones and
+		// speakers are three each anyway (docs/testing.md).
+		chromedp.Flag("use-fake-device-for-media-stream", "device-count=3"),
 		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
 	)
 	if !b.gestureAudio {
