@@ -187,7 +187,7 @@ func (b *browserHost) start() {
 	}
 	// Flags that work as root with only loopback.
 	for _, f := range []string{
-		"no-sandbox", "disable-gpu", "use-fake-device-for-media-stream", "use-fake-ui-for-media-stream",
+		"no-sandbox", "disable-gpu", "use-fake-ui-for-media-stream",
 		"allow-loopback-in-peer-connection", "disable-background-networking", "disable-component-update",
 		"disable-sync", "no-first-run", "no-default-browser-check", "disable-dev-shm-usage",
 	} {
@@ -195,6 +195,12 @@ func (b *browserHost) start() {
 	}
 	opts = append(opts,
 		chromedp.Flag("headless", "new"),
+		// Three fake cameras, for switching in a call: fake_device_0 (the
+		// default, so other tests see no change, I420) and fake_device_2
+		// (MJPEG) are sent; fake_device_1 gives Y16 depth frames, which
+		// show in a <video> but are never encoded. The microphones and
+		// speakers are three each anyway (docs/testing.md).
+		chromedp.Flag("use-fake-device-for-media-stream", "device-count=3"),
 		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
 	)
 	if !b.gestureAudio {

@@ -37,7 +37,10 @@ export class PeerCall {
   // peerId: the other user; polite: true for the callee. fresh: this
   // connection replaces one the page lost (a reload): its offers say so
   // until answered, so that the other side drops its old connection.
-  constructor(signal, peerId, { iceServers = [], polite = false, stream = null, iceTransportPolicy = 'all', fresh = false } = {}) {
+  // state: the media state to tell the other side ({muted, cameraOff,
+  // sharing}), over a data channel both sides make before the offer, so the
+  // server neither carries it nor needs to know; onpeerstate gets theirs.
+  constructor(signal, peerId, { iceServers = [], polite = false, stream = null, iceTransportPolicy = 'all', fresh = false, state = null } = {}) {
     this.signal = signal;
     this.peerId = peerId;
     this.polite = polite;
@@ -52,8 +55,18 @@ export class PeerCall {
     this.remoteStream = new MediaStream();
     this.onremotetrack = null;
     this.onstate = null;
-    this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy });
+    this.onpeerstate = null;
+    // One transport for audio, video and the data channel from the first
+    // offer on: fewer candidates to gather and fewer relay allocations.
+    this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy, bundlePolicy: 'max-bundle' });
+    this.senders = {}; // kind -> RTCRtpSender
     this.addLocal(stream);
+    this.state = state;
+    this.channel = this.pc.createDataChannel('state', { negotiated: true, id: 0 });
+    this.channel.onopen = () => this.sendState();
+    this.channel.onmessage = ({ data }) => {
+      try { this.onpeerstate?.(JSON.parse(data)); } catch (e) { console.warn('peer state', e); }
+    };
     this.pc.onicecandidate = ({ candidate }) => {
       if (candidate) this.signal.send(Method.Candidate, { toId: this.peerId, data: candidate.toJSON() });
     };
@@ -65,17 +78,43 @@ export class PeerCall {
     this.pc.onnegotiationneeded = () => this.negotiate();
   }
 
-  // addLocal sends our tracks; without a camera or microphone we still ask
-  // to receive both, so a receive-only call shows the other side.
+  // addLocal sends our tracks. A kind we have no track for still gets a
+  // sending transceiver (sending nothing yet), so that a camera allowed
+  // later, or a shared screen, is sent by replaceTrack without a new offer.
+  // The side that answers first takes the offer's transceiver for it
+  // (sendMissing), or the other side would get a second one of the kind.
   addLocal(stream) {
-    const kinds = new Set();
     for (const track of stream ? stream.getTracks() : []) {
-      this.pc.addTrack(track, stream);
-      kinds.add(track.kind);
+      if (!this.senders[track.kind]) this.senders[track.kind] = this.pc.addTrack(track, stream);
     }
+    if (this.started) this.sendMissing();
+  }
+
+  sendMissing() {
     for (const kind of ['audio', 'video']) {
-      if (!kinds.has(kind)) this.pc.addTransceiver(kind, { direction: 'recvonly' });
+      if (this.senders[kind]) continue;
+      const mine = new Set(Object.values(this.senders));
+      const tr = this.pc.getTransceivers().find((x) => x.mid !== null && x.receiver.track.kind === kind && !mine.has(x.sender));
+      if (tr) tr.direction = 'sendrecv';
+      this.senders[kind] = tr ? tr.sender : this.pc.addTransceiver(kind, { direction: 'sendrecv' }).sender;
     }
+  }
+
+  // replaceTrack sends track (or nothing, for null) in place of what the
+  // kind's sender sends, without renegotiating.
+  replaceTrack(kind, track) {
+    return this.senders[kind].replaceTrack(track);
+  }
+
+  // setState tells the other side our media state, now if the channel is
+  // open, else when it opens.
+  setState(state) {
+    this.state = state;
+    this.sendState();
+  }
+
+  sendState() {
+    if (this.state && this.channel.readyState === 'open') this.channel.send(JSON.stringify(this.state));
   }
 
   async negotiate() {
@@ -106,6 +145,7 @@ export class PeerCall {
     this.ignoreOffer = !this.polite && collision;
     if (this.ignoreOffer) return;
     await this.pc.setRemoteDescription({ type: desc.type, sdp: desc.sdp });
+    if (!this.started) this.sendMissing(); // before the first answer
     this.started = true; // from now on either side may renegotiate
     this.fresh = false;  // the other side holds this connection now
     for (const c of this.pendingCandidates.splice(0)) await this.addCandidate(c);
@@ -163,6 +203,7 @@ export class PeerCall {
 
   close() {
     this.pc.onicecandidate = this.pc.ontrack = this.pc.onconnectionstatechange = this.pc.onnegotiationneeded = null;
+    this.channel.onopen = this.channel.onmessage = null;
     this.pc.close();
   }
 }

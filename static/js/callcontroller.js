@@ -4,11 +4,18 @@
 // the list of recent calls. An accepted call outlives a dropped server
 // connection (the media does not need the server): callresume.js carries
 // it on when the server is back, or rebuilds it after a reload. Its media's
-// health and quality are watched by callhealth.js. The page provides `say`,
-// `time`, `me` and `conn`.
+// health and quality are watched by callhealth.js. The local media (the
+// microphone, the camera, a shared screen) is sent by replacing tracks, never
+// renegotiating; the other side learns our media state over the call's data
+// channel (call.js) and shows it. The page provides `say`, `time`, `me` and
+// `conn`, and devicePanel (devicepanel.js) for the pickers.
 import { api } from './api.js';
 import { Code, Method } from './signal.js';
-import { PeerCall, getMedia } from './call.js';
+import { PeerCall } from './call.js';
+import { t } from './i18n.js';
+import { openMedia, openTrack, problemWords, remembered, canPickSpeaker } from './devices.js';
+import { LevelMeter } from './level.js';
+import { devicePanel } from './devicepanel.js';
 import { Ringer } from './ringer.js';
 import { endpoints } from './urls.js';
 import { MediaWatch, QualityMeter } from './callhealth.js';
@@ -44,6 +51,8 @@ export function isQuietCallError(d) {
 }
 const quietMethods = new Set([Method.CallStats, Method.Offer, Method.Answer, Method.Candidate]);
 
+const fitKey = 'callapp.fit';
+
 // failedShowMs is how long a call whose media failed stays on the screen,
 // saying so, before it goes.
 const failedShowMs = 2500;
@@ -55,7 +64,10 @@ export function callController(signal) {
   // st is the call's state outside Vue, shared with callresume.js.
   const st = {
     peer: null,          // the PeerCall of the current call
-    localStream: null,
+    mic: null,           // the microphone's track, or null
+    cam: null,           // the camera's track, or null (off or not allowed)
+    screen: null,        // the shared screen's track, or null
+    meters: [],          // the speaking rings' LevelMeters
     watch: null,         // the MediaWatch of the current call
     meter: null,         // the QualityMeter of the current call
     mediaTimeoutMs: 0,   // from the welcome
@@ -66,9 +78,17 @@ export function callController(signal) {
   let pendingInvite = null; // the call whose Call/Invite awaits its 10017
 
   const mixin = {
+    // The pickers of the call's devices panel, and the pre-call check
+    // with them (a page that takes calls has both).
+    mixins: [devicePanel()],
     data: () => ({
-      iceServers: [], iceTTL: 0, call: null, mediaProblem: '', history: [],
+      iceServers: [], iceTTL: 0, call: null, history: [],
       muted: false, cameraOff: false, now: Date.now(), quality: null, showFigures: false,
+      sharing: false, problems: { camera: '', microphone: '' }, showDevices: false,
+      remoteState: { muted: false, cameraOff: false, sharing: false },
+      speaking: { self: false, remote: false },
+      fit: localStorage.getItem(fitKey) === 'contain' ? 'contain' : 'cover', fullscreen: false,
+      canShare: !!navigator.mediaDevices?.getDisplayMedia, canFullscreen: !!document.fullscreenEnabled,
     }),
     computed: {
       timer() {
@@ -88,6 +108,20 @@ export function callController(signal) {
         return { key: 'connecting', text: 'Connecting…' };
       },
       qualityBars() { return bars(this.quality); },
+      // localState is what the other side is told of our media.
+      localState() { return { muted: this.muted, cameraOff: this.cameraOff, sharing: this.sharing }; },
+      // mediaProblem says which device is missing and why, and what the
+      // call does without it.
+      mediaProblem() {
+        const words = problemWords(this.problems);
+        if (!words) return '';
+        const { camera, microphone } = this.problems;
+        const then = camera && microphone ? 'call.without.both' : camera ? 'call.without.camera' : 'call.without.microphone';
+        return `${words} ${t(then)}`;
+      },
+      // initial is the letter of an avatar.
+      peerInitial() { return initial(this.call?.peer.username); },
+      myInitial() { return initial(this.me?.username); },
       qualityLabel() { return `Connection quality: ${barWords[this.qualityBars]}. Show the figures.`; },
     },
     created() {
@@ -96,11 +130,16 @@ export function callController(signal) {
       bindRelay(this);
       resume = bindResume(signal, this, st);
     },
+    watch: {
+      localState(s) { st.peer?.setState(s); },
+    },
     mounted() {
+      document.addEventListener('fullscreenchange', () => { this.fullscreen = !!document.fullscreenElement; });
       setInterval(() => { this.now = Date.now(); }, 1000);
       this.loadHistory();
     },
     methods: {
+      t,
       async loadHistory() {
         try { this.history = await api('GET', endpoints.calls(20)); } catch (e) { /* shown empty */ }
       },
@@ -141,14 +180,123 @@ export function callController(signal) {
         const data = reason ? { callId, reason } : { callId };
         if (!signal.send(Method.Hangup, { toId: peer.id, data })) st.abandoned = { callId, peerId: peer.id, reason };
       },
+      // openMedia opens the camera and microphone for a call; what it
+      // cannot have is said (mediaProblem) and shown off.
       async openMedia() {
-        const media = await getMedia();
-        st.localStream = media.stream;
-        this.mediaProblem = media.problem ? `${media.problem} ${media.mode === 'audio' ? 'Calling with audio only.' : 'You can still see and hear the other side.'}` : '';
-        this.cameraOff = media.mode !== 'video';
-        this.muted = media.mode === 'receive';
-        if (this.$refs.local) this.$refs.local.srcObject = st.localStream;
-        return st.localStream;
+        const media = await openMedia();
+        st.mic = media.stream.getAudioTracks()[0] || null;
+        st.cam = media.stream.getVideoTracks()[0] || null;
+        this.problems = media.problems;
+        this.muted = !st.mic;
+        this.cameraOff = !st.cam;
+        this.$nextTick(() => { this.showSelf(); this.meterSelf(); });
+        return media.stream;
+      },
+      // retryMedia asks again for the devices that failed.
+      async retryMedia() {
+        if (this.problems.microphone) await this.openDevice('audioinput');
+        if (this.problems.camera) await this.openDevice('videoinput');
+      },
+      // openDevice turns on the microphone or camera (the remembered one,
+      // or id) and sends it in place of what was sent; the old track stops.
+      // A device that will not open twice (a phone's cameras) is let go of
+      // first and tried again.
+      async openDevice(kind, id = '') {
+        const key = kind === 'videoinput' ? 'camera' : 'microphone';
+        const call = this.call;
+        const old = kind === 'videoinput' ? st.cam : st.mic;
+        let track;
+        try {
+          try {
+            track = await openTrack(kind, id);
+          } catch (e) {
+            if (e.problem !== 'inuse' || !old) throw e;
+            old.stop();
+            track = await openTrack(kind, id);
+          }
+        } catch (e) {
+          this.problems = { ...this.problems, [key]: e.problem };
+          return;
+        }
+        if (this.call !== call) { track.stop(); return; }
+        this.problems = { ...this.problems, [key]: '' };
+        // The old track stops once the new one is sent.
+        let sent;
+        if (kind === 'videoinput') {
+          st.cam = track;
+          this.cameraOff = false;
+          sent = this.sendVideo();
+        } else {
+          st.mic = track;
+          track.enabled = !this.muted || !old; // a first microphone comes unmuted
+          this.muted = !track.enabled;
+          sent = st.peer?.replaceTrack('audio', track).catch((e) => console.warn('replace track', e));
+          this.meterSelf();
+        }
+        this.showSelf();
+        await sent;
+        old?.stop();
+      },
+      // switchDevice puts a device picked during the call to use.
+      async switchDevice(kind, id) {
+        if (kind === 'audiooutput') { this.setSpeaker(); return; }
+        if (kind === 'videoinput' && !st.cam) return; // the camera is off: used when it is turned on
+        if (kind === 'audioinput' && !st.mic) return;
+        await this.openDevice(kind, id);
+      },
+      setSpeaker() {
+        const id = remembered().audiooutput;
+        const v = this.$refs.remote;
+        if (canPickSpeaker && v && id) v.setSinkId(id).catch((e) => console.warn('speaker', e));
+      },
+      // sendVideo sends the shared screen, else the camera, else nothing.
+      sendVideo() {
+        this.showSelf();
+        return st.peer?.replaceTrack('video', st.screen || st.cam || null).catch((e) => console.warn('replace track', e));
+      },
+      // showSelf shows in the self-view what is sent.
+      showSelf() {
+        const v = this.$refs.local;
+        const track = st.screen || st.cam;
+        if (v && v.srcObject?.getVideoTracks()[0] !== track) v.srcObject = track ? new MediaStream([track]) : null;
+      },
+      meterSelf() {
+        st.meters.find((m) => m.who === 'self')?.stop();
+        st.meters = st.meters.filter((m) => m.who !== 'self');
+        if (st.mic) st.meters.push(meter('self', st.mic, this));
+      },
+      async toggleShare() {
+        if (st.screen) { this.stopShare(); return; }
+        let s;
+        try {
+          s = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+        } catch (e) {
+          if (e?.name !== 'NotAllowedError') this.say(t('call.shareFailed')); // NotAllowed: the user chose nothing
+          return;
+        }
+        const track = s.getVideoTracks()[0];
+        if (!this.call) { track.stop(); return; }
+        track.contentHint = 'detail';
+        track.onended = () => { if (st.screen === track) this.stopShare(); };
+        st.screen = track;
+        this.sharing = true;
+        this.sendVideo();
+      },
+      stopShare() {
+        if (!st.screen) return;
+        st.screen.onended = null;
+        st.screen.stop();
+        st.screen = null;
+        this.sharing = false;
+        this.sendVideo();
+      },
+      toggleFit() {
+        this.fit = this.fit === 'cover' ? 'contain' : 'cover';
+        try { localStorage.setItem(fitKey, this.fit); } catch (e) { /* not kept */ }
+      },
+      toggleFullscreen() {
+        if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+        else this.$refs.stage?.requestFullscreen().catch((e) => console.warn('fullscreen', e));
       },
       // freshICE fetches TURN credentials at call time: the welcome's may
       // have expired while the page stayed open.
@@ -172,11 +320,18 @@ export function callController(signal) {
       newPeer(polite, fresh = false) {
         clearInterval(renewTimer);
         if (this.iceTTL > 0) renewTimer = setInterval(() => this.renewICE(), Math.max(60, this.iceTTL * 0.8) * 1000);
-        const p = new PeerCall(signal, this.call.peer.id, { iceServers: this.iceServers, polite, stream: st.localStream, iceTransportPolicy: window.callappICEPolicy || 'all', fresh });
+        const stream = new MediaStream([st.mic, st.screen || st.cam].filter(Boolean));
+        const p = new PeerCall(signal, this.call.peer.id, {
+          iceServers: this.iceServers, polite, stream, iceTransportPolicy: window.callappICEPolicy || 'all', fresh, state: this.localState,
+        });
         p.onremotetrack = (stream) => {
           const v = this.$refs.remote;
-          if (v && v.srcObject !== stream) v.srcObject = stream;
+          if (v && v.srcObject !== stream) { v.srcObject = stream; this.setSpeaker(); }
           this.timeSetup(v);
+          this.meterRemote(stream);
+        };
+        p.onpeerstate = (s) => {
+          if (st.peer === p) this.remoteState = { muted: !!s.muted, cameraOff: !!s.cameraOff, sharing: !!s.sharing };
         };
         p.onstate = (state) => {
           if (!this.call || st.peer !== p) return;
@@ -185,6 +340,15 @@ export function callController(signal) {
         };
         this.watchMedia();
         return p;
+      },
+      // meterRemote rings the remote video while the other side speaks.
+      meterRemote(stream) {
+        const track = stream.getAudioTracks()[0];
+        const m = st.meters.find((x) => x.who === 'remote');
+        if (!track || m?.track === track) return;
+        m?.stop();
+        st.meters = st.meters.filter((x) => x !== m);
+        st.meters.push(meter('remote', track, this));
       },
       watchMedia() {
         if (st.watch) return;
@@ -224,22 +388,37 @@ export function callController(signal) {
         st.watch?.stop();
         st.peer?.close();
         st.peer = st.watch = st.meter = null;
-        dropStream(st.localStream);
+        st.meters.forEach((m) => m.stop());
+        st.meters = [];
+        for (const track of [st.mic, st.cam, st.screen]) track?.stop();
+        st.mic = st.cam = st.screen = null;
+        if (document.fullscreenElement && this.$refs.stage?.contains(document.fullscreenElement)) document.exitFullscreen().catch(() => {});
         this.call = null;
         this.quality = null;
-        this.showFigures = false;
-        this.muted = this.cameraOff = false;
+        this.showFigures = this.showDevices = false;
+        this.muted = this.cameraOff = this.sharing = false;
+        this.problems = { camera: '', microphone: '' };
+        this.remoteState = { muted: false, cameraOff: false, sharing: false };
+        this.speaking = { self: false, remote: false };
         if (message) this.say(message);
         setTimeout(() => this.loadHistory(), 300);
       },
       dropStream, // for callresume.js
+      // toggleMute mutes (the track sends silence) or unmutes; without a
+      // microphone it asks for one again.
       toggleMute() {
+        if (!st.mic) { this.openDevice('audioinput'); return; }
         this.muted = !this.muted;
-        st.localStream?.getAudioTracks().forEach((t) => { t.enabled = !this.muted; });
+        st.mic.enabled = !this.muted;
       },
+      // toggleCamera turns the camera off (the track stops: its light goes
+      // out) or on again.
       toggleCamera() {
-        this.cameraOff = !this.cameraOff;
-        st.localStream?.getVideoTracks().forEach((t) => { t.enabled = !this.cameraOff; });
+        if (!st.cam) { this.openDevice('videoinput'); return; }
+        st.cam.stop();
+        st.cam = null;
+        this.cameraOff = true;
+        this.sendVideo();
       },
       historyLabel(c) {
         if (c.answered) return c.direction === 'outgoing' ? 'Outgoing' : 'Incoming';
@@ -320,9 +499,26 @@ export function callController(signal) {
     fn(st.peer).catch((e) => console.error('relay', e));
   }
 
-  // dropStream turns a camera/microphone stream off.
+  // dropStream turns a camera/microphone stream off: the call it was
+  // opened for ended while the browser asked.
   function dropStream(stream) {
-    stream?.getTracks().forEach((t) => t.stop());
-    if (st.localStream === stream) st.localStream = null;
+    for (const track of stream?.getTracks() || []) {
+      track.stop();
+      if (st.mic === track) st.mic = null;
+      if (st.cam === track) st.cam = null;
+    }
   }
+}
+
+// meter is a LevelMeter that shows who ('self' or 'remote') speaks in
+// vm.speaking.
+function meter(who, track, vm) {
+  const m = new LevelMeter(track, (level, speaking) => {
+    if (vm.speaking[who] !== speaking) vm.speaking = { ...vm.speaking, [who]: speaking };
+  });
+  return Object.assign(m, { who, track });
+}
+
+function initial(name) {
+  return name ? Array.from(name)[0].toUpperCase() : '';
 }

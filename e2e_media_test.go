@@ -1,0 +1,198 @@
+package main
+
+// Browser tests of a call's devices and media state (devices.js,
+// devicepanel.js, callcontroller.js): the pre-call check, switching the
+// camera mid-call, mute and camera-off shown on the other side, screen
+// sharing, and a camera the browser denies.
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// senderJS is what alice's call sends as video: the track's device, its
+// label and size, with the local description (unchanged when no
+// renegotiation happened).
+const senderJS = `(() => {
+  const pc = window.callapp.peer();
+  const tr = pc?.getSenders().find((s) => s.track?.kind === 'video')?.track;
+  const s = tr?.getSettings() || {};
+  return { deviceId: s.deviceId || '', label: tr?.label || '', width: s.width || 0, sdp: pc?.localDescription?.sdp || '' };
+})()`
+
+type sender struct {
+	DeviceID string `json:"deviceId"`
+	Label    string `json:"label"`
+	Width    int    `json:"width"`
+	SDP      string `json:"sdp"`
+}
+
+func (p *page) sender() sender {
+	p.t.Helper()
+	var s sender
+	if err := p.eval(senderJS, &s); err != nil {
+		p.t.Fatalf("%s: reading the video sender: %v", p.name, err)
+	}
+	return s
+}
+
+// remoteWidthIs waits until the remote video is w pixels wide and still
+// decoding.
+func (p *page) remoteWidthIs(w int, what string) {
+	p.t.Helper()
+	p.waitFor(15*time.Second, what, fmt.Sprintf(`document.querySelector('#remote')?.videoWidth === %d`, w))
+	p.waitVideo()
+}
+
+func TestE2EMedia(t *testing.T) {
+	browser := requireBrowser(t)
+	app := startApp(t, e2eEnv()...)
+	alice, bob := twoUsers(t, browser, app)
+
+	// Before any call: the preview shows the camera, the meter moves with
+	// the fake microphone's beeps, the pickers name both cameras, and the
+	// test sound plays.
+	t.Run("PreCallCheck", func(t *testing.T) {
+		alice := alice.in(t)
+		alice.click("#check-devices")
+		alice.waitFor(10*time.Second, "the camera preview", `document.querySelector('#check-video')?.videoWidth > 0`)
+		alice.waitFor(10*time.Second, "the microphone level above zero", `+document.querySelector('#mic-level')?.getAttribute('aria-valuenow') > 0`)
+		alice.waitFor(5*time.Second, "the cameras named in the picker",
+			`[...document.querySelectorAll('#pick-camera option')].filter((o) => o.value && o.textContent.startsWith('fake_device_')).length >= 2`)
+		alice.waitFor(5*time.Second, "speakers in the picker", `document.querySelectorAll('#pick-speaker option').length > 1`)
+		alice.click("#test-speaker")
+		alice.waitFor(5*time.Second, "the test sound to play and end",
+			`!document.querySelector('#test-speaker').disabled && !document.querySelector('#check-problem')`)
+		alice.click("#check-devices")
+		alice.waitFor(5*time.Second, "the check closed", `!document.querySelector('#device-check')`)
+	})
+
+	callWithVideo(alice, bob, nil)
+
+	// A picks another camera mid-call (fake_device_2: the shared browser's
+	// fake_device_1 is never encoded): the sender's track is the new
+	// device, no offer was made, and B keeps decoding.
+	t.Run("SwitchCamera", func(t *testing.T) {
+		alice, bob := alice.in(t), bob.in(t)
+		before := alice.sender()
+		alice.click("#devices")
+		var picked string
+		if err := alice.eval(`(() => {
+		  const s = document.querySelector('#pick-camera');
+		  const o = [...s.options].find((o) => o.textContent === 'fake_device_2');
+		  s.value = o.value;
+		  s.dispatchEvent(new Event('change'));
+		  return o.value;
+		})()`, &picked); err != nil || picked == "" || picked == before.DeviceID {
+			t.Fatalf("picking the other camera: %q %v\n%s", picked, err, alice.report())
+		}
+		alice.waitFor(10*time.Second, "the new camera sent", fmt.Sprintf(`(%s).deviceId === %q`, senderJS, picked))
+		after := alice.sender()
+		t.Logf("camera %s (%s) -> %s (%s)", before.Label, before.DeviceID[:8], after.Label, after.DeviceID[:8])
+		if after.SDP != before.SDP {
+			t.Errorf("switching the camera renegotiated (the local description changed)")
+		}
+		bob.waitVideo()
+		alice.waitFor(2*time.Second, "the choice remembered",
+			fmt.Sprintf(`JSON.parse(localStorage.getItem('callapp.devices')).videoinput === %q`, picked))
+		alice.click("#devices")
+	})
+
+	// A mutes, then turns her camera off: B sees the muted icon, then the
+	// avatar; A sees her avatar in the self-view. Back on, both go and
+	// B decodes A's camera again.
+	t.Run("MuteAndCameraOff", func(t *testing.T) {
+		alice, bob := alice.in(t), bob.in(t)
+		alice.click("#mute")
+		alice.waitFor(5*time.Second, "the mute toggle pressed", `document.querySelector('#mute').getAttribute('aria-pressed') === 'true'`)
+		bob.waitFor(5*time.Second, "alice's muted icon", `!!document.querySelector('#remote-muted')?.getClientRects().length`)
+		alice.click("#camera")
+		alice.waitFor(5*time.Second, "the self-view's avatar",
+			`document.querySelector('#camera').getAttribute('aria-pressed') === 'true' && !!document.querySelector('#self-avatar')?.getClientRects().length`)
+		bob.waitFor(5*time.Second, "alice's avatar", `!!document.querySelector('#remote-avatar')?.getClientRects().length`)
+		bob.screenshot("call-peer-camera-off")
+		alice.click("#mute")
+		alice.click("#camera")
+		bob.waitFor(5*time.Second, "the muted icon and the avatar gone", `!document.querySelector('#remote-muted') && !document.querySelector('#remote-avatar')`)
+		bob.waitVideo()
+	})
+
+	// A shares her screen (the fake screen is 800 px wide, the cameras
+	// 640): B decodes it, shown whole and said to be a screen; A stops,
+	// and B gets her camera back.
+	t.Run("ScreenShare", func(t *testing.T) {
+		alice, bob := alice.in(t), bob.in(t)
+		alice.click("#share")
+		alice.waitFor(10*time.Second, "the screen sent", `(`+senderJS+`).label.startsWith('screen')`)
+		bob.remoteWidthIs(800, "alice's screen")
+		bob.waitFor(5*time.Second, "the sharing badge and the video fitted",
+			`!!document.querySelector('#remote-sharing') && getComputedStyle(document.querySelector('#remote')).objectFit === 'contain'`)
+		alice.click("#share")
+		bob.remoteWidthIs(640, "alice's camera again")
+		bob.waitFor(5*time.Second, "the sharing badge gone", `!document.querySelector('#remote-sharing')`)
+	})
+
+	bob.click("#hangup")
+	alice.waitIdle()
+	bob.waitIdle()
+
+	// The next call starts with the camera A picked.
+	var remembered string
+	if err := alice.eval(`JSON.parse(localStorage.getItem('callapp.devices')).videoinput`, &remembered); err != nil {
+		t.Fatal(err)
+	}
+	bob.call("alice")
+	alice.waitFor(10*time.Second, "the incoming call", `!!document.querySelector('#accept')`)
+	alice.click("#accept")
+	alice.waitFor(10*time.Second, "the remembered camera sent", fmt.Sprintf(`(%s).deviceId === %q`, senderJS, remembered))
+	alice.click("#hangup")
+	alice.waitIdle()
+	bob.waitIdle()
+}
+
+// TestE2EMediaDenied: A's browser denies her camera. She is told which
+// device and how to allow it, her camera toggle shows off, she still sees
+// B, and B sees her avatar.
+func TestE2EMediaDenied(t *testing.T) {
+	browser := requireBrowser(t)
+	app := startApp(t, e2eEnv()...)
+	alice, bob := twoUsers(t, browser, app)
+	alice.run(5*time.Second, "deny the camera in every new document", chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := cdppage.AddScriptToEvaluateOnNewDocument(denyCameraJS).Do(ctx)
+		return err
+	}))
+	alice.navigate("/webrtc/in")
+	alice.waitHome()
+	bob.waitFor(10*time.Second, "alice online again", `!!document.querySelector('#users li[data-user="alice"] .call-btn:not([disabled])')`)
+	bob.call("alice")
+	alice.waitFor(10*time.Second, "the incoming call", `!!document.querySelector('#accept')`)
+	alice.click("#accept")
+	alice.waitFor(10*time.Second, "the denied camera explained", `(() => {
+	  const t = document.querySelector('#media-problem')?.textContent || '';
+	  return t.includes('camera is blocked') && t.includes('address bar') && !!document.querySelector('#media-retry');
+	})()`)
+	alice.waitFor(5*time.Second, "the camera toggle off and the avatar in the self-view",
+		`document.querySelector('#camera').getAttribute('aria-pressed') === 'true' && !!document.querySelector('#self-avatar')`)
+	bob.waitFor(10*time.Second, "alice's avatar", `!!document.querySelector('#remote-avatar')?.getClientRects().length`)
+	alice.waitVideo() // she still sees bob
+	alice.screenshot("call-camera-denied")
+	alice.click("#media-retry") // still denied: still said
+	alice.waitFor(5*time.Second, "the problem still shown", `(document.querySelector('#media-problem')?.textContent || '').includes('camera is blocked')`)
+	alice.click("#hangup")
+	alice.waitIdle()
+	bob.waitIdle()
+}
+
+// denyCameraJS makes getUserMedia refuse any request for video as a
+// browser does when the user blocked the camera.
+const denyCameraJS = `(() => {
+  const md = navigator.mediaDevices;
+  if (!md) return;
+  const real = md.getUserMedia.bind(md);
+  md.getUserMedia = (c) => (c && c.video ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : real(c));
+})();`
