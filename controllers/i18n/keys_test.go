@@ -26,7 +26,10 @@ var dynamic = []string{
 	"device.*.camera",     // the same, for the camera
 	"device.*.microphone", // the same, for the microphone
 	"device.unnamed.*",    // a device without a name, by kind
-	"ring.conn.*",         // the connection's states on the admin page
+	"call.end.*",          // a call's end (10015), by reason
+	"call.fail.*",         // an invite that could not go on (10016), by reason
+	"call.path.*",         // how media goes, by candidate type
+	"call.quality.bars.*", // the signal bars' count in words
 }
 
 // goKey is a Go string literal shaped like a key, which code under

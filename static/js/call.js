@@ -5,12 +5,13 @@
 // Negotiation follows the "perfect negotiation" pattern so that either side
 // may renegotiate: the callee is polite (yields on offer collisions).
 import { Method } from './signal.js';
+import { t } from './i18n.js';
 
 // getMedia asks for camera and microphone, falling back to microphone only,
 // then to nothing (receive-only). It says which it got and why.
 export async function getMedia() {
   if (!navigator.mediaDevices?.getUserMedia) {
-    return { stream: null, mode: 'receive', problem: 'This browser gives no access to cameras here (an HTTPS page is needed).' };
+    return { stream: null, mode: 'receive', problem: t('call.media.no_access') };
   }
   try {
     return { stream: await navigator.mediaDevices.getUserMedia({ audio: true, video: true }), mode: 'video' };
@@ -26,10 +27,10 @@ export async function getMedia() {
 
 function describeMediaError(e) {
   switch (e && e.name) {
-    case 'NotAllowedError': return 'Camera or microphone access was denied.';
-    case 'NotFoundError': return 'No camera or microphone was found.';
-    case 'NotReadableError': return 'The camera or microphone is in use by another program.';
-    default: return `Camera or microphone unavailable (${e && e.name || e}).`;
+    case 'NotAllowedError': return t('call.media.denied');
+    case 'NotFoundError': return t('call.media.not_found');
+    case 'NotReadableError': return t('call.media.in_use');
+    default: return t('call.media.other', { error: e && e.name || e });
   }
 }
 

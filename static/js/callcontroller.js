@@ -19,26 +19,18 @@ import { devicePanel } from './devicepanel.js';
 import { Ringer } from './ringer.js';
 import { endpoints } from './urls.js';
 import { MediaWatch, QualityMeter } from './callhealth.js';
-import { bars, barWords } from './quality.js';
+import { bars } from './quality.js';
 import { bindResume, accepted } from './callresume.js';
 
-const endNotices = {
-  hangup: (n) => `${n} hung up.`,
-  cancelled: (n) => `Missed call from ${n}.`,
-  disconnected: (n) => `${n} disconnected.`,
-  timeout: (n) => `Missed call from ${n}.`,
-  media_failed: (n) => `Connection failed: no media path to ${n}; the call ended.`,
-};
-// pathNames say how media goes, by the type of our selected candidate.
-const pathNames = {
-  host: 'direct (host)', srflx: 'direct, through NAT (srflx)', prflx: 'direct, through NAT (prflx)', relay: 'through the relay (relay)',
-};
-const failNotices = {
-  busy: (n) => `${n} is busy.`,
-  offline: (n) => `${n} is offline.`,
-  timeout: (n) => `No answer from ${n}.`,
-  self: () => 'You cannot call yourself.',
-};
+// The words of a call's end (10015's reason) and of an invite that could
+// not go on (10016's), by reason; others get the .other words.
+const endReasons = new Set(['hangup', 'cancelled', 'disconnected', 'timeout', 'media_failed']);
+const failReasons = new Set(['busy', 'offline', 'timeout', 'self']);
+const endNotice = (reason, name) => t(`call.end.${endReasons.has(reason) ? reason : 'other'}`, { name });
+const failNotice = (reason, name) => t(`call.fail.${failReasons.has(reason) ? reason : 'other'}`, { name });
+// pathTypes are the types of our selected candidate that have words for
+// how media goes.
+const pathTypes = new Set(['host', 'srflx', 'prflx', 'relay']);
 
 // isQuietCallError says whether a 10001 is none of the user's business: a
 // quality sample refused, a relay refused (not_in_call: candidates still
@@ -100,12 +92,12 @@ export function callController(signal) {
       callState() {
         const c = this.call;
         if (!accepted(c)) return null;
-        if (c.failed) return { key: 'failed', text: 'Connection failed' };
-        if (this.conn !== 'open') return { key: 'reconnecting', text: 'Reconnecting…' };
-        if (c.peerAway) return { key: 'reconnecting', text: `${c.peer.username} is reconnecting…` };
-        if (c.media === 'connected') return { key: 'connected', text: 'Connected' };
-        if (c.media === 'disconnected' || c.media === 'failed') return { key: 'reconnecting', text: 'Reconnecting media…' };
-        return { key: 'connecting', text: 'Connecting…' };
+        if (c.failed) return { key: 'failed', text: t('call.state.failed') };
+        if (this.conn !== 'open') return { key: 'reconnecting', text: t('call.state.reconnecting') };
+        if (c.peerAway) return { key: 'reconnecting', text: t('call.state.peer_away', { name: c.peer.username }) };
+        if (c.media === 'connected') return { key: 'connected', text: t('call.state.connected') };
+        if (c.media === 'disconnected' || c.media === 'failed') return { key: 'reconnecting', text: t('call.state.media') };
+        return { key: 'connecting', text: t('call.state.connecting') };
       },
       qualityBars() { return bars(this.quality); },
       // localState is what the other side is told of our media.
@@ -122,7 +114,7 @@ export function callController(signal) {
       // initial is the letter of an avatar.
       peerInitial() { return initial(this.call?.peer.username); },
       myInitial() { return initial(this.me?.username); },
-      qualityLabel() { return `Connection quality: ${barWords[this.qualityBars]}. Show the figures.`; },
+      qualityLabel() { return t('call.quality.label', { words: t(`call.quality.bars.${this.qualityBars}`) }); },
     },
     created() {
       bindConnection(this);
@@ -149,7 +141,7 @@ export function callController(signal) {
         const call = this.call;
         const [stream] = await Promise.all([this.openMedia(), this.freshICE()]);
         if (this.call !== call) { dropStream(stream); return; } // cancelled while the browser asked for the camera
-        if (!signal.send(Method.Invite, { toId: user.id })) { this.endCall('Not connected to the server.'); return; }
+        if (!signal.send(Method.Invite, { toId: user.id })) { this.endCall(t('call.not_connected')); return; }
         pendingInvite = call;
         ringer.ringback();
       },
@@ -377,7 +369,7 @@ export function callController(signal) {
       // holds the notice left after it.
       mediaFailed() {
         const call = this.call;
-        call.failed = `Connection failed: no media path to ${call.peer.username}; the call ended.`;
+        call.failed = endNotice('media_failed', call.peer.username);
         this.sendHangup('media_failed');
         setTimeout(() => { if (this.call === call) this.endCall(call.failed); }, failedShowMs);
       },
@@ -421,13 +413,14 @@ export function callController(signal) {
         this.sendVideo();
       },
       historyLabel(c) {
-        if (c.answered) return c.direction === 'outgoing' ? 'Outgoing' : 'Incoming';
-        if (c.direction === 'incoming') return c.endReason === 'rejected' ? 'Declined' : 'Missed';
-        return { rejected: 'Rejected', timeout: 'No answer', cancelled: 'Cancelled' }[c.endReason] || 'Not answered';
+        if (c.answered) return t(c.direction === 'outgoing' ? 'call.history.outgoing' : 'call.history.incoming');
+        if (c.direction === 'incoming') return t(c.endReason === 'rejected' ? 'call.history.declined' : 'call.history.missed');
+        const unanswered = { rejected: 'call.history.rejected', timeout: 'call.history.no_answer', cancelled: 'call.history.cancelled' };
+        return t(unanswered[c.endReason] || 'call.history.not_answered');
       },
       // figure formats a quality figure for the panel.
       figure(v, unit) { return Number.isFinite(v) ? `${Math.round(v)} ${unit}` : '–'; },
-      pathWords(path) { return pathNames[path] || '–'; },
+      pathWords(path) { return pathTypes.has(path) ? t(`call.path.${path}`) : '–'; },
     },
   };
   return { mixin, peer: () => st.peer?.pc ?? null };
@@ -462,21 +455,19 @@ export function callController(signal) {
       vm.call.startedAt = Date.now();
       st.peer = vm.newPeer(false);
     });
-    signal.on(Code.CallRejected, (d) => { if (vm.call?.callId === d.callId) vm.endCall(`${vm.call.peer.username} rejected the call.`); });
+    signal.on(Code.CallRejected, (d) => { if (vm.call?.callId === d.callId) vm.endCall(t('call.end.rejected', { name: vm.call.peer.username })); });
     bindCallEnds(vm);
   }
 
   function bindCallEnds(vm) {
     signal.on(Code.CallEnded, (d) => {
       if (vm.call?.callId !== d.callId) return;
-      const f = endNotices[d.reason] || ((n) => `The call with ${n} ended.`);
-      vm.endCall(f(vm.call.peer.username));
+      vm.endCall(endNotice(d.reason, vm.call.peer.username));
     });
     signal.on(Code.CallFailed, (d) => {
       pendingInvite = null;
       if (!vm.call || vm.call.peer.id !== d.toId) return;
-      const f = failNotices[d.reason] || (() => 'The call could not be made.');
-      vm.endCall(f(vm.call.peer.username));
+      vm.endCall(failNotice(d.reason, vm.call.peer.username));
     });
   }
 

@@ -67,8 +67,6 @@ export function bars(f) {
   return 1;
 }
 
-export const barWords = ['no signal', 'poor', 'fair', 'good', 'excellent'];
-
 // sample is the Call/Stats data for callId from figures, within the
 // server's ranges; null when the path or the round trip is not known yet
 // (media never flowed, or no check answered yet): a round trip sent as 0

@@ -2,6 +2,7 @@
 // browser, both forced to relay through the configured TURN servers, open a
 // data channel between them. Success proves the credentials, realm, public
 // address and ports are right: the usual TURN mistakes.
+import { t } from './i18n.js';
 
 export async function relaySelfTest(iceServers, timeoutMs = 10_000) {
   const started = performance.now();
@@ -37,8 +38,8 @@ export async function relaySelfTest(iceServers, timeoutMs = 10_000) {
     return {
       ok: false,
       error: gathered === 0
-        ? 'No relay candidate was gathered: the TURN server is unreachable or refused the credentials (check TURN_SECRET and TURN_REALM, that the TURN port in the URLs above is open, and the server log).'
-        : `Relay candidates were gathered but no connection came up within ${timeoutMs / 1000} s: check TURN_PUBLIC_IP, that the relay port range is open, and that the relay may reach its own address (a private relay IP needs TURN_ALLOW_PRIVATE, 127.0.0.1 needs TURN_ALLOW_LOOPBACK).`,
+        ? t('admin.relay.no_candidates')
+        : t('admin.relay.no_connection', { s: timeoutMs / 1000 }),
     };
   } finally {
     a.close();
