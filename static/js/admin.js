@@ -5,14 +5,14 @@
 // (callcontroller.js) with its incoming-call sheet (incoming.js), its stage
 // shown only during a call.
 import { createApp } from '../vendor/vue/vue.esm-browser.prod.js';
-import { api, logout } from './api.js';
+import { api, logout, reasonText } from './api.js';
 import { t, has } from './i18n.js';
 import { confirmDialog } from './confirm.js';
 import { Signal, Code } from './signal.js';
 import { callController, isQuietCallError } from './callcontroller.js';
 import { incomingSheet } from './incoming.js';
 import { releaseStray } from './stray.js';
-import { formatTime, formatDuration } from './format.js';
+import { formatTime, formatDuration, connLabel } from './format.js';
 import { relaySelfTest } from './relaytest.js';
 import { pages, endpoints } from './urls.js';
 
@@ -22,10 +22,6 @@ const pollMs = 3000;
 // clipAt is how many characters of a chat message the moderation table
 // shows before a "more" toggle.
 const clipAt = 280;
-
-// connWords names the words of the connection's states that have none
-// of their own.
-const connWords = { idle: 'connecting', kicked: 'closed' };
 
 // noticeMs is how long a call's notice stays up.
 const noticeMs = 8000;
@@ -46,7 +42,7 @@ export function mountAdmin(selector, me) {
       expanded: {}, // chat message id: shown whole
     }),
     computed: {
-      connLabel() { return t(`ring.conn.${connWords[this.conn] || this.conn}`); },
+      connLabel() { return connLabel(this.conn); },
       pages() { return Math.max(1, Math.ceil(this.total / pageSize)); },
       uptime() {
         const s = this.stats.uptimeSec;
@@ -177,7 +173,7 @@ function bindSignal(vm, signal) {
     if (state === 'kicked') location.href = pages.login;
   });
   signal.on(Code.Welcome, (d) => { vm.me = d.user; });
-  signal.on(Code.Error, (d, env) => { if (!isQuietCallError(d)) vm.say(env.message || d.reason); });
+  signal.on(Code.Error, (d, env) => { if (!isQuietCallError(d)) vm.say(reasonText(d.reason, env.message)); });
 }
 
 // clip is text cut to n characters (code points, so that no emoji is

@@ -39,6 +39,7 @@ export function formatDuration(sec) {
 // connWords are the signaling connection's states (signal.js) in words.
 const connWords = {
   open: () => t('conn.open'),
+  idle: () => t('conn.connecting'),
   connecting: () => t('conn.connecting'),
   reconnecting: () => t('conn.reconnecting'),
   replaced: () => t('conn.replaced'),

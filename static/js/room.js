@@ -8,7 +8,7 @@
 // the seat back (10020 after the welcome) it rebuilds the mesh as a
 // newcomer: the others offer to it afresh (models/protocol.md, Resume).
 import { createApp, markRaw } from '../vendor/vue/vue.esm-browser.prod.js';
-import { api } from './api.js';
+import { api, reasonText } from './api.js';
 import { Signal, Code, Method } from './signal.js';
 import { getMedia } from './call.js';
 import { Mesh } from './mesh.js';
@@ -276,5 +276,5 @@ function showError(vm, d, env) {
   // given back) before the answer to its own Room/Join comes: no news.
   if (reason === 'already_in_room' && (vm.seated || vm.strayRoom)) return;
   if (refusals[reason] && vm.state === 'joining') { vm.refusal = refusals[reason](); vm.state = 'refused'; return; }
-  vm.say(env.message || reason || t('room.refused.other'));
+  vm.say(reason ? reasonText(reason, env.message) : t('room.refused.other'));
 }
