@@ -97,6 +97,7 @@ type focusStop struct {
 // visible button, link and select must be at least 44x44; on the busiest
 // pages every stop of the Tab key must show a focus indicator of 3:1.
 func TestE2EAccessibility(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	axe, err := os.ReadFile(axeFile)
 	if err != nil {

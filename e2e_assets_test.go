@@ -125,6 +125,7 @@ const pageReady = `document.readyState === 'complete' && !document.querySelector
 // API calls, not counted): every asset comes from the browser's cache
 // without asking the server. The figures are logged for docs/performance.md.
 func TestE2EPageWeight(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv()...)
 	alice := newPage(t, browser, app, "alice")
@@ -194,6 +195,7 @@ func TestE2EPageWeight(t *testing.T) {
 // TestE2EErrorPageLanguages: the 404 page a browser gets is a page in the
 // reader's language, whose switcher works like every page's.
 func TestE2EErrorPageLanguages(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv()...)
 	anon := newPage(t, browser, app, "anon")

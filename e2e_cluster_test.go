@@ -13,6 +13,7 @@ import (
 // nodes with their figures and the sums; with Redis stopped it says so in
 // a banner, and once Redis is back the table returns by itself.
 func TestE2EAdminNodes(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	r := clustertest.OwnRedis(t)
 	dir := t.TempDir()

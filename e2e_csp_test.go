@@ -11,6 +11,7 @@ import (
 // browser test on a violation works: a script injected into a page neither
 // runs nor goes unreported.
 func TestE2EContentSecurityPolicy(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv()...)
 	carol := newPage(t, browser, app, "carol")

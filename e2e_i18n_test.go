@@ -22,6 +22,7 @@ import (
 // live pages say their words in Chinese, show no key of the tables, and
 // write dates the Chinese way.
 func TestE2EChinese(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	db := filepath.Join(t.TempDir(), "callapp.db")
 	app := startApp(t, e2eEnv("CALLAPP_DB_DSN="+db)...)
@@ -84,7 +85,7 @@ func TestE2EChinese(t *testing.T) {
 		"#mute":               "静音",
 		"#camera":             "关闭摄像头",
 		"#leave":              "离开",
-		".chat h3":            "房间消息",
+		".chat h2":            "房间消息",
 		"#room-log .empty":    "这里的消息只发给房间里的人，不会保存。",
 		"#room-send":          "发送",
 	}, "Room", "(you)", "Copy link", "Mute", "Camera", "Leave", "Messages", "Send", "Waiting")

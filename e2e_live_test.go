@@ -16,6 +16,7 @@ import (
 // broadcast ended. A made-up id gets a page saying there is no such
 // broadcast.
 func TestE2ELive(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv("CALLAPP_LIVE_MAX_VIEWERS=2")...)
 	// dave registers first, so he is the admin (ADMIN_USERNAMES is empty).
@@ -88,6 +89,7 @@ func TestE2ELive(t *testing.T) {
 // is back she offers to bob afresh and bob decodes her video over the new
 // connection.
 func TestE2ELiveResume(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv()...)
 	users := registerAll(t, browser, app, "alice", "bob")

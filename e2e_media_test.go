@@ -50,6 +50,7 @@ func (p *page) remoteWidthIs(w int, what string) {
 }
 
 func TestE2EMedia(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv()...)
 	alice, bob := twoUsers(t, browser, app)
@@ -159,6 +160,7 @@ func TestE2EMedia(t *testing.T) {
 // device and how to allow it, her camera toggle shows off, she still sees
 // B, and B sees her avatar.
 func TestE2EMediaDenied(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv()...)
 	alice, bob := twoUsers(t, browser, app)

@@ -47,6 +47,7 @@ type sentEnvelope struct {
 // Call/Stats sample within its period (the caller's with the set-up time),
 // and sends a last one before it hangs up.
 func TestE2ECallQuality(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	// alice is named admin, to read the stored quality: the two register at once.
 	app := startApp(t, e2eEnv("CALLAPP_ADMIN_USERNAMES=alice")...)

@@ -79,6 +79,7 @@ const callStateJS = `document.querySelector('#call-state')?.textContent.trim()`
 // show the call again on the same peer connection, and hanging up stores
 // one call whose duration spans the outage.
 func TestE2EResumeAcrossServerRestart(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	// alice is named admin, to read the call's resumes: the two register at once.
 	env := e2eEnv("CALLAPP_DATA_DIR="+t.TempDir(), "CALLAPP_CALL_RESUME_GRACE=20s", "CALLAPP_ADMIN_USERNAMES=alice")
@@ -158,6 +159,7 @@ func TestE2EResumeAcrossServerRestart(t *testing.T) {
 // the media timeout both pages say "Connection failed" and the call is
 // recorded as ended media_failed.
 func TestE2EMediaFailure(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	const mediaTimeout = 4 * time.Second
 	gin.SetMode(gin.ReleaseMode) // the router's debug listing is noise here
@@ -217,6 +219,7 @@ func TestE2EMediaFailure(t *testing.T) {
 // still there well past the timeout; once the party is back, the timeout
 // runs and, the relay being still dead, ends the call media_failed.
 func TestE2EMediaTimeoutWaitsForAnAwayPeer(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	const mediaTimeout = 4 * time.Second
 	gin.SetMode(gin.ReleaseMode)
@@ -260,6 +263,7 @@ func TestE2EMediaTimeoutWaitsForAnAwayPeer(t *testing.T) {
 // its connection without leaving the call, and video flows both ways
 // again in the one call record.
 func TestE2EResumeAfterReload(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv("CALLAPP_CALL_RESUME_GRACE=20s")...)
 	alice, bob := twoUsers(t, browser, app)

@@ -106,6 +106,7 @@ func (p *page) waitTitleFlash(ring, title string) {
 // title, and clicking the notification accepts. Then alice, an admin on the
 // dashboard, is online there, is called and accepts there.
 func TestE2ERing(t *testing.T) {
+	t.Parallel()
 	requireBrowser(t) // the checks; this test's browser is its own
 	gb := &browserHost{gestureAudio: true}
 	t.Cleanup(gb.close)

@@ -21,6 +21,7 @@ import (
 // is told the room is full, a message goes across, and when bob leaves
 // alice waits again.
 func TestE2ERoomOfTwo(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv()...)
 	users := registerAll(t, browser, app, "alice", "bob", "carol")
@@ -66,6 +67,7 @@ func TestE2ERoomOfTwo(t *testing.T) {
 // TestE2ERoomOfThree: with ROOM_CAPACITY=3 each of three members decodes
 // the video of both others, over three connections in all.
 func TestE2ERoomOfThree(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv("CALLAPP_ROOM_CAPACITY=3")...)
 	users := registerAll(t, browser, app, "alice", "bob", "carol")
@@ -165,6 +167,7 @@ func (p *page) roomVideos() map[string]remoteVideo {
 // the mesh is rebuilt, both decode video again, and nobody was told he
 // left.
 func TestE2ERoomResume(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv()...)
 	users := registerAll(t, browser, app, "alice", "bob", "carol")
@@ -207,6 +210,7 @@ func TestE2ERoomResume(t *testing.T) {
 // is told he left; bob, back, is told he left the room, and Rejoin takes
 // him in again with video both ways.
 func TestE2ERoomSeatLost(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv("CALLAPP_CALL_RESUME_GRACE=1s")...)
 	users := registerAll(t, browser, app, "alice", "bob")
@@ -232,6 +236,7 @@ func TestE2ERoomSeatLost(t *testing.T) {
 // home page, which gives it back at once: alice hears that he left long
 // before the grace would pass.
 func TestE2ERoomReloadAndWalkAway(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	// A grace longer than any wait below: only the home page's giving the
 	// seat back tells alice in time.

@@ -25,6 +25,7 @@ import (
 // self-test, which must pass here and fail, saying why, against a relay
 // that refuses loopback peers and with a wrong secret.
 func TestE2ERelay(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	// The relay address is 127.0.0.1, which the relay refuses to reach
 	// unless TURN_ALLOW_LOOPBACK is set. alice is named admin because the

@@ -51,6 +51,7 @@ func (p *page) fillForm(username, password string) {
 // sentences at once, each next to its field, in English and in Chinese;
 // a throttled login says how long to wait, from Retry-After.
 func TestE2EWordsForms(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv("CALLAPP_LOGIN_MAX_USER_FAILURES=1", "CALLAPP_LOGIN_WINDOW=2m")...)
 
@@ -123,6 +124,7 @@ func seedChat(t *testing.T, dir string, n int, long string) {
 // moving the view, and counts characters near the limit; the admin page
 // asks before acting and says how calls ended.
 func TestE2EWordsChat(t *testing.T) {
+	t.Parallel()
 	browser := requireBrowser(t)
 	dir := t.TempDir()
 	long := strings.Repeat("a long message ", 30) + "the end"
