@@ -103,17 +103,26 @@ func TestE2EAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading axe-core: %v", err)
 	}
+	// Each language on a server and users of its own, at the same time.
+	for _, lang := range []string{"en", "zh-CN"} {
+		t.Run(lang, func(t *testing.T) {
+			t.Parallel()
+			auditPages(t, browser, string(axe), lang)
+		})
+	}
+}
+
+// auditPages checks every page and state in lang.
+func auditPages(t *testing.T, browser context.Context, axe, lang string) {
 	// A long ring: the callee's page is checked while it rings.
 	app := startApp(t, e2eEnv("CALLAPP_ADMIN_USERNAMES=alice", "CALLAPP_CALL_RING_TIMEOUT=60s")...)
 	guest := newPage(t, browser, app, "guest")
 	alice, bob := twoUsers(t, browser, app)
-	a := &auditor{t: t, axe: string(axe), injected: map[*tab]bool{}}
-
-	for _, lang := range []string{"en", "zh-CN"} {
-		a.lang = lang
-		for _, p := range []*page{guest, alice, bob} {
-			p.setLang(lang)
-		}
+	a := &auditor{t: t, axe: axe, injected: map[*tab]bool{}, lang: lang}
+	for _, p := range []*page{guest, alice, bob} {
+		p.setLang(lang)
+	}
+	{
 
 		guest.navigate("/webrtc/login")
 		guest.waitFor(10*time.Second, "the login form", `!document.querySelector('[v-cloak]') && !!document.querySelector('#username')`)

@@ -208,8 +208,10 @@ func (b *browserHost) start() {
 		// default, so other tests see no change, I420) and fake_device_2
 		// (MJPEG) are sent; fake_device_1 gives Y16 depth frames, which
 		// show in a <video> but are never encoded. The microphones and
-		// speakers are three each anyway (docs/testing.md).
-		chromedp.Flag("use-fake-device-for-media-stream", "device-count=3"),
+		// speakers are three each anyway (docs/testing.md). Ten frames a
+		// second (the default is 20) halve the video the browser encodes
+		// and decodes, which is most of the suite's CPU.
+		chromedp.Flag("use-fake-device-for-media-stream", "device-count=3,fps=10"),
 		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
 	)
 	if !b.gestureAudio {

@@ -151,6 +151,9 @@ func TestE2EMedia(t *testing.T) {
 	alice.waitFor(10*time.Second, "the incoming call", `!!document.querySelector('#accept')`)
 	alice.click("#accept")
 	alice.waitFor(10*time.Second, "the remembered camera sent", fmt.Sprintf(`(%s).deviceId === %q`, senderJS, remembered))
+	// Hang up once the call is connected: a click while the stage changes
+	// from connecting may land where the button no longer is.
+	alice.waitFor(20*time.Second, "the call connected", `document.querySelector('#call-state')?.dataset.state === 'connected'`)
 	alice.click("#hangup")
 	alice.waitIdle()
 	bob.waitIdle()

@@ -250,7 +250,7 @@ func (p *page) register(password string) {
 func (p *page) submitRegister(password string) {
 	p.t.Helper()
 	p.navigate("/webrtc/register")
-	p.run(10*time.Second, "fill in the register form",
+	p.run(20*time.Second, "fill in the register form",
 		chromedp.SendKeys("#username", p.name, chromedp.ByQuery),
 		chromedp.SendKeys("#password", password, chromedp.ByQuery),
 		chromedp.Click("#submit", chromedp.ByQuery),

@@ -122,7 +122,9 @@ func TestE2EResumeAcrossServerRestart(t *testing.T) {
 	outage := time.Since(down)
 	t.Logf("the server was away %v", outage.Round(time.Millisecond))
 	for _, p := range pages {
-		p.waitConnected()
+		// The page's retries back off (to half a minute): after a long
+		// outage the next try may be well after the server is back.
+		p.waitFor(40*time.Second, "the signaling connection after the restart", `!!document.querySelector('#conn.conn-open')`)
 		p.waitFor(10*time.Second, "the call again, on the same peer connection",
 			callStateJS+` === 'Connected' && !document.querySelector('#call-overlay') && window.callapp.peer() === window.pcBefore`)
 		after := p.waitFramesRise("after the restart", during[p])
