@@ -30,7 +30,7 @@ func TestE2ELive(t *testing.T) {
 		p.waitHome()
 	}
 
-	alice.run(5*time.Second, "type a title", chromedp.SendKeys("#live-title-input", "Morning show", chromedp.ByQuery))
+	alice.run(20*time.Second, "type a title", chromedp.SendKeys("#live-title-input", "Morning show", chromedp.ByQuery))
 	alice.click("#go-live")
 	alice.waitFor(10*time.Second, "the broadcast to be live", `document.querySelector('#my-live-phase')?.dataset.phase === 'live'`)
 
@@ -94,7 +94,7 @@ func TestE2ELiveResume(t *testing.T) {
 	app := startApp(t, e2eEnv()...)
 	users := registerAll(t, browser, app, "alice", "bob")
 	alice, bob := users[0], users[1]
-	alice.run(5*time.Second, "type a title", chromedp.SendKeys("#live-title-input", "Through the storm", chromedp.ByQuery))
+	alice.run(20*time.Second, "type a title", chromedp.SendKeys("#live-title-input", "Through the storm", chromedp.ByQuery))
 	alice.click("#go-live")
 	alice.waitFor(10*time.Second, "the broadcast to be live", `document.querySelector('#my-live-phase')?.dataset.phase === 'live'`)
 	alice.waitFor(10*time.Second, "the broadcast in the list", `!!document.querySelector('#lives li[data-user="alice"]')`)

@@ -37,10 +37,10 @@ func TestE2ERoomOfTwo(t *testing.T) {
 
 	// A name the server would refuse stays on the home page with a reason;
 	// the room's name in capitals is the same room.
-	bob.run(5*time.Second, "type a bad room name", chromedp.SendKeys("#room-name", "no spaces", chromedp.ByQuery))
+	bob.run(20*time.Second, "type a bad room name", chromedp.SendKeys("#room-name", "no spaces", chromedp.ByQuery))
 	bob.click("#join-room")
 	bob.waitFor(5*time.Second, "the room name refused", `location.pathname === '/webrtc/in' && !!document.querySelector('#room-error')`)
-	bob.run(5*time.Second, "type the room's name",
+	bob.run(20*time.Second, "type the room's name",
 		chromedp.Evaluate(`(e => { e.value = ''; e.dispatchEvent(new Event('input')); })(document.querySelector('#room-name'))`, nil),
 		chromedp.SendKeys("#room-name", strings.ToUpper(room), chromedp.ByQuery))
 	bob.click("#join-room")
@@ -54,7 +54,7 @@ func TestE2ERoomOfTwo(t *testing.T) {
 	carol.waitRoom("full", "This room is full")
 	carol.screenshot("room-full")
 
-	alice.run(5*time.Second, "send a room message", chromedp.SendKeys("#room-input", xss+kb.Enter, chromedp.ByQuery))
+	alice.run(20*time.Second, "send a room message", chromedp.SendKeys("#room-input", xss+kb.Enter, chromedp.ByQuery))
 	bob.waitFor(10*time.Second, "alice's message, as text",
 		fmt.Sprintf(`[...document.querySelectorAll('#room-log li .text')].some((e) => e.textContent === %q) && !document.querySelector('#room-log img')`, xss))
 

@@ -35,7 +35,7 @@ func (p *page) setLang(lang string) {
 func (p *page) fillForm(username, password string) {
 	p.t.Helper()
 	p.waitFor(10*time.Second, "the form, mounted", `!!document.querySelector('#app:not([v-cloak]) #submit:not([disabled])')`)
-	p.run(10*time.Second, "fill in the form",
+	p.run(20*time.Second, "fill in the form",
 		chromedp.Evaluate(`for (const id of ['username', 'password']) {
 		  const input = document.getElementById(id);
 		  input.value = '';
@@ -167,7 +167,7 @@ func TestE2EWordsChat(t *testing.T) {
 	t.Run("no jump when scrolled up", func(t *testing.T) {
 		p := alice.in(t)
 		p.run(5*time.Second, "scroll the chat up", chromedp.Evaluate(`document.querySelector('#chatlog').scrollTop = 200; true`, nil))
-		bob.run(5*time.Second, "bob sends a message", chromedp.SendKeys("#chat-input", "hello from bob\n", chromedp.ByQuery))
+		bob.run(20*time.Second, "bob sends a message", chromedp.SendKeys("#chat-input", "hello from bob\n", chromedp.ByQuery))
 		p.waitFor(10*time.Second, "the new-messages button, the view unmoved", `(() => {
 		  const log = document.querySelector('#chatlog');
 		  const arrived = [...log.querySelectorAll('.text')].some((e) => e.textContent === 'hello from bob');
