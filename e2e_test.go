@@ -53,7 +53,7 @@ func TestE2ECall(t *testing.T) {
 	alice.screenshot("home-in-call")
 
 	// Chat during the call: A's message reaches B as text, never as HTML.
-	alice.run(5*time.Second, "send a chat message with Enter", chromedp.SendKeys("#chat-input", xss+kb.Enter, chromedp.ByQuery))
+	alice.run(20*time.Second, "send a chat message with Enter", chromedp.SendKeys("#chat-input", xss+kb.Enter, chromedp.ByQuery))
 	bob.waitFor(10*time.Second, "alice's message in the chat",
 		fmt.Sprintf(`[...document.querySelectorAll('#chatlog li .text')].some((e) => e.textContent === %q)`, xss))
 	for _, p := range []*page{alice, bob} {
