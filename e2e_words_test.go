@@ -269,8 +269,8 @@ func TestE2EWordsChat(t *testing.T) {
 		// Confirm acts.
 		p.run(5*time.Second, "click Disable", chromedp.Evaluate(bobRow+`.querySelector('.actions button').click()`, nil))
 		p.waitFor(5*time.Second, "the confirmation", `document.querySelector('#confirm')?.open`)
-		p.click("#confirm-ok")
-		p.waitFor(10*time.Second, "bob disabled", bobRow+`?.cells[3].textContent.trim() === 'disabled'`)
+		p.run(5*time.Second, "click the dialog's Disable", chromedp.Evaluate(`document.querySelector('#confirm-ok').click()`, nil))
+		p.waitFor(20*time.Second, "bob disabled", bobRow+`?.cells[3].textContent.trim() === 'disabled'`)
 		if err := p.eval(bobDisabled, &disabled); err != nil || !disabled {
 			t.Fatalf("after Disable, bob disabled = %v (%v)", disabled, err)
 		}
