@@ -288,8 +288,8 @@ func TestE2EWordsChat(t *testing.T) {
 		p.waitFor(5*time.Second, "the message still there", `!document.querySelector('#confirm').open && !!`+sel)
 		p.run(5*time.Second, "click Delete", chromedp.Evaluate(sel+`.querySelector('.delete-btn').click()`, nil))
 		p.waitFor(5*time.Second, "the delete confirmation", `document.querySelector('#confirm')?.open`)
-		p.click("#confirm-ok")
-		p.waitFor(10*time.Second, "the message gone", `!`+sel)
+		p.run(5*time.Second, "click the dialog's Delete", chromedp.Evaluate(`document.querySelector('#confirm-ok').click()`, nil))
+		p.waitFor(20*time.Second, "the message gone", `!`+sel)
 		if p.dialogCount() > 0 {
 			t.Errorf("a JavaScript dialog opened:\n%s", p.report())
 		}
