@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
@@ -96,7 +97,9 @@ func (r *Redis) subscribe(ctx context.Context) error {
 
 // receive hands the frames of this node's channel to the hub. After an
 // error, the next Receive connects again and subscribes anew; frames
-// sent meanwhile are lost.
+// sent meanwhile are lost. Until Redis confirms the new subscription the
+// node is not listening, and the reader keeps its health down: the other
+// nodes' frames to it would be lost too.
 func (r *Redis) receive() {
 	defer r.reads.Done()
 	for {
@@ -105,12 +108,26 @@ func (r *Redis) receive() {
 			return
 		}
 		if err != nil {
+			r.setListening(false)
 			r.down("redis unavailable: " + err.Error())
 			r.pause(r.every)
 			continue
 		}
-		if m, ok := msg.(*redis.Message); ok {
+		switch m := msg.(type) {
+		case *redis.Message:
 			r.in.Frame([]byte(m.Payload))
+		case *redis.Subscription:
+			r.setListening(m.Kind == "subscribe")
 		}
 	}
 }
+
+func (r *Redis) setListening(on bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.listening = on
+}
+
+// errNotListening is the reader's life check failing while the
+// subscriber has not subscribed again.
+var errNotListening = errors.New("this node's channel is not subscribed yet")

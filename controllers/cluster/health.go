@@ -37,20 +37,26 @@ func (r *Redis) down(reason string) {
 	in.HealthChanged(h)
 }
 
-// up marks the log reachable again, in life. Only the reader calls it,
-// after its life check.
-func (r *Redis) up(life uint64) {
+// up marks the log reachable again, in life, unless this node is not
+// listening on its channel yet (then it reports false: frames sent to it
+// now would be lost). Only the reader calls it, after its life check.
+func (r *Redis) up(life uint64) bool {
 	r.notify.Lock()
 	defer r.notify.Unlock()
 	r.mu.Lock()
 	r.life = life
+	if !r.listening {
+		r.mu.Unlock()
+		return false
+	}
 	if r.health.Up || r.ctx.Err() != nil {
 		r.mu.Unlock()
-		return
+		return true
 	}
 	r.health = signal.Health{Up: true, Since: time.Now()}
 	h, in := r.health, r.in
 	r.mu.Unlock()
 	r.log.Warn("cluster: the log is reachable again", "life", life)
 	in.HealthChanged(h)
+	return true
 }

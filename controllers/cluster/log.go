@@ -191,9 +191,10 @@ func (rd *reader) fail(broken bool, reason string) {
 	rd.r.down(reason)
 }
 
-// check is the life check after health went down: once Redis answers,
-// it finds the log's life, begins a new one if the log was lost or went
-// back, reads a new life from its beginning, and marks health up.
+// check is the life check after health went down: once Redis answers
+// and this node listens on its channel again, it finds the log's life,
+// begins a new one if the log was lost or went back, reads a new life
+// from its beginning, and marks health up.
 func (rd *reader) check() error {
 	r := rd.r
 	ctx, cancel := context.WithTimeout(r.ctx, r.o.Timeout)
@@ -222,7 +223,9 @@ func (rd *reader) check() error {
 		}
 	}
 	rd.stale, rd.broken = false, false
-	r.up(life)
+	if !r.up(life) {
+		return errNotListening
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	neturl "net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"callapp/controllers/cluster"
 	"callapp/controllers/cluster/clustertest"
 	"callapp/controllers/signal"
+	"callapp/dao/daotest"
 )
 
 // A frame sent to a node reaches its Inbound, in order.
@@ -31,6 +33,36 @@ func TestSendReachesTheNode(t *testing.T) {
 	}
 	if got := a.in.snapshot().frames; len(got) != 0 {
 		t.Fatalf("a received %q; want nothing", got)
+	}
+}
+
+// A node cut off from Redis is not up again, once Redis answers, until
+// it subscribed again: a frame sent to it once it is up arrives.
+func TestHealthWaitsForTheSubscription(t *testing.T) {
+	url, prefix := clustertest.Redis(t)
+	through, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := daotest.NewProxy(t, through.Host)
+	through.Host = proxy.Addr()
+	a := start(t, through.String(), prefix, "a", bound)
+	b := start(t, through.String(), prefix, "b", bound)
+	proxy.Set(daotest.Down)
+	for _, n := range []*node{a, b} {
+		waitFor(t, 2*time.Second, n.Name()+" reports health down", func() bool { return !n.Health().Up })
+	}
+	proxy.Set(daotest.Forward)
+	for _, n := range []*node{a, b} {
+		waitFor(t, 5*time.Second, n.Name()+" reports health up", func() bool { return n.Health().Up })
+	}
+	if !a.Send(b.Node(), []byte("back")) || !b.Send(a.Node(), []byte("back")) {
+		t.Fatal("Send once health is up: dropped")
+	}
+	for _, n := range []*node{a, b} {
+		waitFor(t, 2*time.Second, n.Name()+" receives the frame sent once health was up", func() bool {
+			return slices.Equal(n.in.snapshot().frames, []string{"back"})
+		})
 	}
 }
 

@@ -52,11 +52,12 @@ type Redis struct {
 	ctx    context.Context // ends at Stop or Abandon
 	cancel context.CancelFunc
 
-	mu      sync.Mutex // guards health, life, started, in
-	health  signal.Health
-	life    uint64 // of the log as the reader last found it
-	started time.Time
-	in      signal.Inbound
+	mu        sync.Mutex // guards health, life, started, in, listening
+	health    signal.Health
+	life      uint64 // of the log as the reader last found it
+	started   time.Time
+	in        signal.Inbound
+	listening bool // this node's channel is subscribed: frames sent to it arrive
 
 	notify sync.Mutex // held while HealthChanged runs: one at a time, in order
 
@@ -153,7 +154,7 @@ func (r *Redis) Start(in signal.Inbound) (fresh bool, err error) {
 		return false, err
 	}
 	r.mu.Lock()
-	r.life, r.started = life, time.Now()
+	r.life, r.started, r.listening = life, time.Now(), true
 	r.mu.Unlock()
 	if err := r.beat(ctx); err != nil {
 		return false, fmt.Errorf("cluster: first beat: %w", err)
