@@ -261,11 +261,13 @@ func TestRestartResumesCalls(t *testing.T) {
 			}
 			alice.send("Message/Offer", bob.id, map[string]any{"type": "offer", "iceRestart": true})
 			bob.expect(models.CodeOffer)
+			// The hangup follows the sample on the same socket, so the hub
+			// takes the sample first.
 			bob.send("Call/Stats", 0, models.CallStats{CallID: callID, RTTMs: 30, LossPct: 2, Path: "relay"})
-			alice.send("Call/Hangup", bob.id, models.CallRef{CallID: callID})
-			ended := decodeAs[models.CallPeerEvent](t, bob.expect(models.CodeCallEnded))
+			bob.send("Call/Hangup", alice.id, models.CallRef{CallID: callID})
+			ended := decodeAs[models.CallPeerEvent](t, alice.expect(models.CodeCallEnded))
 			if ended.Reason != models.CallHangup {
-				t.Errorf("bob's 10015 = %+v", ended)
+				t.Errorf("alice's 10015 = %+v", ended)
 			}
 			row := storedCall(t, srv, dir, callID)
 			if row.EndReason != models.CallHangup || row.EndedAt == nil || row.AnsweredAt == nil ||
