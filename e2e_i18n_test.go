@@ -31,21 +31,21 @@ func TestE2EChinese(t *testing.T) {
 	mei.run(5*time.Second, "ask for Chinese", network.SetExtraHTTPHeaders(network.Headers{"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}))
 	mei.navigate("/webrtc/login")
 	mei.waitLang("zh-CN", "简体中文")
-	mei.waitFor(5*time.Second, "the Chinese title", `document.title.startsWith('登录')`)
+	mei.waitFor(15*time.Second, "the Chinese title", `document.title.startsWith('登录')`)
 
 	// English through the switcher, remembered over Accept-Language.
 	mei.chooseLang("en")
 	mei.waitLang("en", "English")
 	mei.navigate("/webrtc/register")
 	mei.waitLang("en", "English")
-	mei.waitFor(5*time.Second, "the English title", `document.title.startsWith('Register')`)
+	mei.waitFor(15*time.Second, "the English title", `document.title.startsWith('Register')`)
 	mei.chooseLang("zh-CN")
 	mei.waitLang("zh-CN", "简体中文")
 
 	// lei reads English (no header, no cookie) and is who mei sees online.
 	lei := newPage(t, browser, app, "lei")
 	lei.register(e2ePassword)
-	lei.waitFor(5*time.Second, "an English page", `document.documentElement.lang === 'en' && document.querySelector('#conn').textContent === 'online'`)
+	lei.waitFor(15*time.Second, "an English page", `document.documentElement.lang === 'en' && document.querySelector('#conn').textContent === 'online'`)
 	mei.register(e2ePassword)
 	addCalls(t, db, "mei", "lei")
 	mei.navigate("/webrtc/in")
@@ -67,7 +67,7 @@ func TestE2EChinese(t *testing.T) {
 		"Go live", "Broadcast title", "Recent calls", "No calls yet", "Log out", "watching", "minutes ago")
 	// The history: an old call dated the Chinese way with its length, a
 	// recent one said relative to now.
-	mei.waitFor(5*time.Second, "the history's dates in Chinese", `(() => {
+	mei.waitFor(15*time.Second, "the history's dates in Chinese", `(() => {
 	  const when = [...document.querySelectorAll('#history li')].map((li) => li.querySelector('.when').textContent.trim());
 	  return /^2025年3月4日\s*09:05$/.test(when[1]) && when[0] === '5 分钟前'
 	    && document.querySelectorAll('#history li')[1].textContent.includes('1:05');
@@ -90,7 +90,7 @@ func TestE2EChinese(t *testing.T) {
 		"#room-send":          "发送",
 	}, "Room", "(you)", "Copy link", "Mute", "Camera", "Leave", "Messages", "Send", "Waiting")
 	mei.click("#mute")
-	mei.waitFor(5*time.Second, "muted, in Chinese",
+	mei.waitFor(15*time.Second, "muted, in Chinese",
 		`document.querySelector('#mute').textContent.trim() === '取消静音' && document.querySelector('.tile-me figcaption').textContent.includes('已静音')`)
 	mei.screenshot("room-zh-CN")
 

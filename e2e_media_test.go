@@ -63,14 +63,14 @@ func TestE2EMedia(t *testing.T) {
 		alice.click("#check-devices")
 		alice.waitFor(10*time.Second, "the camera preview", `document.querySelector('#check-video')?.videoWidth > 0`)
 		alice.waitFor(10*time.Second, "the microphone level above zero", `+document.querySelector('#mic-level')?.getAttribute('aria-valuenow') > 0`)
-		alice.waitFor(5*time.Second, "the cameras named in the picker",
+		alice.waitFor(15*time.Second, "the cameras named in the picker",
 			`[...document.querySelectorAll('#pick-camera option')].filter((o) => o.value && o.textContent.startsWith('fake_device_')).length >= 2`)
-		alice.waitFor(5*time.Second, "speakers in the picker", `document.querySelectorAll('#pick-speaker option').length > 1`)
+		alice.waitFor(15*time.Second, "speakers in the picker", `document.querySelectorAll('#pick-speaker option').length > 1`)
 		alice.click("#test-speaker")
-		alice.waitFor(5*time.Second, "the test sound to play and end",
+		alice.waitFor(15*time.Second, "the test sound to play and end",
 			`!document.querySelector('#test-speaker').disabled && !document.querySelector('#check-problem')`)
 		alice.click("#check-devices")
-		alice.waitFor(5*time.Second, "the check closed", `!document.querySelector('#device-check')`)
+		alice.waitFor(15*time.Second, "the check closed", `!document.querySelector('#device-check')`)
 	})
 
 	callWithVideo(alice, bob, nil)
@@ -99,7 +99,7 @@ func TestE2EMedia(t *testing.T) {
 			t.Errorf("switching the camera renegotiated (the local description changed)")
 		}
 		bob.waitVideo()
-		alice.waitFor(2*time.Second, "the choice remembered",
+		alice.waitFor(15*time.Second, "the choice remembered",
 			fmt.Sprintf(`JSON.parse(localStorage.getItem('callapp.devices')).videoinput === %q`, picked))
 		alice.click("#devices")
 	})
@@ -110,16 +110,16 @@ func TestE2EMedia(t *testing.T) {
 	t.Run("MuteAndCameraOff", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		alice.click("#mute")
-		alice.waitFor(5*time.Second, "the mute toggle pressed", `document.querySelector('#mute').getAttribute('aria-pressed') === 'true'`)
-		bob.waitFor(5*time.Second, "alice's muted icon", `!!document.querySelector('#remote-muted')?.getClientRects().length`)
+		alice.waitFor(15*time.Second, "the mute toggle pressed", `document.querySelector('#mute').getAttribute('aria-pressed') === 'true'`)
+		bob.waitFor(15*time.Second, "alice's muted icon", `!!document.querySelector('#remote-muted')?.getClientRects().length`)
 		alice.click("#camera")
-		alice.waitFor(5*time.Second, "the self-view's avatar",
+		alice.waitFor(15*time.Second, "the self-view's avatar",
 			`document.querySelector('#camera').getAttribute('aria-pressed') === 'true' && !!document.querySelector('#self-avatar')?.getClientRects().length`)
-		bob.waitFor(5*time.Second, "alice's avatar", `!!document.querySelector('#remote-avatar')?.getClientRects().length`)
+		bob.waitFor(15*time.Second, "alice's avatar", `!!document.querySelector('#remote-avatar')?.getClientRects().length`)
 		bob.screenshot("call-peer-camera-off")
 		alice.click("#mute")
 		alice.click("#camera")
-		bob.waitFor(5*time.Second, "the muted icon and the avatar gone", `!document.querySelector('#remote-muted') && !document.querySelector('#remote-avatar')`)
+		bob.waitFor(15*time.Second, "the muted icon and the avatar gone", `!document.querySelector('#remote-muted') && !document.querySelector('#remote-avatar')`)
 		bob.waitVideo()
 	})
 
@@ -131,11 +131,11 @@ func TestE2EMedia(t *testing.T) {
 		alice.click("#share")
 		alice.waitFor(10*time.Second, "the screen sent", `(`+senderJS+`).label.startsWith('screen')`)
 		bob.remoteWidthIs(800, "alice's screen")
-		bob.waitFor(5*time.Second, "the sharing badge and the video fitted",
+		bob.waitFor(15*time.Second, "the sharing badge and the video fitted",
 			`!!document.querySelector('#remote-sharing') && getComputedStyle(document.querySelector('#remote')).objectFit === 'contain'`)
 		alice.click("#share")
 		bob.remoteWidthIs(640, "alice's camera again")
-		bob.waitFor(5*time.Second, "the sharing badge gone", `!document.querySelector('#remote-sharing')`)
+		bob.waitFor(15*time.Second, "the sharing badge gone", `!document.querySelector('#remote-sharing')`)
 	})
 
 	bob.click("#hangup")
@@ -181,13 +181,13 @@ func TestE2EMediaDenied(t *testing.T) {
 	  const t = document.querySelector('#media-problem')?.textContent || '';
 	  return t.includes('camera is blocked') && t.includes('address bar') && !!document.querySelector('#media-retry');
 	})()`)
-	alice.waitFor(5*time.Second, "the camera toggle off and the avatar in the self-view",
+	alice.waitFor(15*time.Second, "the camera toggle off and the avatar in the self-view",
 		`document.querySelector('#camera').getAttribute('aria-pressed') === 'true' && !!document.querySelector('#self-avatar')`)
 	bob.waitFor(10*time.Second, "alice's avatar", `!!document.querySelector('#remote-avatar')?.getClientRects().length`)
 	alice.waitVideo() // she still sees bob
 	alice.screenshot("call-camera-denied")
 	alice.click("#media-retry") // still denied: still said
-	alice.waitFor(5*time.Second, "the problem still shown", `(document.querySelector('#media-problem')?.textContent || '').includes('camera is blocked')`)
+	alice.waitFor(15*time.Second, "the problem still shown", `(document.querySelector('#media-problem')?.textContent || '').includes('camera is blocked')`)
 	alice.click("#hangup")
 	alice.waitIdle()
 	bob.waitIdle()

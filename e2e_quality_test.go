@@ -63,9 +63,9 @@ func TestE2ECallQuality(t *testing.T) {
 	for _, p := range []*page{alice, bob} {
 		p.waitFor(10*time.Second, "signal bars that say the quality",
 			`(b => !!b && Number(b.dataset.bars) >= 3 && /^Connection quality: (good|excellent)\./.test(b.getAttribute('aria-label')))(document.querySelector('#quality'))`)
-		p.waitFor(5*time.Second, "the state in words", `document.querySelector('#call-state')?.textContent.trim() === 'Connected'`)
+		p.waitFor(15*time.Second, "the state in words", `document.querySelector('#call-state')?.textContent.trim() === 'Connected'`)
 		p.click("#quality")
-		p.waitFor(5*time.Second, "the figures with numbers", `(() => {
+		p.waitFor(15*time.Second, "the figures with numbers", `(() => {
 		  const f = (k) => document.querySelector('#quality-figures [data-figure="' + k + '"]')?.textContent.trim() || '';
 		  return /^\d+ ms$/.test(f('rtt')) && /^\d+ %$/.test(f('loss')) && /^[1-9]\d* kbit\/s$/.test(f('in')) &&
 		    /^[1-9]\d* kbit\/s$/.test(f('out')) && /^[1-9]\d* frames\/s$/.test(f('fps')) && f('path') === 'direct (host)' &&

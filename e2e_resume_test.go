@@ -52,7 +52,7 @@ func (p *page) frames() float64 {
 // from, and returns the count.
 func (p *page) waitFramesRise(what string, from float64) float64 {
 	p.t.Helper()
-	p.waitFor(5*time.Second, fmt.Sprintf("remote video frames past %v %s", from, what),
+	p.waitFor(15*time.Second, fmt.Sprintf("remote video frames past %v %s", from, what),
 		fmt.Sprintf(`(async () => (await %s).frames > %v)()`, remoteVideoJS, from))
 	return p.frames()
 }
@@ -102,7 +102,7 @@ func TestE2EResumeAcrossServerRestart(t *testing.T) {
 		t.Fatalf("the server stopped with %d", code)
 	}
 	for _, p := range pages {
-		p.waitFor(5*time.Second, "reconnecting, over the call still shown",
+		p.waitFor(15*time.Second, "reconnecting, over the call still shown",
 			`!!document.querySelector('#conn.conn-reconnecting') && `+callStateJS+` === 'Reconnecting…' &&
 			 !!document.querySelector('#remote') && document.querySelector('#call-overlay')?.textContent.trim() === 'Reconnecting…'`)
 	}
@@ -137,7 +137,7 @@ func TestE2EResumeAcrossServerRestart(t *testing.T) {
 	bob.waitIdle()
 	alice.waitIdle()
 	alice.waitNotice("bob hung up")
-	alice.waitFor(5*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
+	alice.waitFor(15*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
 	calls := alice.calls()
 	if len(calls) != 1 {
 		t.Fatalf("alice has %d call records, want 1: %+v", len(calls), calls)
@@ -207,7 +207,7 @@ func TestE2EMediaFailure(t *testing.T) {
 	}
 	took := time.Since(broke)
 	t.Logf("the relay stopped; %v later both pages said the connection failed", took.Round(time.Millisecond))
-	alice.waitFor(5*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
+	alice.waitFor(15*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
 	c := alice.calls()[0]
 	t.Logf("the call: %+v", c)
 	if !c.Answered || c.EndReason != "media_failed" {
@@ -253,7 +253,7 @@ func TestE2EMediaTimeoutWaitsForAnAwayPeer(t *testing.T) {
 		p.waitFor(mediaTimeout+10*time.Second, `"Connection failed" once bob is back`,
 			`(document.querySelector('#notice')?.textContent || '').startsWith('Connection failed') && !document.querySelector('#remote')`)
 	}
-	alice.waitFor(5*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
+	alice.waitFor(15*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
 	if c := alice.calls()[0]; c.EndReason != "media_failed" {
 		t.Errorf("the call record does not end media_failed: %+v", c)
 	}
@@ -293,7 +293,7 @@ func TestE2EResumeAfterReload(t *testing.T) {
 	alice.waitIdle()
 	bob.waitIdle()
 	bob.waitNotice("alice hung up")
-	bob.waitFor(5*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
+	bob.waitFor(15*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
 	if calls := bob.calls(); len(calls) != 1 || !calls[0].Answered || calls[0].EndReason != "hangup" {
 		t.Errorf("bob's call records: %+v, want one answered call ended by hang-up", calls)
 	}

@@ -93,7 +93,7 @@ func (p *page) setWindowState(state browser.WindowState) {
 func (p *page) waitTitleFlash(ring, title string) {
 	p.t.Helper()
 	for _, want := range []string{ring, title, ring} {
-		p.waitFor(5*time.Second, fmt.Sprintf("the title %q", want), fmt.Sprintf(`document.title === %q`, want))
+		p.waitFor(15*time.Second, fmt.Sprintf("the title %q", want), fmt.Sprintf(`document.title === %q`, want))
 	}
 }
 
@@ -119,7 +119,7 @@ func TestE2ERing(t *testing.T) {
 
 	// alice has not been asked: her home page offers call alerts. bob has
 	// allowed them (and the camera: granting refuses what it does not name).
-	alice.waitFor(5*time.Second, "the button offering call alerts",
+	alice.waitFor(15*time.Second, "the button offering call alerts",
 		`document.querySelector('#call-alerts')?.textContent.trim() === 'Get call alerts when this tab is in the background'`)
 	bob.grantPermissions(browser.PermissionTypeNotifications, browser.PermissionTypeAudioCapture, browser.PermissionTypeVideoCapture)
 	bob.addScript(notificationSpyJS)
@@ -127,7 +127,7 @@ func TestE2ERing(t *testing.T) {
 	// A fresh document: the click that registered bob was on another one.
 	bob.navigate("/webrtc/in")
 	bob.waitConnected()
-	bob.waitFor(5*time.Second, "no call-alerts button once allowed", `!document.querySelector('#call-alerts') && Notification.permission === 'granted'`)
+	bob.waitFor(15*time.Second, "no call-alerts button once allowed", `!document.querySelector('#call-alerts') && Notification.permission === 'granted'`)
 	var title string
 	if err := bob.eval(`document.title`, &title); err != nil {
 		t.Fatal(err)
@@ -136,9 +136,9 @@ func TestE2ERing(t *testing.T) {
 	t.Run("Phone", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		bob.run(5*time.Second, "phone size", chromedp.EmulateViewport(viewports[1].w, viewports[1].h))
-		bob.waitFor(5*time.Second, "a suspended AudioContext before any gesture", `window.callappAudio?.length === 1 && window.callappAudio[0].state === 'suspended'`)
+		bob.waitFor(15*time.Second, "a suspended AudioContext before any gesture", `window.callappAudio?.length === 1 && window.callappAudio[0].state === 'suspended'`)
 		bob.run(5*time.Second, "scroll to the chat", chromedp.Evaluate(`window.scrollTo(0, document.documentElement.scrollHeight); true`, nil))
-		bob.waitFor(5*time.Second, "the page scrolled to the bottom, the chat on screen", `(() => {
+		bob.waitFor(15*time.Second, "the page scrolled to the bottom, the chat on screen", `(() => {
 		  const r = document.querySelector('#chat-input').getBoundingClientRect();
 		  return scrollY > 0 && scrollY + innerHeight >= document.documentElement.scrollHeight - 1 && r.bottom <= innerHeight && r.top >= 0;
 		})()`)
@@ -160,16 +160,16 @@ func TestE2ERing(t *testing.T) {
 
 		// Any click resumes the audio; the hint goes once the ring is heard.
 		bob.click("#incoming-who")
-		bob.waitFor(5*time.Second, "the AudioContext running and the hint gone",
+		bob.waitFor(15*time.Second, "the AudioContext running and the hint gone",
 			`window.callappAudio[0].state === 'running' && !document.querySelector('#sound-hint') && !!document.querySelector('#accept')`)
 		// A phone vibrates with each ring, once a gesture allows it.
-		bob.waitFor(5*time.Second, "a vibration", `window.callappVibrations.some((v) => v.ok && Array.isArray(v.pattern) && v.pattern.length > 1)`)
+		bob.waitFor(15*time.Second, "a vibration", `window.callappVibrations.some((v) => v.ok && Array.isArray(v.pattern) && v.pattern.length > 1)`)
 		bob.click("#accept")
 		alice.waitVideo()
 		bob.waitVideo()
 		// Between rings the audio context rests: a running one keeps the
 		// audio device busy.
-		bob.waitFor(5*time.Second, "the vibration stopped, the audio suspended, the announcement cleared and the title back", fmt.Sprintf(
+		bob.waitFor(15*time.Second, "the vibration stopped, the audio suspended, the announcement cleared and the title back", fmt.Sprintf(
 			`window.callappVibrations.at(-1).pattern === 0 && window.callappAudio[0].state === 'suspended' &&
 			  document.querySelector('#ring-announce').textContent.trim() === '' && document.title === %q`, title))
 		bob.click("#hangup")
@@ -180,7 +180,7 @@ func TestE2ERing(t *testing.T) {
 	t.Run("BackgroundTab", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		bob.setWindowState(browser.WindowStateMinimized)
-		bob.waitFor(5*time.Second, "bob's page hidden", `document.visibilityState === 'hidden'`)
+		bob.waitFor(15*time.Second, "bob's page hidden", `document.visibilityState === 'hidden'`)
 		alice.call("bob")
 		bob.waitFor(10*time.Second, "a notification of alice's call", `(window.callappNotifications || []).some((n) =>
 		  n.title === 'alice is calling you' && n.body === 'Click this notification to answer.' && !n.closed)`)
@@ -190,7 +190,7 @@ func TestE2ERing(t *testing.T) {
 		// the window comes back as the system would bring it up.
 		bob.run(5*time.Second, "click the notification", chromedp.Evaluate(
 			`window.callappNotifications.find((n) => !n.closed).notification.dispatchEvent(new Event('click'))`, nil))
-		bob.waitFor(5*time.Second, "the call accepted, the notification closed and the title back",
+		bob.waitFor(15*time.Second, "the call accepted, the notification closed and the title back",
 			fmt.Sprintf(`['connecting', 'active'].includes(document.querySelector('#call-phase')?.dataset.phase) &&
 			  window.callappNotifications.every((n) => n.closed) && document.title === %q && !document.querySelector('#incoming')`, title))
 		bob.setWindowState(browser.WindowStateNormal)
@@ -211,10 +211,10 @@ func TestE2ERing(t *testing.T) {
 		  return !!li('alice') && !li('alice').querySelector('.call-btn') && !!li('bob')?.querySelector('.call-btn');
 		})()`)
 		callWithVideo(bob, alice, func() {
-			alice.waitFor(5*time.Second, "focus on Accept and the stage hidden while ringing",
+			alice.waitFor(15*time.Second, "focus on Accept and the stage hidden while ringing",
 				`document.activeElement?.id === 'accept' && !document.querySelector('#admin-stage')`)
 		})
-		alice.waitFor(5*time.Second, "the call on the dashboard's stage", `!!document.querySelector('#admin-stage #remote') && !!document.querySelector('#figures')`)
+		alice.waitFor(15*time.Second, "the call on the dashboard's stage", `!!document.querySelector('#admin-stage #remote') && !!document.querySelector('#figures')`)
 		alice.screenshot("ring-admin-in-call", "#admin-stage")
 		alice.click("#hangup")
 		alice.waitFor(10*time.Second, "the stage gone and the dashboard listing the call", `!document.querySelector('#admin-stage') &&

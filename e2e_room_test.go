@@ -39,7 +39,7 @@ func TestE2ERoomOfTwo(t *testing.T) {
 	// the room's name in capitals is the same room.
 	bob.run(20*time.Second, "type a bad room name", chromedp.SendKeys("#room-name", "no spaces", chromedp.ByQuery))
 	bob.click("#join-room")
-	bob.waitFor(5*time.Second, "the room name refused", `location.pathname === '/webrtc/in' && !!document.querySelector('#room-error')`)
+	bob.waitFor(15*time.Second, "the room name refused", `location.pathname === '/webrtc/in' && !!document.querySelector('#room-error')`)
 	bob.run(20*time.Second, "type the room's name",
 		chromedp.Evaluate(`(e => { e.value = ''; e.dispatchEvent(new Event('input')); })(document.querySelector('#room-name'))`, nil),
 		chromedp.SendKeys("#room-name", strings.ToUpper(room), chromedp.ByQuery))
@@ -61,7 +61,7 @@ func TestE2ERoomOfTwo(t *testing.T) {
 	bob.click("#leave")
 	bob.waitFor(10*time.Second, "the home page after leaving", `location.pathname === '/webrtc/in'`)
 	alice.waitRoom("bye", "bob left; waiting for others.")
-	alice.waitFor(5*time.Second, "bob's video gone", `!document.querySelector('#tiles [data-member="bob"]') && window.callapp.peers().size === 0`)
+	alice.waitFor(15*time.Second, "bob's video gone", `!document.querySelector('#tiles [data-member="bob"]') && window.callapp.peers().size === 0`)
 }
 
 // TestE2ERoomOfThree: with ROOM_CAPACITY=3 each of three members decodes
@@ -197,7 +197,7 @@ func TestE2ERoomResume(t *testing.T) {
 	bob.waitRoomVideos("alice")
 	alice.waitRoomVideos("bob")
 	for _, p := range []*page{alice, bob} {
-		p.waitFor(5*time.Second, "a new connection to each member", `[...window.callapp.peers()].every(([id, pc]) => pc !== window.markedPeers.get(id))`)
+		p.waitFor(15*time.Second, "a new connection to each member", `[...window.callapp.peers()].every(([id, pc]) => pc !== window.markedPeers.get(id))`)
 	}
 	alice.waitRoom("connected", "Connected")
 	var notice string
@@ -222,7 +222,7 @@ func TestE2ERoomSeatLost(t *testing.T) {
 	alice.waitRoom("bye", "bob left; waiting for others.")
 	bob.letSignalBack()
 	bob.waitRoom("lost", "you left the room")
-	bob.waitFor(5*time.Second, "no connection kept", `window.callapp.peers().size === 0 && !document.querySelector('#tiles [data-member]')`)
+	bob.waitFor(15*time.Second, "no connection kept", `window.callapp.peers().size === 0 && !document.querySelector('#tiles [data-member]')`)
 	bob.screenshot("room-seat-lost")
 	bob.click("#rejoin")
 	bob.waitRoom("connected", "Connected")
@@ -253,7 +253,7 @@ func TestE2ERoomReloadAndWalkAway(t *testing.T) {
 	bob.navigate("/webrtc/in")
 	bob.waitConnected()
 	alice.waitRoom("bye", "bob left; waiting for others.")
-	bob.waitFor(5*time.Second, "no error said on the home page", `!document.querySelector('#notice')`)
+	bob.waitFor(15*time.Second, "no error said on the home page", `!document.querySelector('#notice')`)
 }
 
 // holdSignalDown closes the page's signaling websocket, as a network drop

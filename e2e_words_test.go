@@ -174,7 +174,7 @@ func TestE2EWordsChat(t *testing.T) {
 		  return arrived && log.scrollTop === 200 && document.querySelector('#chat-new')?.textContent.trim() === '1 new message ↓';
 		})()`)
 		p.click("#chat-new")
-		p.waitFor(5*time.Second, "the newest message in view, the button gone", `(() => {
+		p.waitFor(15*time.Second, "the newest message in view, the button gone", `(() => {
 		  const log = document.querySelector('#chatlog');
 		  return log.scrollHeight - log.scrollTop - log.clientHeight < 5 && !document.querySelector('#chat-new');
 		})()`)
@@ -213,11 +213,11 @@ func TestE2EWordsChat(t *testing.T) {
 			})()`, n), nil))
 		}
 		typeDraft(1700)
-		p.waitFor(5*time.Second, "no counter far from the limit", `!document.querySelector('#chat-counter') && !document.querySelector('#chat-send').disabled`)
+		p.waitFor(15*time.Second, "no counter far from the limit", `!document.querySelector('#chat-counter') && !document.querySelector('#chat-send').disabled`)
 		typeDraft(1850)
-		p.waitFor(5*time.Second, "the counter", `document.querySelector('#chat-counter')?.textContent.trim() === '1,850 of 2,000 characters'`)
+		p.waitFor(15*time.Second, "the counter", `document.querySelector('#chat-counter')?.textContent.trim() === '1,850 of 2,000 characters'`)
 		typeDraft(2001)
-		p.waitFor(5*time.Second, "sending blocked, with why, nothing cut", `
+		p.waitFor(15*time.Second, "sending blocked, with why, nothing cut", `
 		  document.querySelector('#chat-error')?.textContent.trim() === 'The message has 2,001 characters; at most 2,000 can be sent. Shorten it to send it.' &&
 		  document.querySelector('#chat-send').disabled && document.querySelector('#chat-input').value.length === 2001`)
 		p.screenshot("chat-over-limit", "#chat-counter")
@@ -239,7 +239,7 @@ func TestE2EWordsChat(t *testing.T) {
 		  return !!tr && tr.querySelector('td.text span').textContent.endsWith('…') && tr.querySelector('.more-btn').textContent.trim() === 'more';
 		})()`, lastRow))
 		p.run(5*time.Second, "show the whole message", chromedp.Evaluate(lastRow+`.querySelector('.more-btn').click()`, nil))
-		p.waitFor(5*time.Second, "the whole message", fmt.Sprintf(`(() => {
+		p.waitFor(15*time.Second, "the whole message", fmt.Sprintf(`(() => {
 		  const tr = %s;
 		  return tr.querySelector('td.text span').textContent === %q && tr.querySelector('.more-btn').getAttribute('aria-expanded') === 'true';
 		})()`, lastRow, long))
@@ -250,25 +250,25 @@ func TestE2EWordsChat(t *testing.T) {
 
 		// Cancel does nothing.
 		p.run(5*time.Second, "click Disable", chromedp.Evaluate(bobRow+`.querySelector('.actions button').click()`, nil))
-		p.waitFor(5*time.Second, "the confirmation", `document.querySelector('#confirm')?.open &&
+		p.waitFor(15*time.Second, "the confirmation", `document.querySelector('#confirm')?.open &&
 		  document.querySelector('#confirm-text').textContent.includes('Disable bob?') &&
 		  document.activeElement?.id === 'confirm-cancel'`)
 		p.screenshot("admin-confirm", "#confirm")
 		p.click("#confirm-cancel")
-		p.waitFor(5*time.Second, "the dialog closed", `!document.querySelector('#confirm').open`)
+		p.waitFor(15*time.Second, "the dialog closed", `!document.querySelector('#confirm').open`)
 		var disabled bool
 		if err := p.eval(bobDisabled, &disabled); err != nil || disabled {
 			t.Fatalf("after Cancel, bob disabled = %v (%v)", disabled, err)
 		}
 		// Escape on a role change is a cancel too.
 		p.run(5*time.Second, "click Make admin", chromedp.Evaluate(bobRow+`.querySelectorAll('.actions button')[1].click()`, nil))
-		p.waitFor(5*time.Second, "the role confirmation", `document.querySelector('#confirm')?.open && document.querySelector('#confirm-text').textContent.includes('Make bob an admin?')`)
+		p.waitFor(15*time.Second, "the role confirmation", `document.querySelector('#confirm')?.open && document.querySelector('#confirm-text').textContent.includes('Make bob an admin?')`)
 		p.run(5*time.Second, "press Escape", chromedp.KeyEvent("\x1b"))
-		p.waitFor(5*time.Second, "the dialog closed, bob still a user", `!document.querySelector('#confirm').open && `+bobRow+`.cells[2].textContent.trim() === 'user'`)
+		p.waitFor(15*time.Second, "the dialog closed, bob still a user", `!document.querySelector('#confirm').open && `+bobRow+`.cells[2].textContent.trim() === 'user'`)
 
 		// Confirm acts.
 		p.run(5*time.Second, "click Disable", chromedp.Evaluate(bobRow+`.querySelector('.actions button').click()`, nil))
-		p.waitFor(5*time.Second, "the confirmation", `document.querySelector('#confirm')?.open`)
+		p.waitFor(15*time.Second, "the confirmation", `document.querySelector('#confirm')?.open`)
 		p.run(5*time.Second, "click the dialog's Disable", chromedp.Evaluate(`document.querySelector('#confirm-ok').click()`, nil))
 		p.waitFor(20*time.Second, "bob disabled", bobRow+`?.cells[3].textContent.trim() === 'disabled'`)
 		if err := p.eval(bobDisabled, &disabled); err != nil || !disabled {
@@ -282,12 +282,12 @@ func TestE2EWordsChat(t *testing.T) {
 			t.Fatal(err)
 		}
 		p.run(5*time.Second, "click Delete", chromedp.Evaluate(row+`.querySelector('.delete-btn').click()`, nil))
-		p.waitFor(5*time.Second, "the delete confirmation", `document.querySelector('#confirm')?.open && document.querySelector('#confirm-text').textContent.includes('for everyone')`)
+		p.waitFor(15*time.Second, "the delete confirmation", `document.querySelector('#confirm')?.open && document.querySelector('#confirm-text').textContent.includes('for everyone')`)
 		p.click("#confirm-cancel")
 		sel := fmt.Sprintf(`document.querySelector('#messages tr[data-id="%s"]')`, id)
-		p.waitFor(5*time.Second, "the message still there", `!document.querySelector('#confirm').open && !!`+sel)
+		p.waitFor(15*time.Second, "the message still there", `!document.querySelector('#confirm').open && !!`+sel)
 		p.run(5*time.Second, "click Delete", chromedp.Evaluate(sel+`.querySelector('.delete-btn').click()`, nil))
-		p.waitFor(5*time.Second, "the delete confirmation", `document.querySelector('#confirm')?.open`)
+		p.waitFor(15*time.Second, "the delete confirmation", `document.querySelector('#confirm')?.open`)
 		p.run(5*time.Second, "click the dialog's Delete", chromedp.Evaluate(`document.querySelector('#confirm-ok').click()`, nil))
 		p.waitFor(20*time.Second, "the message gone", `!`+sel)
 		if p.dialogCount() > 0 {
