@@ -65,7 +65,7 @@ func Health(db pinger, cl clusterHealth) gin.HandlerFunc {
 				msg = redisDown + ": " + msg
 			}
 			// The error renderer has no data: the answer goes out here.
-			c.JSON(http.StatusServiceUnavailable, Response{Code: 1, Message: msg, Data: HealthView{Redis: h}})
+			c.JSON(http.StatusServiceUnavailable, Response{Code: 1, Message: msg, Reason: ReasonUnavailable, Data: HealthView{Redis: h}})
 			return
 		}
 		OK(c, http.StatusOK, "ok", HealthView{Redis: h})

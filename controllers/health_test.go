@@ -31,6 +31,7 @@ func (f fakeCluster) Nodes(context.Context) ([]signal.NodeStats, error) { return
 type answer struct {
 	Code    int             `json:"code"`
 	Message string          `json:"message"`
+	Reason  string          `json:"reason"`
 	Data    json.RawMessage `json:"data"`
 }
 
@@ -77,12 +78,12 @@ func TestHealthz(t *testing.T) {
 		r := handlerRouter()
 		r.GET("/healthz", Health(fakeDB{c.db}, c.cl))
 		status, a := get(t, r, "/healthz")
-		wantCode := 0
+		wantCode, wantReason := 0, ""
 		if c.status != 200 {
-			wantCode = 1
+			wantCode, wantReason = 1, ReasonUnavailable
 		}
-		if status != c.status || a.Code != wantCode || a.Message != c.message || string(a.Data) != c.data {
-			t.Errorf("%s: %d %+v %s, want %d %q %s", c.name, status, a, a.Data, c.status, c.message, c.data)
+		if status != c.status || a.Code != wantCode || a.Message != c.message || a.Reason != wantReason || string(a.Data) != c.data {
+			t.Errorf("%s: %d %+v %s, want %d %q %q %s", c.name, status, a, a.Data, c.status, c.message, wantReason, c.data)
 		}
 	}
 }
