@@ -55,6 +55,31 @@ const smallTargetsJS = `[...document.querySelectorAll('button, a[href], select, 
   return [name + ' "' + (el.getAttribute('aria-label') || el.textContent).trim().slice(0, 30) + '" ' + Math.round(r.width) + 'x' + Math.round(r.height)];
 })`
 
+// callLayoutJS lists what is wrong with the call stage's layout: the
+// remote video fills its area, which takes most of the screen (all of it
+// on a phone); the self-view is a small picture inside it; every control
+// is on screen.
+const callLayoutJS = `(() => {
+  const problems = [], box = (sel) => document.querySelector(sel)?.getBoundingClientRect();
+  const wrap = box('.video-wrap'), remote = box('#remote'), self = box('#self-view');
+  if (!wrap || !remote || !self) return ['no video area, remote video or self-view'];
+  const vw = innerWidth, vh = innerHeight, phone = vw < 600;
+  const near = (a, b) => Math.abs(a - b) <= 2;
+  if (!near(remote.left, wrap.left) || !near(remote.right, wrap.right) || !near(remote.top, wrap.top) || !near(remote.bottom, wrap.bottom))
+    problems.push('the remote video does not fill its area');
+  const share = (wrap.width * wrap.height) / (vw * vh);
+  if (share < (phone ? 0.95 : 0.35)) problems.push('the video area takes ' + Math.round(share * 100) + '% of the screen');
+  if (self.left < wrap.left || self.right > wrap.right || self.top < wrap.top || self.bottom > wrap.bottom)
+    problems.push('the self-view is outside the video area');
+  if (self.width * self.height > 0.15 * wrap.width * wrap.height) problems.push('the self-view is not small: ' + Math.round(self.width) + 'x' + Math.round(self.height));
+  for (const b of document.querySelectorAll('.call-controls button')) {
+    const r = b.getBoundingClientRect();
+    if (!r.width || getComputedStyle(b).display === 'none') continue;
+    if (r.left < 0 || r.top < 0 || r.right > vw || r.bottom > vh) problems.push('#' + b.id + ' is off screen');
+  }
+  return problems;
+})()`
+
 // focusStopJS describes the focused element and whether its focus
 // indicator shows: an outline or a ring (box-shadow) of at least 2px whose
 // colour has 3:1 contrast against the first opaque background behind it.
@@ -95,7 +120,8 @@ type focusStop struct {
 // at desktop and phone sizes, in English and in Chinese, and fails on any
 // serious or critical WCAG 2.2 A/AA violation. At the phone size every
 // visible button, link and select must be at least 44x44; on the busiest
-// pages every stop of the Tab key must show a focus indicator of 3:1.
+// pages every stop of the Tab key must show a focus indicator of 3:1. In
+// a call, at both sizes, the layout is measured too (callLayoutJS).
 func TestE2EAccessibility(t *testing.T) {
 	t.Parallel()
 	browser := requireBrowser(t)
@@ -115,7 +141,7 @@ func TestE2EAccessibility(t *testing.T) {
 // auditPages checks every page and state in lang.
 func auditPages(t *testing.T, browser context.Context, axe, lang string) {
 	// A long ring: the callee's page is checked while it rings.
-	app := startApp(t, e2eEnv("CALLAPP_ADMIN_USERNAMES=alice", "CALLAPP_CALL_RING_TIMEOUT=60s")...)
+	app := startApp(t, e2eEnv("CALLAPP_ADMIN_USERNAMES=alice")...)
 	guest := newPage(t, browser, app, "guest")
 	alice, bob := twoUsers(t, browser, app)
 	a := &auditor{t: t, axe: axe, injected: map[*tab]bool{}, lang: lang}
@@ -219,6 +245,13 @@ func (a *auditor) check(p *page, state string) {
 			p.run(30*time.Second, "measure tap targets at "+where, chromedp.Evaluate(smallTargetsJS, &small))
 			for _, s := range small {
 				a.problems = append(a.problems, fmt.Sprintf("%s: tap target under 44x44: %s", where, s))
+			}
+		}
+		if strings.HasPrefix(state, "home-call") {
+			var wrong []string
+			p.run(30*time.Second, "measure the call's layout at "+where, chromedp.Evaluate(callLayoutJS, &wrong))
+			for _, w := range wrong {
+				a.problems = append(a.problems, fmt.Sprintf("%s: call layout: %s", where, w))
 			}
 		}
 		if v.w > 600 && a.lang == "en" && (state == "login" || state == "home-call-caller" || state == "admin") {

@@ -236,7 +236,8 @@ func (b *browserHost) close() {
 }
 
 // e2eEnv is the environment of the app under a browser test: timings
-// that leave a loaded machine time to act, then env.
+// that leave a loaded machine time to act (a ring outlasts the slowest
+// answer; a test of the ring timeout sets its own), then env.
 func e2eEnv(env ...string) []string {
-	return append([]string{"CALLAPP_CALL_RING_TIMEOUT=15s", "CALLAPP_WS_CONNECT_TIMEOUT=5s"}, env...)
+	return append([]string{"CALLAPP_CALL_RING_TIMEOUT=60s", "CALLAPP_WS_CONNECT_TIMEOUT=5s"}, env...)
 }

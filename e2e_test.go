@@ -35,7 +35,7 @@ func TestE2ECall(t *testing.T) {
 	alice.navigate("/webrtc/register")
 	alice.screenshot("register")
 	alice.register(e2ePassword)
-	alice.waitFor(5*time.Second, "the Admin link for the first account", `!!document.querySelector('a[href="/webrtc/admin"]')`)
+	alice.waitFor(15*time.Second, "the Admin link for the first account", `!!document.querySelector('a[href="/webrtc/admin"]')`)
 
 	bob := newPage(t, browser, app, "bob")
 	bob.register(e2ePassword)
@@ -49,7 +49,7 @@ func TestE2ECall(t *testing.T) {
 	alice.screenshot("home-idle")
 
 	callWithVideo(alice, bob, func() { bob.screenshot("incoming") })
-	alice.waitFor(5*time.Second, "the call timer", `/^\d\d:\d\d$/.test(document.querySelector('#call-phase')?.textContent.trim())`)
+	alice.waitFor(15*time.Second, "the call timer", `/^\d\d:\d\d$/.test(document.querySelector('#call-phase')?.textContent.trim())`)
 	alice.screenshot("home-in-call")
 
 	// Chat during the call: A's message reaches B as text, never as HTML.
@@ -67,9 +67,9 @@ func TestE2ECall(t *testing.T) {
 	bob.waitIdle()
 	alice.waitIdle()
 	alice.waitNotice("bob hung up")
-	alice.waitFor(5*time.Second, "the call in alice's history",
+	alice.waitFor(15*time.Second, "the call in alice's history",
 		`[...document.querySelectorAll('#history li')].some((li) => li.querySelector('.name')?.textContent === 'bob' && li.textContent.includes('Outgoing'))`)
-	bob.waitFor(5*time.Second, "the call in bob's history",
+	bob.waitFor(15*time.Second, "the call in bob's history",
 		`[...document.querySelectorAll('#history li')].some((li) => li.querySelector('.name')?.textContent === 'alice' && li.textContent.includes('Incoming'))`)
 
 	// The admin dashboard lists the finished call with its duration.
@@ -106,7 +106,7 @@ func TestE2ERinging(t *testing.T) {
 	t.Run("Reject", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		alice.call("bob")
-		bob.waitFor(5*time.Second, "the incoming call dialog", `!!document.querySelector('#reject')`)
+		bob.waitFor(15*time.Second, "the incoming call dialog", `!!document.querySelector('#reject')`)
 		bob.click("#reject")
 		alice.waitNotice("rejected")
 		alice.waitIdle()
@@ -118,12 +118,12 @@ func TestE2ERinging(t *testing.T) {
 	t.Run("CallerCancels", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		alice.call("bob")
-		bob.waitFor(5*time.Second, "the incoming call dialog", `!!document.querySelector('#accept')`)
-		alice.waitFor(5*time.Second, "the ringing state with a Cancel button",
+		bob.waitFor(15*time.Second, "the incoming call dialog", `!!document.querySelector('#accept')`)
+		alice.waitFor(15*time.Second, "the ringing state with a Cancel button",
 			`document.querySelector('#call-phase')?.dataset.phase === 'ringing' && document.querySelector('#hangup')?.textContent.trim() === 'Cancel'`)
 		alice.click("#hangup")
 		alice.waitIdle()
-		bob.waitFor(5*time.Second, "the incoming dialog to go", `!document.querySelector('#accept') && !document.querySelector('#reject')`)
+		bob.waitFor(15*time.Second, "the incoming dialog to go", `!document.querySelector('#accept') && !document.querySelector('#reject')`)
 		bob.waitIdle()
 		bob.waitNotice("Missed call from alice")
 	})
@@ -144,7 +144,7 @@ func TestE2ERinging(t *testing.T) {
 		if err != nil || !sent {
 			t.Fatalf("invite then cancel at once: sent %v, err %v\n%s", sent, err, alice.report())
 		}
-		alice.waitFor(5*time.Second, "the call recorded as cancelled", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json())
+		alice.waitFor(15*time.Second, "the call recorded as cancelled", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json())
 		  .then((b) => b.data?.[0]?.ended === true && b.data[0].endReason === 'cancelled')`)
 		bob.waitIdle()
 		alice.waitIdle()
@@ -155,7 +155,7 @@ func TestE2ERinging(t *testing.T) {
 	t.Run("NoAnswer", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		alice.call("bob")
-		bob.waitFor(5*time.Second, "the incoming call dialog", `!!document.querySelector('#accept')`)
+		bob.waitFor(15*time.Second, "the incoming call dialog", `!!document.querySelector('#accept')`)
 		alice.waitNotice("No answer from bob")
 		bob.waitNotice("Missed call from alice")
 		alice.waitIdle()
