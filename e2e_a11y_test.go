@@ -141,7 +141,7 @@ func TestE2EAccessibility(t *testing.T) {
 // auditPages checks every page and state in lang.
 func auditPages(t *testing.T, browser context.Context, axe, lang string) {
 	// A long ring: the callee's page is checked while it rings.
-	app := startApp(t, e2eEnv("CALLAPP_ADMIN_USERNAMES=alice")...)
+	app := startApp(t, e2eEnv("CALLAPP_ADMIN_USERNAMES=alice", "CALLAPP_CALL_RING_TIMEOUT=60s")...)
 	guest := newPage(t, browser, app, "guest")
 	alice, bob := twoUsers(t, browser, app)
 	a := &auditor{t: t, axe: axe, injected: map[*tab]bool{}, lang: lang}
