@@ -98,6 +98,11 @@ func TestE2EChinese(t *testing.T) {
 	mei.waitFor(10*time.Second, "the unknown broadcast, in Chinese",
 		`document.querySelector('#live-state')?.dataset.phase === 'over' && document.querySelector('#live-state').textContent.trim() === '没有这场直播：它可能已经结束了。'`)
 	mei.expectWords(map[string]string{".brand": "Callapp 直播", "#leave": "返回主页"}, "Back home", "Leave", "There is no")
+
+	// The switcher of a page its app mounted works as well.
+	mei.chooseLang("en")
+	mei.waitLang("en", "English")
+	mei.waitFor(15*time.Second, "the live page in English", `document.querySelector('#leave')?.textContent.trim() === 'Back home'`)
 }
 
 // waitLang waits for the page to be in lang, with the switcher showing name.
@@ -107,9 +112,11 @@ func (p *page) waitLang(lang, name string) {
 		`document.readyState === 'complete' && document.documentElement.lang === %q && document.querySelector('#lang')?.selectedOptions[0]?.textContent === %q`, lang, name))
 }
 
-// chooseLang picks lang in the page's switcher, as a reader's change does.
+// chooseLang picks lang in the page's switcher, as a reader's change does:
+// once the page shows it (mounted, no v-cloak left).
 func (p *page) chooseLang(lang string) {
 	p.t.Helper()
+	p.waitFor(15*time.Second, "the switcher on screen", `!document.querySelector('[v-cloak]') && !!document.querySelector('#lang')?.getClientRects().length`)
 	p.run(5*time.Second, "choose "+lang, chromedp.Evaluate(fmt.Sprintf(
 		`(s => { s.value = %q; s.dispatchEvent(new Event('change', { bubbles: true })); return true; })(document.querySelector('#lang'))`, lang), nil))
 }

@@ -42,7 +42,6 @@ const (
 	ReasonRateLimited        = "rate_limited"
 	ReasonInternal           = "internal"
 	ReasonUnavailable        = "unavailable"
-	ReasonInvalidFields      = "invalid_fields" // see Response.Fields
 	ReasonWrongCredentials   = "wrong_credentials"
 	ReasonAccountDisabled    = "account_disabled"
 	ReasonRegistrationClosed = "registration_closed"

@@ -35,11 +35,13 @@ export function t(key, params = {}) {
 export function has(key) { return key in table; }
 
 // bindSwitcher makes the page's language <select> remember the choice in
-// the cookie it names, and reload the page in that language.
+// the cookie it names, and reload the page in that language. It listens
+// on the document: on most pages the <select> is inside the Vue app,
+// whose mount replaces the element the server rendered.
 export function bindSwitcher() {
-  const select = document.getElementById('lang');
-  if (!select) return;
-  select.addEventListener('change', () => {
+  document.addEventListener('change', (e) => {
+    const select = e.target;
+    if (select.id !== 'lang') return;
     const secure = location.protocol === 'https:' ? '; Secure' : '';
     document.cookie = `${select.dataset.cookie}=${encodeURIComponent(select.value)}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
     location.reload();
