@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -122,18 +123,31 @@ func roomCounter(p *page) {
 }
 
 // TestE2ERoomOfThree: with ROOM_CAPACITY=3 each of three members decodes
-// the video of both others, over three connections in all.
+// the video of both others, over three connections in all. Carol comes in
+// with her camera blocked: her page says so and how to allow it, and once
+// she allows it and presses Retry the others decode her video too.
 func TestE2ERoomOfThree(t *testing.T) {
 	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv("CALLAPP_ROOM_CAPACITY=3")...)
 	users := registerAll(t, browser, app, "alice", "bob", "carol")
+	carol := users[2]
+	carol.blockCamera()
 	users[0].navigate("/webrtc/room/trio")
 	users[0].waitRoom("waiting", "Waiting for others")
 	for _, p := range users[1:] {
 		p.navigate("/webrtc/room/trio")
 		p.waitRoom("connected", "Connected")
 	}
+	carol.waitFor(15*time.Second, "the blocked camera explained", `(() => {
+	  const t = document.querySelector('#media-problem')?.textContent || '';
+	  return t.includes('Your camera is blocked for this site.') && t.includes('address bar') &&
+	    t.includes('The others hear you but do not see you.') && document.querySelector('#camera').disabled;
+	})()`)
+	carol.waitRoomVideos("alice", "bob")
+	carol.run(5*time.Second, "allow the camera", chromedp.Evaluate(`window.allowCamera = true`, nil))
+	carol.click("#media-retry")
+	carol.waitFor(15*time.Second, "the problem gone, the camera on", `!document.querySelector('#media-problem') && !document.querySelector('#camera').disabled`)
 	for i, p := range users {
 		var others []string
 		for j, q := range users {
@@ -145,6 +159,24 @@ func TestE2ERoomOfThree(t *testing.T) {
 	}
 	users[2].screenshot("room-three")
 }
+
+// blockCamera makes getUserMedia refuse video in every document the page
+// opens from now, as a browser does when the user blocked the camera,
+// until the document sets window.allowCamera.
+func (p *page) blockCamera() {
+	p.t.Helper()
+	p.run(5*time.Second, "block the camera in every new document", chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := cdppage.AddScriptToEvaluateOnNewDocument(blockCameraJS).Do(ctx)
+		return err
+	}))
+}
+
+const blockCameraJS = `(() => {
+  const md = navigator.mediaDevices;
+  if (!md) return;
+  const real = md.getUserMedia.bind(md);
+  md.getUserMedia = (c) => (c && c.video && !window.allowCamera ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : real(c));
+})();`
 
 // registerAll registers users at once, each in a browser context of its
 // own, and waits for each home page to be connected.

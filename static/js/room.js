@@ -12,7 +12,7 @@
 import { createApp, markRaw } from '../vendor/vue/vue.esm-browser.prod.js';
 import { api, reasonText } from './api.js';
 import { Signal, Code, Method } from './signal.js';
-import { getMedia } from './call.js';
+import { openMedia, openTrack, problemWords } from './devices.js';
 import { Mesh } from './mesh.js';
 import { releaseStray } from './stray.js';
 import { messageDraft } from './draft.js';
@@ -71,8 +71,8 @@ export function mountRoom(selector, me) {
     mixins: [messageDraft(signal, Method.RoomMsg, (message) => ({ data: { room, message } }))],
     data: () => ({
       me, room, conn: 'connecting', state: 'joining', seated: false, strayRoom: '', capacity: 0, byeName: '', refusal: '',
-      members: [], messages: [], notice: '', mediaProblem: '',
-      local: null, muted: false, cameraOff: false,
+      members: [], messages: [], notice: '', problems: { camera: '', microphone: '' },
+      local: null, hasMic: false, hasCam: false, muted: false, cameraOff: false,
     }),
     computed: {
       stateText() { return stateWords[this.state](this); },
@@ -80,6 +80,15 @@ export function mountRoom(selector, me) {
       // canMessage says whether the room's messages can be sent: we hold
       // a seat, alone or not.
       canMessage() { return ['connected', 'waiting', 'bye'].includes(this.state); },
+      // mediaProblem says which device is missing and why, and what the
+      // others miss without it.
+      mediaProblem() {
+        const words = problemWords(this.problems);
+        if (!words) return '';
+        const { camera, microphone } = this.problems;
+        const then = camera && microphone ? 'room.without.both' : camera ? 'room.without.camera' : 'room.without.microphone';
+        return `${words} ${t(then)}`;
+      },
     },
     async mounted() {
       await this.openMedia();
@@ -103,13 +112,39 @@ function setStream(el, { value }) {
 
 function roomMethods(signal, mesh) {
   return {
+    // openMedia opens the camera and microphone; what it cannot have is
+    // said (mediaProblem) and shown off.
     async openMedia() {
-      const media = await getMedia();
-      mesh.stream = media.stream;
-      this.local = media.stream && markRaw(media.stream);
-      this.mediaProblem = media.problem || '';
-      this.cameraOff = media.mode !== 'video';
-      this.muted = media.mode === 'receive';
+      const media = await openMedia();
+      this.problems = media.problems;
+      this.send(media.stream.getTracks());
+      this.muted = !this.hasMic;
+      this.cameraOff = !this.hasCam;
+    },
+    // retryMedia asks again for the devices that failed; one that opens
+    // is sent to every member, turned on.
+    async retryMedia() {
+      for (const [key, kind] of [['microphone', 'audioinput'], ['camera', 'videoinput']]) {
+        if (!this.problems[key]) continue;
+        try {
+          const track = await openTrack(kind);
+          this.problems = { ...this.problems, [key]: '' };
+          this.send([...this.local.getTracks().filter((x) => x.kind !== track.kind), track]);
+          if (kind === 'audioinput') this.muted = false;
+          else this.cameraOff = false;
+        } catch (e) {
+          this.problems = { ...this.problems, [key]: e.problem };
+        }
+      }
+    },
+    // send makes tracks what the self-view shows and the mesh sends.
+    send(tracks) {
+      const stream = new MediaStream(tracks);
+      this.local = markRaw(stream);
+      this.hasMic = tracks.some((x) => x.kind === 'audio');
+      this.hasCam = tracks.some((x) => x.kind === 'video');
+      mesh.stream = stream;
+      mesh.sync();
     },
     join() {
       this.state = 'joining';
