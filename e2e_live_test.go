@@ -8,9 +8,10 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestE2ELive: alice goes live from the home page, bob and carol follow
-// the Watch link and both decode her video over receive-only connections
-// (they ask for no camera); alice sees two viewers; dave, the admin, finds
+// TestE2ELive: alice goes live from the home page with her camera
+// blocked, which her page explains; bob and carol follow the Watch link;
+// once she allows the camera and presses Retry both decode her video over
+// receive-only connections (they ask for no camera); alice sees two viewers; dave, the admin, finds
 // the broadcast and its viewers in the dashboard, and is told it is full
 // when he tries to watch too; alice stops and both viewer pages say the
 // broadcast ended. A made-up id gets a page saying there is no such
@@ -23,6 +24,7 @@ func TestE2ELive(t *testing.T) {
 	dave := newPage(t, browser, app, "dave")
 	dave.register(e2ePassword)
 	alice, bob, carol := newPage(t, browser, app, "alice"), newPage(t, browser, app, "bob"), newPage(t, browser, app, "carol")
+	alice.blockCamera()
 	for _, p := range []*page{alice, bob, carol} {
 		p.submitRegister(e2ePassword)
 	}
@@ -33,6 +35,10 @@ func TestE2ELive(t *testing.T) {
 	alice.run(20*time.Second, "type a title", chromedp.SendKeys("#live-title-input", "Morning show", chromedp.ByQuery))
 	alice.click("#go-live")
 	alice.waitFor(10*time.Second, "the broadcast to be live", `document.querySelector('#my-live-phase')?.dataset.phase === 'live'`)
+	alice.waitFor(10*time.Second, "the blocked camera explained", `(() => {
+	  const t = document.querySelector('#live-problem')?.textContent || '';
+	  return t.includes('Your camera is blocked for this site.') && t.includes('address bar') && t.includes('Viewers hear you but do not see you.');
+	})()`)
 
 	for _, v := range []*page{bob, carol} {
 		watch := `#lives li[data-user="alice"] a.watch-btn`
@@ -43,6 +49,10 @@ func TestE2ELive(t *testing.T) {
 		v.run(5*time.Second, "click Watch", chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).click()`, watch), nil))
 		v.waitFor(10*time.Second, "the viewer page", `location.pathname.startsWith('/webrtc/live/') && !!window.callapp`)
 	}
+	alice.waitFor(10*time.Second, "two viewers counted", `document.querySelector('#my-live-viewers')?.textContent.trim() === '2'`)
+	alice.run(5*time.Second, "allow the camera", chromedp.Evaluate(`window.allowCamera = true`, nil))
+	alice.click("#live-retry")
+	alice.waitFor(15*time.Second, "the problem gone", `!document.querySelector('#live-problem')`)
 	for _, v := range []*page{bob, carol} {
 		v.waitVideo()
 		var recvOnly bool

@@ -12,18 +12,20 @@ import (
 	"testing"
 	"time"
 
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
 
 // TestE2ERoomOfTwo: alice opens a new room from the home page, bob joins
 // it by name (after a refused name), each decodes the other's video, carol
-// is told the room is full, a message goes across, and when bob leaves
-// alice waits again.
+// is told the room is full, a message goes across, one refused for going
+// too fast keeps its draft until it goes, a long draft is counted, and
+// when bob leaves alice waits again.
 func TestE2ERoomOfTwo(t *testing.T) {
 	t.Parallel()
 	browser := requireBrowser(t)
-	app := startApp(t, e2eEnv()...)
+	app := startApp(t, e2eEnv("CALLAPP_CHAT_RATE=1", "CALLAPP_CHAT_BURST=2")...)
 	users := registerAll(t, browser, app, "alice", "bob", "carol")
 	alice, bob, carol := users[0], users[1], users[2]
 
@@ -57,6 +59,8 @@ func TestE2ERoomOfTwo(t *testing.T) {
 	alice.run(20*time.Second, "send a room message", chromedp.SendKeys("#room-input", xss+kb.Enter, chromedp.ByQuery))
 	bob.waitFor(10*time.Second, "alice's message, as text",
 		fmt.Sprintf(`[...document.querySelectorAll('#room-log li .text')].some((e) => e.textContent === %q) && !document.querySelector('#room-log img')`, xss))
+	roomDraftKept(alice)
+	roomCounter(alice)
 
 	bob.click("#leave")
 	bob.waitFor(10*time.Second, "the home page after leaving", `location.pathname === '/webrtc/in'`)
@@ -64,19 +68,86 @@ func TestE2ERoomOfTwo(t *testing.T) {
 	alice.waitFor(15*time.Second, "bob's video gone", `!document.querySelector('#tiles [data-member="bob"]') && window.callapp.peers().size === 0`)
 }
 
+// roomDraftKept: a room message refused for going too fast stays in the
+// box, saying why, and goes once the limit lets it.
+func roomDraftKept(p *page) {
+	p.t.Helper()
+	// Two messages use up the burst; the third, typed and sent in the same
+	// instant, is refused.
+	p.run(5*time.Second, "send three room messages at once", chromedp.Evaluate(`(() => {
+	  const s = window.callapp.signal, room = window.callapp.vm.room;
+	  s.send('Room/Message', { data: { room, message: 'quick one' } });
+	  s.send('Room/Message', { data: { room, message: 'quick two' } });
+	  const input = document.querySelector('#room-input');
+	  input.value = 'the third, too fast';
+	  input.dispatchEvent(new Event('input'));
+	  document.querySelector('#room-send').click();
+	  return true;
+	})()`, nil))
+	p.waitFor(15*time.Second, "the refusal, with the draft kept", `
+	  document.querySelector('#room-error')?.textContent.trim() === 'You are sending messages too fast. Your message is kept: send it again in a moment.' &&
+	  document.querySelector('#room-input').value === 'the third, too fast'`)
+	// Clicks come at most once a second: each refusal counts.
+	p.waitFor(20*time.Second, "the draft sent and cleared", `(() => {
+	  const input = document.querySelector('#room-input');
+	  const sent = [...document.querySelectorAll('#room-log li.mine .text')].some((e) => e.textContent === 'the third, too fast');
+	  if (sent) return input.value === '' && !document.querySelector('#room-error');
+	  if (!window.lastTry || Date.now() - window.lastTry > 1000) { window.lastTry = Date.now(); document.querySelector('#room-send').click(); }
+	  return false;
+	})()`)
+}
+
+// roomCounter: near the limit the room's box counts characters as the
+// server does (an emoji is one), and over it sending is blocked, nothing
+// cut.
+func roomCounter(p *page) {
+	p.t.Helper()
+	typeDraft := func(n int) {
+		p.run(5*time.Second, "type a long draft", chromedp.Evaluate(fmt.Sprintf(`(() => {
+		  const input = document.querySelector('#room-input');
+		  input.value = '\u{1F600}'.repeat(%d);
+		  input.dispatchEvent(new Event('input'));
+		  return true;
+		})()`, n), nil))
+	}
+	typeDraft(1700)
+	p.waitFor(15*time.Second, "no counter far from the limit", `!document.querySelector('#room-counter') && !document.querySelector('#room-send').disabled`)
+	typeDraft(1850)
+	p.waitFor(15*time.Second, "the counter", `document.querySelector('#room-counter')?.textContent.trim() === '1,850 of 2,000 characters'`)
+	typeDraft(2001)
+	p.waitFor(15*time.Second, "sending blocked, with why, nothing cut", `
+	  document.querySelector('#room-error')?.textContent.trim() === 'The message has 2,001 characters; at most 2,000 can be sent. Shorten it to send it.' &&
+	  document.querySelector('#room-send').disabled && [...document.querySelector('#room-input').value].length === 2001`)
+	typeDraft(0)
+	p.waitFor(15*time.Second, "the counter gone with the draft", `!document.querySelector('#room-counter') && !document.querySelector('#room-error')`)
+}
+
 // TestE2ERoomOfThree: with ROOM_CAPACITY=3 each of three members decodes
-// the video of both others, over three connections in all.
+// the video of both others, over three connections in all. Carol comes in
+// with her camera blocked: her page says so and how to allow it, and once
+// she allows it and presses Retry the others decode her video too.
 func TestE2ERoomOfThree(t *testing.T) {
 	t.Parallel()
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv("CALLAPP_ROOM_CAPACITY=3")...)
 	users := registerAll(t, browser, app, "alice", "bob", "carol")
+	carol := users[2]
+	carol.blockCamera()
 	users[0].navigate("/webrtc/room/trio")
 	users[0].waitRoom("waiting", "Waiting for others")
 	for _, p := range users[1:] {
 		p.navigate("/webrtc/room/trio")
 		p.waitRoom("connected", "Connected")
 	}
+	carol.waitFor(15*time.Second, "the blocked camera explained", `(() => {
+	  const t = document.querySelector('#media-problem')?.textContent || '';
+	  return t.includes('Your camera is blocked for this site.') && t.includes('address bar') &&
+	    t.includes('The others hear you but do not see you.') && document.querySelector('#camera').disabled;
+	})()`)
+	carol.waitRoomVideos("alice", "bob")
+	carol.run(5*time.Second, "allow the camera", chromedp.Evaluate(`window.allowCamera = true`, nil))
+	carol.click("#media-retry")
+	carol.waitFor(15*time.Second, "the problem gone, the camera on", `!document.querySelector('#media-problem') && !document.querySelector('#camera').disabled`)
 	for i, p := range users {
 		var others []string
 		for j, q := range users {
@@ -88,6 +159,24 @@ func TestE2ERoomOfThree(t *testing.T) {
 	}
 	users[2].screenshot("room-three")
 }
+
+// blockCamera makes getUserMedia refuse video in every document the page
+// opens from now, as a browser does when the user blocked the camera,
+// until the document sets window.allowCamera.
+func (p *page) blockCamera() {
+	p.t.Helper()
+	p.run(5*time.Second, "block the camera in every new document", chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := cdppage.AddScriptToEvaluateOnNewDocument(blockCameraJS).Do(ctx)
+		return err
+	}))
+}
+
+const blockCameraJS = `(() => {
+  const md = navigator.mediaDevices;
+  if (!md) return;
+  const real = md.getUserMedia.bind(md);
+  md.getUserMedia = (c) => (c && c.video && !window.allowCamera ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : real(c));
+})();`
 
 // registerAll registers users at once, each in a browser context of its
 // own, and waits for each home page to be connected.

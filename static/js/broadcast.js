@@ -2,11 +2,13 @@
 // page. Media is pushed (models/protocol.md, "Live broadcasts"): for each
 // viewer the hub announces (10032) this page opens one send-only peer
 // connection and makes the offer; 10033 closes it. The broadcast outlives a
-// dropped connection for the hub's resume grace. A Vue mixin; the page
-// provides `me` and `say`.
+// dropped connection for the hub's resume grace. A camera or microphone
+// that cannot be had is said with a Retry (liveProblem); one allowed later
+// is offered to every viewer afresh. A Vue mixin; the page provides `me`
+// and `say`.
 import { api } from './api.js';
 import { Code, Method } from './signal.js';
-import { getMedia } from './call.js';
+import { openMedia, problemWords } from './devices.js';
 import { endpoints } from './urls.js';
 import { t } from './i18n.js';
 
@@ -28,9 +30,18 @@ export function broadcaster(signal) {
 
   const mixin = {
     // live: null, or { phase: 'starting' | 'live' | 'reconnecting', title, liveId, viewers }
-    data: () => ({ live: null, liveTitle: '' }),
+    data: () => ({ live: null, liveTitle: '', liveProblems: { camera: '', microphone: '' } }),
     computed: {
       livePhase() { return this.live ? phaseWords[this.live.phase]() : ''; },
+      // liveProblem says which device is missing and why, and what the
+      // viewers miss without it.
+      liveProblem() {
+        const words = problemWords(this.liveProblems);
+        if (!words) return '';
+        const { camera, microphone } = this.liveProblems;
+        const then = camera && microphone ? 'home.live.without.both' : camera ? 'home.live.without.camera' : 'home.live.without.microphone';
+        return `${words} ${t(then)}`;
+      },
     },
     created() {
       bindLive(this);
@@ -56,7 +67,30 @@ export function broadcaster(signal) {
         closeViewers();
         stopStream();
         this.live = null;
+        this.liveProblems = { camera: '', microphone: '' };
         if (message) this.say(message);
+      },
+      // retryLive asks again for the devices that failed. The viewers'
+      // connections carry only the kinds there were devices of: with one
+      // more, each viewer is offered to afresh.
+      async retryLive() {
+        const live = this.live;
+        const { camera, microphone } = this.liveProblems;
+        if (!live || !stream || !(camera || microphone)) return;
+        const media = await openMedia({ audio: !!microphone, video: !!camera });
+        const got = media.stream.getTracks();
+        if (this.live !== live || !stream) { got.forEach((x) => x.stop()); return; }
+        this.liveProblems = media.problems;
+        if (!got.length) return;
+        stream = new MediaStream([...stream.getTracks(), ...got]);
+        ready = Promise.resolve(stream);
+        if (this.$refs.self) this.$refs.self.srcObject = stream;
+        const servers = await loadICE(iceServers);
+        if (this.live !== live) return;
+        for (const [id, v] of viewers) {
+          v.close();
+          viewers.set(id, new Viewer(signal, id, stream, servers));
+        }
       },
     },
   };
@@ -113,23 +147,26 @@ export function broadcaster(signal) {
     if (vm.live?.liveId !== d.liveId || !ready) return;
     const join = {};
     joins.set(d.fromId, join);
-    const [media, servers] = await Promise.all([ready, loadICE(iceServers)]);
-    if (joins.get(d.fromId) !== join || vm.live?.liveId !== d.liveId || !media) return;
+    const [, servers] = await Promise.all([ready, loadICE(iceServers)]);
+    // stream, not what ready gave: a Retry may have added a device since.
+    if (joins.get(d.fromId) !== join || vm.live?.liveId !== d.liveId || !stream) return;
     viewers.get(d.fromId)?.close();
-    viewers.set(d.fromId, new Viewer(signal, d.fromId, media, servers));
+    viewers.set(d.fromId, new Viewer(signal, d.fromId, stream, servers));
   }
 
-  // startCamera opens the camera for the broadcast live, and shows it; a
-  // broadcast that ended meanwhile gets none.
+  // startCamera opens the camera and microphone for the broadcast live,
+  // and shows them, or says what it could not have; a broadcast that ended
+  // meanwhile gets none.
   async function startCamera(vm, live) {
-    const media = await openCamera(vm);
+    const media = await openMedia();
     if (vm.live !== live) {
-      media?.getTracks().forEach((t) => t.stop());
+      media.stream.getTracks().forEach((t) => t.stop());
       return null;
     }
-    stream = media;
-    if (vm.$refs.self) vm.$refs.self.srcObject = media;
-    return media;
+    vm.liveProblems = media.problems;
+    stream = media.stream;
+    if (vm.$refs.self) vm.$refs.self.srcObject = stream;
+    return stream;
   }
 
   // bindRelay hands each viewer's answer and candidates to its connection.
@@ -151,13 +188,6 @@ export function broadcaster(signal) {
   }
 }
 
-// openCamera gets the camera and microphone, saying what went wrong.
-async function openCamera(vm) {
-  const media = await getMedia();
-  if (media.problem) vm.say(t('home.live.no_camera', { problem: media.problem }));
-  return media.stream;
-}
-
 // loadICE fetches STUN/TURN servers with fresh credentials, or returns
 // fallback when the server does not answer.
 async function loadICE(fallback) {
@@ -171,11 +201,14 @@ class Viewer {
     this.id = id;
     this.pending = [];
     this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: window.callappICEPolicy || 'all' });
-    for (const track of stream ? stream.getTracks() : []) this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    const tracks = stream ? stream.getTracks() : [];
+    for (const track of tracks) this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
     this.pc.onicecandidate = ({ candidate }) => {
       if (candidate) signal.send(Method.Candidate, { toId: id, data: candidate.toJSON() });
     };
-    this.offer().catch((e) => console.error('live offer', e));
+    // With nothing to send there is nothing to connect: a Retry that opens
+    // a device offers then.
+    if (tracks.length) this.offer().catch((e) => console.error('live offer', e));
   }
 
   async offer() {

@@ -5,34 +5,6 @@
 // Negotiation follows the "perfect negotiation" pattern so that either side
 // may renegotiate: the callee is polite (yields on offer collisions).
 import { Method } from './signal.js';
-import { t } from './i18n.js';
-
-// getMedia asks for camera and microphone, falling back to microphone only,
-// then to nothing (receive-only). It says which it got and why.
-export async function getMedia() {
-  if (!navigator.mediaDevices?.getUserMedia) {
-    return { stream: null, mode: 'receive', problem: t('call.media.no_access') };
-  }
-  try {
-    return { stream: await navigator.mediaDevices.getUserMedia({ audio: true, video: true }), mode: 'video' };
-  } catch (e) {
-    const problem = describeMediaError(e);
-    try {
-      return { stream: await navigator.mediaDevices.getUserMedia({ audio: true }), mode: 'audio', problem };
-    } catch (e2) {
-      return { stream: null, mode: 'receive', problem: describeMediaError(e2) };
-    }
-  }
-}
-
-function describeMediaError(e) {
-  switch (e && e.name) {
-    case 'NotAllowedError': return t('call.media.denied');
-    case 'NotFoundError': return t('call.media.not_found');
-    case 'NotReadableError': return t('call.media.in_use');
-    default: return t('call.media.other', { error: e && e.name || e });
-  }
-}
 
 export class PeerCall {
   // peerId: the other user; polite: true for the callee. fresh: this

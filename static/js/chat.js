@@ -3,75 +3,43 @@
 // errors the hub answers a message with (shown beside the chat, not as a
 // notice). A Vue mixin; the page provides `me` and `conn`.
 //
-// A draft stays in the input until the server accepts it: the hub sends
-// the message back to its sender (10005) or refuses it (10001), and only
-// the first clears the draft. A reader scrolled up to older messages is
-// never moved: new ones are counted on a button that scrolls down.
+// The draft, its counter and the hub's refusals are draft.js's: the hub
+// sends a message back to its sender as 10005. A reader scrolled up to
+// older messages is never moved: new ones are counted on a button that
+// scrolls down.
 import { Code, Method } from './signal.js';
-import { api, reasonText, limitParams } from './api.js';
+import { api } from './api.js';
 import { t } from './i18n.js';
-import { Limits } from './limits.js';
 import { endpoints } from './urls.js';
+import { messageDraft } from './draft.js';
 
 // keep is how many messages the chat log holds, while the reader is at
 // the bottom, before the oldest go.
 const keep = 500;
 // olderPage is how many older messages one "load older" fetches.
 const olderPage = 50;
-// counterFrom is the share of the limit from which the counter shows.
-const counterFrom = 0.9;
 // atBottomPx is how close to the bottom counts as reading the newest.
 const atBottomPx = 40;
-// pendingMs is how long a sent message waits for the hub's answer before
-// the page lets the user send again (the draft is still there).
-const pendingMs = 10_000;
 
 // groupChat returns the mixin that keeps `messages` and sends over signal.
 export function groupChat(signal) {
   return {
-    data: () => ({
-      messages: [], draft: '', chatError: '', pending: '', unseen: 0,
-      olderLoading: false, noOlder: false,
-    }),
-    computed: {
-      draftLength() { return [...this.draft.trim()].length; },
-      draftTooLong() { return this.draftLength > Limits.ChatMaxRunes; },
-      showCounter() { return this.draftLength >= Limits.ChatMaxRunes * counterFrom; },
-      counterText() { return t('chat.counter', { ...limitParams, n: this.draftLength.toLocaleString() }); },
-      // chatProblem is what the chat says under the log: a draft over the
-      // limit, as long as it is, else the last refusal.
-      chatProblem() { return this.draftTooLong ? this.tooLongText() : this.chatError; },
-    },
-    watch: {
-      conn(state) { if (state !== 'open') this.settle(); },
-    },
+    mixins: [messageDraft(signal, Method.SendToAll, (message) => ({ message }))],
+    data: () => ({ messages: [], unseen: 0, olderLoading: false, noOlder: false }),
     created() {
       signal.on(Code.ChatHistory, (d) => this.takeHistory(d || []));
       signal.on(Code.Chat, (m) => this.receive(m));
       signal.on(Code.ChatDeleted, (d) => { this.messages = this.messages.filter((m) => m.id !== d.id); });
-      signal.on(Code.Error, (d, env) => { if (isChatError(d)) this.refused(d, env); });
     },
     methods: {
       t,
-      sendChat() {
-        const text = this.draft.trim();
-        if (!text || this.pending || this.draftTooLong) return;
-        this.chatError = '';
-        if (!signal.send(Method.SendToAll, { message: text })) { this.chatError = t('chat.not_connected'); return; }
-        this.pending = text;
-        clearTimeout(this.pendingTimer);
-        this.pendingTimer = setTimeout(() => this.settle(), pendingMs);
-      },
-      // receive shows a new message. The message being sent, coming back
-      // to its sender, is the hub's acceptance: the draft goes unless it
-      // was edited meanwhile.
+      // receive shows a new message. Ours being sent, coming back, is
+      // the hub's acceptance, and brings the reader to it.
       receive(m) {
         if (this.messages.some((x) => x.id === m.id)) return;
         const atBottom = this.atBottom();
         this.messages.push(m);
-        if (this.mine(m) && this.pending && m.message === this.pending) {
-          if (this.draft.trim() === this.pending) this.draft = '';
-          this.settle();
+        if (this.mine(m) && this.echoed(m.message)) {
           this.scrollChat(true);
           return;
         }
@@ -99,14 +67,6 @@ export function groupChat(signal) {
         if (atBottom) this.scrollChat(true);
         else this.unseen += latest.filter((m) => m.id > lastSeen).length;
       },
-      // refused keeps the draft and says why.
-      refused(d, env) {
-        this.settle();
-        if (d.reason === 'rate_limited') this.chatError = t('chat.rate_limited');
-        else this.chatError = reasonText(d.reason, env.message);
-      },
-      settle() { this.pending = ''; clearTimeout(this.pendingTimer); },
-      tooLongText() { return t('chat.too_long', { ...limitParams, n: this.draftLength.toLocaleString() }); },
       mine(m) { return m.fromId === this.me.id; },
       atBottom() {
         const el = this.$refs.chatlog;

@@ -2,8 +2,8 @@
 // the ones chosen (per browser, in localStorage), opens them with
 // fallbacks, and says in words what went wrong with one: which device, and
 // whether it was denied, not found or in use. No Vue; the 1:1 call
-// (callcontroller.js) and the pre-call check (devicepanel.js) use it, and
-// a room page can.
+// (callcontroller.js), the pre-call check (devicepanel.js), rooms (room.js)
+// and broadcasts (broadcast.js) use it.
 import { t } from './i18n.js';
 
 const storeKey = 'callapp.devices';

@@ -2,6 +2,10 @@
 // offers is fixed so that each pair makes one connection: a member already
 // in the room offers to a newcomer (on 10021); the newcomer only answers,
 // so its PeerCall for a member is made when that member's first relay comes.
+//
+// Every connection has a sender of each kind, sending nothing for a device
+// we lack (call.js), so a device allowed later is sent by replacing tracks:
+// stream is what we send, and sync puts it on each connection.
 import { Code } from './signal.js';
 import { PeerCall } from './call.js';
 
@@ -43,7 +47,18 @@ export class Mesh {
       if (!this.isMember(d.fromId)) return;
       p = this.open(d.fromId, true);
     }
-    fn(p).catch((e) => console.error('room relay', e));
+    // The first offer makes the senders of a connection we answer; a
+    // device allowed before then is sent once they are there.
+    fn(p).then(() => this.sync(p)).catch((e) => console.error('room relay', e));
+  }
+
+  // sync sends stream's tracks on the connection p, or on every one.
+  sync(p) {
+    if (!p) { this.peers.forEach((q) => this.sync(q)); return; }
+    for (const track of this.stream ? this.stream.getTracks() : []) {
+      const sender = p.senders[track.kind];
+      if (sender && sender.track !== track) p.replaceTrack(track.kind, track).catch((e) => console.warn('replace track', e));
+    }
   }
 
   drop(id) {

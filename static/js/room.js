@@ -1,7 +1,9 @@
 // room.js: the room page. It joins the room named in the URL when the
 // signaling connection opens, keeps the member list and the room's state in
 // words (the original design's state machine), shows one video per member
-// over the full mesh (mesh.js), and carries the room's text messages.
+// over the full mesh (mesh.js), and carries the room's text messages
+// (not stored; the draft is draft.js's: the hub sends a message back to
+// every member, its sender included, as 10025).
 //
 // A dropped connection keeps our seat for the hub's resume grace: the page
 // keeps the mesh meanwhile (media needs no server), and when the hub gives
@@ -10,9 +12,10 @@
 import { createApp, markRaw } from '../vendor/vue/vue.esm-browser.prod.js';
 import { api, reasonText } from './api.js';
 import { Signal, Code, Method } from './signal.js';
-import { getMedia } from './call.js';
+import { openMedia, openTrack, problemWords } from './devices.js';
 import { Mesh } from './mesh.js';
 import { releaseStray } from './stray.js';
+import { messageDraft } from './draft.js';
 import { formatTime, connLabel } from './format.js';
 import { t } from './i18n.js';
 import { pages, endpoints } from './urls.js';
@@ -55,13 +58,6 @@ const refusals = {
   bad_room: () => t('room.refused.bad_room'),
 };
 
-// messageErrors are the hub's reasons for refusing a room message, in words.
-const messageErrors = {
-  too_long: () => t('room.messages.too_long'),
-  empty: () => t('room.messages.empty'),
-  rate_limited: () => t('room.messages.rate_limited'),
-};
-
 // keep is how many messages the room's log holds before the oldest go.
 const keep = 500;
 
@@ -72,14 +68,27 @@ export function mountRoom(selector, me) {
   const mesh = new Mesh(signal, (id) => vm.members.some((m) => m.id === id));
   releaseStray(signal, { room });
   const app = createApp({
+    mixins: [messageDraft(signal, Method.RoomMsg, (message) => ({ data: { room, message } }))],
     data: () => ({
       me, room, conn: 'connecting', state: 'joining', seated: false, strayRoom: '', capacity: 0, byeName: '', refusal: '',
-      members: [], messages: [], draft: '', messageError: '', notice: '', mediaProblem: '',
-      local: null, muted: false, cameraOff: false,
+      members: [], messages: [], notice: '', problems: { camera: '', microphone: '' },
+      local: null, hasMic: false, hasCam: false, muted: false, cameraOff: false,
     }),
     computed: {
       stateText() { return stateWords[this.state](this); },
       tiles() { return this.members.length + 1; },
+      // canMessage says whether the room's messages can be sent: we hold
+      // a seat, alone or not.
+      canMessage() { return ['connected', 'waiting', 'bye'].includes(this.state); },
+      // mediaProblem says which device is missing and why, and what the
+      // others miss without it.
+      mediaProblem() {
+        const words = problemWords(this.problems);
+        if (!words) return '';
+        const { camera, microphone } = this.problems;
+        const then = camera && microphone ? 'room.without.both' : camera ? 'room.without.camera' : 'room.without.microphone';
+        return `${words} ${t(then)}`;
+      },
     },
     async mounted() {
       await this.openMedia();
@@ -103,13 +112,39 @@ function setStream(el, { value }) {
 
 function roomMethods(signal, mesh) {
   return {
+    // openMedia opens the camera and microphone; what it cannot have is
+    // said (mediaProblem) and shown off.
     async openMedia() {
-      const media = await getMedia();
-      mesh.stream = media.stream;
-      this.local = media.stream && markRaw(media.stream);
-      this.mediaProblem = media.problem || '';
-      this.cameraOff = media.mode !== 'video';
-      this.muted = media.mode === 'receive';
+      const media = await openMedia();
+      this.problems = media.problems;
+      this.send(media.stream.getTracks());
+      this.muted = !this.hasMic;
+      this.cameraOff = !this.hasCam;
+    },
+    // retryMedia asks again for the devices that failed; one that opens
+    // is sent to every member, turned on.
+    async retryMedia() {
+      for (const [key, kind] of [['microphone', 'audioinput'], ['camera', 'videoinput']]) {
+        if (!this.problems[key]) continue;
+        try {
+          const track = await openTrack(kind);
+          this.problems = { ...this.problems, [key]: '' };
+          this.send([...this.local.getTracks().filter((x) => x.kind !== track.kind), track]);
+          if (kind === 'audioinput') this.muted = false;
+          else this.cameraOff = false;
+        } catch (e) {
+          this.problems = { ...this.problems, [key]: e.problem };
+        }
+      }
+    },
+    // send makes tracks what the self-view shows and the mesh sends.
+    send(tracks) {
+      const stream = new MediaStream(tracks);
+      this.local = markRaw(stream);
+      this.hasMic = tracks.some((x) => x.kind === 'audio');
+      this.hasCam = tracks.some((x) => x.kind === 'video');
+      mesh.stream = stream;
+      mesh.sync();
     },
     join() {
       this.state = 'joining';
@@ -125,13 +160,6 @@ function roomMethods(signal, mesh) {
     goHome() {
       signal.close();
       location.href = pages.home;
-    },
-    sendMessage() {
-      const text = this.draft.trim();
-      if (!text) return;
-      this.messageError = '';
-      if (signal.send(Method.RoomMsg, { data: { room: this.room, message: text } })) this.draft = '';
-      else this.messageError = t('room.messages.not_connected');
     },
     async copyLink() {
       try {
@@ -199,6 +227,7 @@ function bindRoom(vm, signal, mesh) {
   signal.on(Code.RoomMessage, (m) => {
     if (!ours(m)) return;
     vm.messages.push(m);
+    if (vm.mine(m)) vm.echoed(m.message);
     if (vm.messages.length > keep) vm.messages.shift();
     vm.$nextTick(() => { const log = vm.$refs.log; if (log) log.scrollTop = log.scrollHeight; });
   });
@@ -271,7 +300,7 @@ const relays = new Set([Method.Offer, Method.Answer, Method.Candidate]);
 function showError(vm, d, env) {
   const reason = d?.reason;
   if (relays.has(d?.method)) { console.warn('room relay refused', reason); return; }
-  if (messageErrors[reason]) { vm.messageError = messageErrors[reason](); return; }
+  if (d?.method === Method.RoomMsg) return; // said beside the box (draft.js)
   // A reload within the grace is given its seat (or another room's, being
   // given back) before the answer to its own Room/Join comes: no news.
   if (reason === 'already_in_room' && (vm.seated || vm.strayRoom)) return;
