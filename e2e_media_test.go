@@ -104,6 +104,32 @@ func TestE2EMedia(t *testing.T) {
 		alice.click("#devices")
 	})
 
+	// A picks a speaker mid-call, then the default again: the remote video
+	// plays on each (sinkId '' is the default).
+	t.Run("SwitchSpeaker", func(t *testing.T) {
+		alice := alice.in(t)
+		alice.click("#devices")
+		var picked string
+		if err := alice.eval(`(() => {
+		  const s = document.querySelector('#pick-speaker');
+		  const o = [...s.options].find((o) => o.value && o.value !== 'default');
+		  s.value = o.value;
+		  s.dispatchEvent(new Event('change'));
+		  return o.value;
+		})()`, &picked); err != nil || picked == "" {
+			t.Fatalf("picking a speaker: %q %v\n%s", picked, err, alice.report())
+		}
+		alice.waitFor(15*time.Second, "the call on the picked speaker", fmt.Sprintf(`document.querySelector('#remote').sinkId === %q`, picked))
+		alice.run(5*time.Second, "pick the default speaker", chromedp.Evaluate(`(() => {
+		  const s = document.querySelector('#pick-speaker');
+		  s.value = '';
+		  s.dispatchEvent(new Event('change'));
+		  return true;
+		})()`, nil))
+		alice.waitFor(15*time.Second, "the call on the default speaker", `document.querySelector('#remote').sinkId === ''`)
+		alice.click("#devices")
+	})
+
 	// A mutes, then turns her camera off: B sees the muted icon, then the
 	// avatar; A sees her avatar in the self-view. Back on, both go and
 	// B decodes A's camera again.

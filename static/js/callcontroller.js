@@ -236,10 +236,13 @@ export function callController(signal) {
         if (kind === 'audioinput' && !st.mic) return;
         await this.openDevice(kind, id);
       },
+      // setSpeaker plays the call on the chosen speaker; '' is the
+      // system's default, and is set too, or going back to the default
+      // during a call would keep the last speaker picked.
       setSpeaker() {
         const id = remembered().audiooutput;
         const v = this.$refs.remote;
-        if (canPickSpeaker && v && id) v.setSinkId(id).catch((e) => console.warn('speaker', e));
+        if (canPickSpeaker && v) v.setSinkId(id).catch((e) => console.warn('speaker', e));
       },
       // sendVideo sends the shared screen, else the camera, else nothing.
       sendVideo() {
