@@ -2,8 +2,9 @@ package main
 
 // Browser tests of a call's devices and media state (devices.js,
 // devicepanel.js, callcontroller.js): the pre-call check, switching the
-// camera mid-call, mute and camera-off shown on the other side, screen
-// sharing, and a camera the browser denies.
+// camera and the speaker mid-call, a camera lost mid-call, mute and
+// camera-off shown on the other side, screen sharing, and a camera the
+// browser denies.
 
 import (
 	"context"
@@ -130,6 +131,26 @@ func TestE2EMedia(t *testing.T) {
 		alice.click("#devices")
 	})
 
+	// The camera A picks will not open, not even once hers is let go of
+	// (a phone's camera busy elsewhere): she sends no video and shows her
+	// camera off, and B sees her avatar. Free again, her camera toggle
+	// brings it back.
+	t.Run("CameraLost", func(t *testing.T) {
+		alice, bob := alice.in(t), bob.in(t)
+		alice.run(5*time.Second, "every camera busy", chromedp.Evaluate(busyCameraJS, nil))
+		alice.click("#devices")
+		alice.run(5*time.Second, "pick the camera again", chromedp.Evaluate(
+			`document.querySelector('#pick-camera').dispatchEvent(new Event('change'))`, nil))
+		alice.waitFor(15*time.Second, "the camera shown off and no video sent", `document.querySelector('#camera').getAttribute('aria-pressed') === 'true' &&
+		  window.callapp.peer().getSenders().every((s) => s.track?.kind !== 'video')`)
+		bob.waitFor(15*time.Second, "alice's avatar", `!!document.querySelector('#remote-avatar')?.getClientRects().length`)
+		alice.run(5*time.Second, "the cameras free", chromedp.Evaluate(`delete navigator.mediaDevices.getUserMedia`, nil))
+		alice.click("#devices")
+		alice.click("#camera")
+		bob.waitFor(15*time.Second, "the avatar gone", `!document.querySelector('#remote-avatar')`)
+		bob.waitVideo()
+	})
+
 	// A mutes, then turns her camera off: B sees the muted icon, then the
 	// avatar; A sees her avatar in the self-view. Back on, both go and
 	// B decodes A's camera again.
@@ -227,3 +248,11 @@ const denyCameraJS = `(() => {
   const real = md.getUserMedia.bind(md);
   md.getUserMedia = (c) => (c && c.video ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : real(c));
 })();`
+
+// busyCameraJS makes getUserMedia fail any request for video as a browser
+// does when another program holds the camera.
+const busyCameraJS = `(() => {
+  const md = navigator.mediaDevices;
+  const real = md.getUserMedia.bind(md);
+  md.getUserMedia = (c) => (c && c.video ? Promise.reject(new DOMException('Could not start video source', 'NotReadableError')) : real(c));
+})()`

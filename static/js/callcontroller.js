@@ -198,16 +198,19 @@ export function callController(signal) {
         const call = this.call;
         const old = kind === 'videoinput' ? st.cam : st.mic;
         let track;
+        let stopped = false;
         try {
           try {
             track = await openTrack(kind, id);
           } catch (e) {
             if (e.problem !== 'inuse' || !old) throw e;
             old.stop();
+            stopped = true;
             track = await openTrack(kind, id);
           }
         } catch (e) {
           this.problems = { ...this.problems, [key]: e.problem };
+          if (stopped && this.call === call) this.lostDevice(kind, old);
           return;
         }
         if (this.call !== call) { track.stop(); return; }
@@ -228,6 +231,24 @@ export function callController(signal) {
         this.showSelf();
         await sent;
         old?.stop();
+      },
+      // lostDevice gives up a track stopped to free its device when no
+      // other could be opened: nothing is sent in its place, and the
+      // camera shows off or the microphone muted, here and (localState) on
+      // the other side, as the toggles do; turning it on asks again.
+      lostDevice(kind, old) {
+        if (kind === 'videoinput') {
+          if (st.cam !== old) return;
+          st.cam = null;
+          this.cameraOff = true;
+          this.sendVideo();
+          return;
+        }
+        if (st.mic !== old) return;
+        st.mic = null;
+        this.muted = true;
+        st.peer?.replaceTrack('audio', null).catch((e) => console.warn('replace track', e));
+        this.meterSelf();
       },
       // switchDevice puts a device picked during the call to use.
       async switchDevice(kind, id) {
