@@ -3,8 +3,8 @@ package main
 // Browser tests of a call's devices and media state (devices.js,
 // devicepanel.js, callcontroller.js): the pre-call check, switching the
 // camera and the speaker mid-call, a camera lost mid-call, mute and
-// camera-off shown on the other side, screen sharing, and a camera the
-// browser denies.
+// camera-off shown on the other side, screen sharing, a call cancelled
+// while the browser asks for the camera, and a camera the browser denies.
 
 import (
 	"context"
@@ -189,6 +189,28 @@ func TestE2EMedia(t *testing.T) {
 	alice.waitIdle()
 	bob.waitIdle()
 
+	// A calls, cancels while the browser still asks for her camera, and
+	// calls again; the first ask is answered after the second. The second
+	// call keeps its own camera and microphone, shown in the self-view,
+	// and once it ends every track either ask opened is stopped.
+	t.Run("CancelledWhileAsking", func(t *testing.T) {
+		alice, bob := alice.in(t), bob.in(t)
+		var r struct {
+			Opened   int  `json:"opened"`
+			SelfLive bool `json:"selfLive"`
+			LeftLive int  `json:"leftLive"`
+		}
+		if err := alice.eval(cancelledWhileAskingJS, &r); err != nil {
+			t.Fatalf("two calls, the first cancelled while asking: %v\n%s", err, alice.report())
+		}
+		if r.Opened < 4 || !r.SelfLive || r.LeftLive != 0 {
+			t.Errorf("tracks opened %d, the second call's camera in the self-view %v, tracks left live %d; want 4 or more, true, 0",
+				r.Opened, r.SelfLive, r.LeftLive)
+		}
+		alice.waitIdle()
+		bob.waitIdle()
+	})
+
 	// The next call starts with the camera A picked.
 	var remembered string
 	if err := alice.eval(`JSON.parse(localStorage.getItem('callapp.devices')).videoinput`, &remembered); err != nil {
@@ -255,4 +277,40 @@ const busyCameraJS = `(() => {
   const md = navigator.mediaDevices;
   const real = md.getUserMedia.bind(md);
   md.getUserMedia = (c) => (c && c.video ? Promise.reject(new DOMException('Could not start video source', 'NotReadableError')) : real(c));
+})()`
+
+// cancelledWhileAskingJS starts a call, cancels it while getUserMedia is
+// held, starts another, then lets the first answer; it hangs up and says
+// how many tracks were opened and how many are still live.
+const cancelledWhileAskingJS = `(async () => {
+  const md = navigator.mediaDevices;
+  const real = md.getUserMedia.bind(md);
+  const opened = [];
+  let release;
+  const held = new Promise((r) => { release = r; });
+  let first = true;
+  md.getUserMedia = async (c) => {
+    const hold = first;
+    first = false;
+    const s = await real(c);
+    opened.push(...s.getTracks());
+    if (hold) await held;
+    return s;
+  };
+  try {
+    const vm = window.callapp.vm;
+    const bob = vm.others.find((u) => u.username === 'bob');
+    const one = vm.startCall(bob);
+    await new Promise((r) => { setTimeout(r, 100); });
+    vm.hangup();
+    await vm.startCall(bob);
+    release();
+    await one;
+    await vm.$nextTick();
+    const selfLive = document.querySelector('#local')?.srcObject?.getVideoTracks()[0]?.readyState === 'live';
+    vm.hangup();
+    return { opened: opened.length, selfLive, leftLive: opened.filter((t) => t.readyState === 'live').length };
+  } finally {
+    delete md.getUserMedia;
+  }
 })()`

@@ -139,7 +139,7 @@ export function callController(signal) {
         if (this.call) return;
         this.call = { phase: 'calling', peer: { id: user.id, username: user.username }, callId: '', setupFrom: Date.now() };
         const call = this.call;
-        const [stream] = await Promise.all([this.openMedia(), this.freshICE()]);
+        const [stream] = await Promise.all([this.openMedia(call), this.freshICE()]);
         if (this.call !== call) { dropStream(stream); return; } // cancelled while the browser asked for the camera
         if (!signal.send(Method.Invite, { toId: user.id })) { this.endCall(t('call.not_connected')); return; }
         pendingInvite = call;
@@ -149,7 +149,7 @@ export function callController(signal) {
         const call = this.call;
         ringer.stop();
         call.phase = 'connecting';
-        const [stream] = await Promise.all([this.openMedia(), this.freshICE()]);
+        const [stream] = await Promise.all([this.openMedia(call), this.freshICE()]);
         if (this.call !== call) { dropStream(stream); return; }
         st.peer = this.newPeer(true);
         signal.send(Method.Accept, { toId: call.peer.id, data: { callId: call.callId } });
@@ -172,10 +172,13 @@ export function callController(signal) {
         const data = reason ? { callId, reason } : { callId };
         if (!signal.send(Method.Hangup, { toId: peer.id, data })) st.abandoned = { callId, peerId: peer.id, reason };
       },
-      // openMedia opens the camera and microphone for a call; what it
-      // cannot have is said (mediaProblem) and shown off.
-      async openMedia() {
+      // openMedia opens the camera and microphone for call; what it
+      // cannot have is said (mediaProblem) and shown off. A call that is no
+      // longer the page's when the browser answers gets nothing: its
+      // tracks stop, and the page's current call, if any, keeps its own.
+      async openMedia(call) {
         const media = await openMedia();
+        if (this.call !== call) { dropStream(media.stream); return media.stream; }
         st.mic = media.stream.getAudioTracks()[0] || null;
         st.cam = media.stream.getVideoTracks()[0] || null;
         this.problems = media.problems;
