@@ -1,10 +1,11 @@
 package main
 
 // Browser tests of a call's devices and media state (devices.js,
-// devicepanel.js, callcontroller.js): the pre-call check, switching the
-// camera and the speaker mid-call, a camera lost mid-call, mute and
-// camera-off shown on the other side, screen sharing, a call cancelled
-// while the browser asks for the camera, and a camera the browser denies.
+// devicepanel.js, callcontroller.js): the pre-call check (also reopened
+// while the browser asks), switching the camera and the speaker mid-call,
+// a camera lost mid-call, mute and camera-off shown on the other side,
+// screen sharing, a call cancelled while the browser asks for the camera,
+// and a camera the browser denies.
 
 import (
 	"context"
@@ -72,6 +73,17 @@ func TestE2EMedia(t *testing.T) {
 			`!document.querySelector('#test-speaker').disabled && !document.querySelector('#check-problem')`)
 		alice.click("#check-devices")
 		alice.waitFor(15*time.Second, "the check closed", `!document.querySelector('#device-check')`)
+	})
+
+	// A closes the check and opens it again while the browser still asks:
+	// only the second opening's camera and microphone stay on, and none
+	// once the check is closed.
+	t.Run("CheckReopenedWhileAsking", func(t *testing.T) {
+		alice := alice.in(t)
+		var live []int
+		if err := alice.eval(checkReopenedJS, &live); err != nil || len(live) != 2 || live[0] != 2 || live[1] != 0 {
+			t.Fatalf("tracks live with the check open, then closed: %v, want [2 0] (%v)\n%s", live, err, alice.report())
+		}
 	})
 
 	callWithVideo(alice, bob, nil)
@@ -310,6 +322,32 @@ const cancelledWhileAskingJS = `(async () => {
     const selfLive = document.querySelector('#local')?.srcObject?.getVideoTracks()[0]?.readyState === 'live';
     vm.hangup();
     return { opened: opened.length, selfLive, leftLive: opened.filter((t) => t.readyState === 'live').length };
+  } finally {
+    delete md.getUserMedia;
+  }
+})()`
+
+// checkReopenedJS opens the pre-call check, closes it and opens it again
+// before the browser answers; it says how many of the tracks opened are
+// live with the check open, then closed.
+const checkReopenedJS = `(async () => {
+  const md = navigator.mediaDevices;
+  const real = md.getUserMedia.bind(md);
+  const opened = [];
+  md.getUserMedia = async (c) => {
+    const s = await real(c);
+    opened.push(...s.getTracks());
+    return s;
+  };
+  const liveCount = () => opened.filter((t) => t.readyState === 'live').length;
+  try {
+    const vm = window.callapp.vm;
+    const first = vm.toggleCheck();
+    vm.toggleCheck();
+    await Promise.all([first, vm.toggleCheck()]);
+    const open = liveCount();
+    vm.toggleCheck();
+    return [open, liveCount()];
   } finally {
     delete md.getUserMedia;
   }
