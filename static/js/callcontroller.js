@@ -49,6 +49,9 @@ const fitKey = 'callapp.fit';
 // saying so, before it goes.
 const failedShowMs = 2500;
 
+// timerMs is how often the call's timer is redrawn.
+const timerMs = 1000;
+
 // callController returns the Vue mixin that runs calls over signal, and
 // peer(), the current call's RTCPeerConnection (for tests and debugging).
 export function callController(signal) {
@@ -68,6 +71,7 @@ export function callController(signal) {
   let resume = null;     // callresume.js's side, once bound
   let renewTimer = null; // renews TURN credentials during a call
   let pendingInvite = null; // the call whose Call/Invite awaits its 10017
+  let ticker = null;     // redraws the call's timer during a call
 
   const mixin = {
     // The pickers of the call's devices panel, and the pre-call check
@@ -75,7 +79,7 @@ export function callController(signal) {
     mixins: [devicePanel()],
     data: () => ({
       iceServers: [], iceTTL: 0, call: null, history: [],
-      muted: false, cameraOff: false, now: Date.now(), quality: null, showFigures: false,
+      muted: false, cameraOff: false, callNow: Date.now(), quality: null, showFigures: false,
       sharing: false, problems: { camera: '', microphone: '' }, showDevices: false,
       remoteState: { muted: false, cameraOff: false, sharing: false },
       speaking: { self: false, remote: false },
@@ -85,7 +89,7 @@ export function callController(signal) {
     computed: {
       timer() {
         if (!this.call?.startedAt) return '';
-        const s = Math.max(0, Math.floor((this.now - this.call.startedAt) / 1000));
+        const s = Math.max(0, Math.floor((this.callNow - this.call.startedAt) / 1000));
         return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
       },
       // callState is the accepted call's connection state in words.
@@ -124,10 +128,18 @@ export function callController(signal) {
     },
     watch: {
       localState(s) { st.peer?.setState(s); },
+      // The timer ticks only while there is a call: each tick redraws the
+      // page, which an idle page has no need of. Its clock is its own, so
+      // the page's times said relative to now are not redrawn with it.
+      call(c) {
+        if (!c) { clearInterval(ticker); ticker = null; return; }
+        if (ticker) return;
+        this.callNow = Date.now();
+        ticker = setInterval(() => { this.callNow = Date.now(); }, timerMs);
+      },
     },
     mounted() {
       document.addEventListener('fullscreenchange', () => { this.fullscreen = !!document.fullscreenElement; });
-      setInterval(() => { this.now = Date.now(); }, 1000);
       this.loadHistory();
     },
     methods: {
