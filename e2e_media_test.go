@@ -1,9 +1,11 @@
 package main
 
 // Browser tests of a call's devices and media state (devices.js,
-// devicepanel.js, callcontroller.js): the pre-call check, switching the
-// camera mid-call, mute and camera-off shown on the other side, screen
-// sharing, and a camera the browser denies.
+// devicepanel.js, callcontroller.js): the pre-call check (also reopened
+// while the browser asks), switching the camera and the speaker mid-call,
+// a camera lost mid-call, mute and camera-off shown on the other side,
+// screen sharing, a call cancelled while the browser asks for the camera,
+// and a camera the browser denies.
 
 import (
 	"context"
@@ -73,6 +75,17 @@ func TestE2EMedia(t *testing.T) {
 		alice.waitFor(15*time.Second, "the check closed", `!document.querySelector('#device-check')`)
 	})
 
+	// A closes the check and opens it again while the browser still asks:
+	// only the second opening's camera and microphone stay on, and none
+	// once the check is closed.
+	t.Run("CheckReopenedWhileAsking", func(t *testing.T) {
+		alice := alice.in(t)
+		var live []int
+		if err := alice.eval(checkReopenedJS, &live); err != nil || len(live) != 2 || live[0] != 2 || live[1] != 0 {
+			t.Fatalf("tracks live with the check open, then closed: %v, want [2 0] (%v)\n%s", live, err, alice.report())
+		}
+	})
+
 	callWithVideo(alice, bob, nil)
 
 	// A picks another camera mid-call (fake_device_2: the shared browser's
@@ -102,6 +115,52 @@ func TestE2EMedia(t *testing.T) {
 		alice.waitFor(15*time.Second, "the choice remembered",
 			fmt.Sprintf(`JSON.parse(localStorage.getItem('callapp.devices')).videoinput === %q`, picked))
 		alice.click("#devices")
+	})
+
+	// A picks a speaker mid-call, then the default again: the remote video
+	// plays on each (sinkId '' is the default).
+	t.Run("SwitchSpeaker", func(t *testing.T) {
+		alice := alice.in(t)
+		alice.click("#devices")
+		var picked string
+		if err := alice.eval(`(() => {
+		  const s = document.querySelector('#pick-speaker');
+		  const o = [...s.options].find((o) => o.value && o.value !== 'default');
+		  s.value = o.value;
+		  s.dispatchEvent(new Event('change'));
+		  return o.value;
+		})()`, &picked); err != nil || picked == "" {
+			t.Fatalf("picking a speaker: %q %v\n%s", picked, err, alice.report())
+		}
+		alice.waitFor(15*time.Second, "the call on the picked speaker", fmt.Sprintf(`document.querySelector('#remote').sinkId === %q`, picked))
+		alice.run(5*time.Second, "pick the default speaker", chromedp.Evaluate(`(() => {
+		  const s = document.querySelector('#pick-speaker');
+		  s.value = '';
+		  s.dispatchEvent(new Event('change'));
+		  return true;
+		})()`, nil))
+		alice.waitFor(15*time.Second, "the call on the default speaker", `document.querySelector('#remote').sinkId === ''`)
+		alice.click("#devices")
+	})
+
+	// The camera A picks will not open, not even once hers is let go of
+	// (a phone's camera busy elsewhere): she sends no video and shows her
+	// camera off, and B sees her avatar. Free again, her camera toggle
+	// brings it back.
+	t.Run("CameraLost", func(t *testing.T) {
+		alice, bob := alice.in(t), bob.in(t)
+		alice.run(5*time.Second, "every camera busy", chromedp.Evaluate(busyCameraJS, nil))
+		alice.click("#devices")
+		alice.run(5*time.Second, "pick the camera again", chromedp.Evaluate(
+			`document.querySelector('#pick-camera').dispatchEvent(new Event('change'))`, nil))
+		alice.waitFor(15*time.Second, "the camera shown off and no video sent", `document.querySelector('#camera').getAttribute('aria-pressed') === 'true' &&
+		  window.callapp.peer().getSenders().every((s) => s.track?.kind !== 'video')`)
+		bob.waitFor(15*time.Second, "alice's avatar", `!!document.querySelector('#remote-avatar')?.getClientRects().length`)
+		alice.run(5*time.Second, "the cameras free", chromedp.Evaluate(`delete navigator.mediaDevices.getUserMedia`, nil))
+		alice.click("#devices")
+		alice.click("#camera")
+		bob.waitFor(15*time.Second, "the avatar gone", `!document.querySelector('#remote-avatar')`)
+		bob.waitVideo()
 	})
 
 	// A mutes, then turns her camera off: B sees the muted icon, then the
@@ -141,6 +200,28 @@ func TestE2EMedia(t *testing.T) {
 	bob.click("#hangup")
 	alice.waitIdle()
 	bob.waitIdle()
+
+	// A calls, cancels while the browser still asks for her camera, and
+	// calls again; the first ask is answered after the second. The second
+	// call keeps its own camera and microphone, shown in the self-view,
+	// and once it ends every track either ask opened is stopped.
+	t.Run("CancelledWhileAsking", func(t *testing.T) {
+		alice, bob := alice.in(t), bob.in(t)
+		var r struct {
+			Opened   int  `json:"opened"`
+			SelfLive bool `json:"selfLive"`
+			LeftLive int  `json:"leftLive"`
+		}
+		if err := alice.eval(cancelledWhileAskingJS, &r); err != nil {
+			t.Fatalf("two calls, the first cancelled while asking: %v\n%s", err, alice.report())
+		}
+		if r.Opened < 4 || !r.SelfLive || r.LeftLive != 0 {
+			t.Errorf("tracks opened %d, the second call's camera in the self-view %v, tracks left live %d; want 4 or more, true, 0",
+				r.Opened, r.SelfLive, r.LeftLive)
+		}
+		alice.waitIdle()
+		bob.waitIdle()
+	})
 
 	// The next call starts with the camera A picked.
 	var remembered string
@@ -201,3 +282,73 @@ const denyCameraJS = `(() => {
   const real = md.getUserMedia.bind(md);
   md.getUserMedia = (c) => (c && c.video ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : real(c));
 })();`
+
+// busyCameraJS makes getUserMedia fail any request for video as a browser
+// does when another program holds the camera.
+const busyCameraJS = `(() => {
+  const md = navigator.mediaDevices;
+  const real = md.getUserMedia.bind(md);
+  md.getUserMedia = (c) => (c && c.video ? Promise.reject(new DOMException('Could not start video source', 'NotReadableError')) : real(c));
+})()`
+
+// cancelledWhileAskingJS starts a call, cancels it while getUserMedia is
+// held, starts another, then lets the first answer; it hangs up and says
+// how many tracks were opened and how many are still live.
+const cancelledWhileAskingJS = `(async () => {
+  const md = navigator.mediaDevices;
+  const real = md.getUserMedia.bind(md);
+  const opened = [];
+  let release;
+  const held = new Promise((r) => { release = r; });
+  let first = true;
+  md.getUserMedia = async (c) => {
+    const hold = first;
+    first = false;
+    const s = await real(c);
+    opened.push(...s.getTracks());
+    if (hold) await held;
+    return s;
+  };
+  try {
+    const vm = window.callapp.vm;
+    const bob = vm.others.find((u) => u.username === 'bob');
+    const one = vm.startCall(bob);
+    await new Promise((r) => { setTimeout(r, 100); });
+    vm.hangup();
+    await vm.startCall(bob);
+    release();
+    await one;
+    await vm.$nextTick();
+    const selfLive = document.querySelector('#local')?.srcObject?.getVideoTracks()[0]?.readyState === 'live';
+    vm.hangup();
+    return { opened: opened.length, selfLive, leftLive: opened.filter((t) => t.readyState === 'live').length };
+  } finally {
+    delete md.getUserMedia;
+  }
+})()`
+
+// checkReopenedJS opens the pre-call check, closes it and opens it again
+// before the browser answers; it says how many of the tracks opened are
+// live with the check open, then closed.
+const checkReopenedJS = `(async () => {
+  const md = navigator.mediaDevices;
+  const real = md.getUserMedia.bind(md);
+  const opened = [];
+  md.getUserMedia = async (c) => {
+    const s = await real(c);
+    opened.push(...s.getTracks());
+    return s;
+  };
+  const liveCount = () => opened.filter((t) => t.readyState === 'live').length;
+  try {
+    const vm = window.callapp.vm;
+    const first = vm.toggleCheck();
+    vm.toggleCheck();
+    await Promise.all([first, vm.toggleCheck()]);
+    const open = liveCount();
+    vm.toggleCheck();
+    return [open, liveCount()];
+  } finally {
+    delete md.getUserMedia;
+  }
+})()`

@@ -101,10 +101,12 @@ func (p *page) waitTitleFlash(ring, title string) {
 // silent until a gesture (as browsers people use do), bob opens his page
 // and touches nothing. On a phone scrolled down to the chat, an incoming
 // call shows its sheet on screen with focus on Accept, announces itself
-// and asks for a click to be heard; a click starts the sound. With his tab
-// in the background, a call shows a system notification and flashes the
-// title, and clicking the notification accepts. Then alice, an admin on the
-// dashboard, is online there, is called and accepts there.
+// and asks for a click to be heard; a click starts the sound, and a notice
+// during the call shows over it. While he types in the chat, a call leaves
+// focus where he types. With his tab in the background, a call shows a
+// system notification and flashes the title, and clicking the notification
+// accepts. Then alice, an admin on the dashboard, is online there, is
+// called and accepts there.
 func TestE2ERing(t *testing.T) {
 	t.Parallel()
 	requireBrowser(t) // the checks; this test's browser is its own
@@ -167,6 +169,18 @@ func TestE2ERing(t *testing.T) {
 		bob.click("#accept")
 		alice.waitVideo()
 		bob.waitVideo()
+		// A notice during the call shows over it, on screen though the page
+		// under the call is scrolled.
+		bob.run(5*time.Second, "a notice", chromedp.Evaluate(`window.callapp.vm.say('A notice'); true`, nil))
+		bob.waitFor(15*time.Second, "the notice on screen over the call", `(() => {
+		  const n = document.querySelector('#notice');
+		  if (!n) return false;
+		  const r = n.getBoundingClientRect();
+		  n.style.pointerEvents = 'auto'; // hit testing skips what taps go through
+		  const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+		  n.style.pointerEvents = '';
+		  return r.width > 0 && r.top >= 0 && r.bottom <= innerHeight && n.contains(top);
+		})()`)
 		// Between rings the audio context rests: a running one keeps the
 		// audio device busy.
 		bob.waitFor(15*time.Second, "the vibration stopped, the audio suspended, the announcement cleared and the title back", fmt.Sprintf(
@@ -175,6 +189,24 @@ func TestE2ERing(t *testing.T) {
 		bob.click("#hangup")
 		alice.waitIdle()
 		bob.waitIdle()
+	})
+
+	// While bob types in the chat, a call shows its sheet and announces
+	// itself but leaves focus where he types: his next Space goes into his
+	// message, not to Accept.
+	t.Run("Typing", func(t *testing.T) {
+		alice, bob := alice.in(t), bob.in(t)
+		bob.run(20*time.Second, "type in the chat", chromedp.SendKeys("#chat-input", "see you", chromedp.ByQuery))
+		alice.call("bob")
+		bob.waitFor(15*time.Second, "the sheet announced, focus still in the chat", `!!document.querySelector('#accept') &&
+		  document.querySelector('#ring-announce').textContent.trim() === 'alice is calling you' && document.activeElement?.id === 'chat-input'`)
+		bob.run(20*time.Second, "type on", chromedp.KeyEvent(" soon"))
+		bob.waitFor(15*time.Second, "the words typed and the call still ringing",
+			`document.querySelector('#chat-input').value === 'see you soon' && !!document.querySelector('#accept')`)
+		bob.click("#reject")
+		alice.waitIdle()
+		bob.waitIdle()
+		bob.run(5*time.Second, "clear the chat draft", chromedp.Evaluate(`window.callapp.vm.draft = ''`, nil))
 	})
 
 	t.Run("BackgroundTab", func(t *testing.T) {

@@ -47,9 +47,13 @@ func TestE2ECall(t *testing.T) {
 	alice.waitFor(10*time.Second, "bob in the online list", `!!document.querySelector('#users li[data-user="bob"]')`)
 	bob.waitFor(10*time.Second, "alice in the online list", `!!document.querySelector('#users li[data-user="alice"]')`)
 	alice.screenshot("home-idle")
+	alice.clocksStill()
 
 	callWithVideo(alice, bob, func() { bob.screenshot("incoming") })
-	alice.waitFor(15*time.Second, "the call timer", `/^\d\d:\d\d$/.test(document.querySelector('#call-phase')?.textContent.trim())`)
+	alice.waitFor(15*time.Second, "the call timer ticking", `(() => {
+	  const t = document.querySelector('#call-phase')?.textContent.trim();
+	  return /^\d\d:\d\d$/.test(t) && t !== '00:00';
+	})()`)
 	alice.screenshot("home-in-call")
 
 	// Chat during the call: A's message reaches B as text, never as HTML.
@@ -71,6 +75,7 @@ func TestE2ECall(t *testing.T) {
 		`[...document.querySelectorAll('#history li')].some((li) => li.querySelector('.name')?.textContent === 'bob' && li.textContent.includes('Outgoing'))`)
 	bob.waitFor(15*time.Second, "the call in bob's history",
 		`[...document.querySelectorAll('#history li')].some((li) => li.querySelector('.name')?.textContent === 'alice' && li.textContent.includes('Incoming'))`)
+	alice.clocksStill()
 
 	// The admin dashboard lists the finished call with its duration.
 	alice.navigate("/webrtc/admin")
@@ -90,6 +95,23 @@ func TestE2ECall(t *testing.T) {
 		if p.dialogCount() > 0 {
 			t.Errorf("%s: a JavaScript dialog opened:\n%s", p.name, p.report())
 		}
+	}
+}
+
+// clocksStill checks that an idle home page redraws nothing each second:
+// the call timer's clock stands still, and the one of times said relative
+// to now ticks at most once (it may be its time).
+func (p *page) clocksStill() {
+	p.t.Helper()
+	var ticks struct{ Call, Page int }
+	if err := p.eval(`(async () => {
+	  const vm = window.callapp.vm, ticks = { call: 0, page: 0 };
+	  const stop = [vm.$watch('callNow', () => { ticks.call++; }), vm.$watch('now', () => { ticks.page++; })];
+	  await new Promise((r) => { setTimeout(r, 2500); });
+	  stop.forEach((f) => f());
+	  return ticks;
+	})()`, &ticks); err != nil || ticks.Call != 0 || ticks.Page > 1 {
+		p.t.Errorf("%s: an idle page's clocks ticked (call timer %d, relative times %d) in seconds (err %v)", p.name, ticks.Call, ticks.Page, err)
 	}
 }
 

@@ -49,6 +49,9 @@ const fitKey = 'callapp.fit';
 // saying so, before it goes.
 const failedShowMs = 2500;
 
+// timerMs is how often the call's timer is redrawn.
+const timerMs = 1000;
+
 // callController returns the Vue mixin that runs calls over signal, and
 // peer(), the current call's RTCPeerConnection (for tests and debugging).
 export function callController(signal) {
@@ -68,6 +71,7 @@ export function callController(signal) {
   let resume = null;     // callresume.js's side, once bound
   let renewTimer = null; // renews TURN credentials during a call
   let pendingInvite = null; // the call whose Call/Invite awaits its 10017
+  let ticker = null;     // redraws the call's timer during a call
 
   const mixin = {
     // The pickers of the call's devices panel, and the pre-call check
@@ -75,7 +79,7 @@ export function callController(signal) {
     mixins: [devicePanel()],
     data: () => ({
       iceServers: [], iceTTL: 0, call: null, history: [],
-      muted: false, cameraOff: false, now: Date.now(), quality: null, showFigures: false,
+      muted: false, cameraOff: false, callNow: Date.now(), quality: null, showFigures: false,
       sharing: false, problems: { camera: '', microphone: '' }, showDevices: false,
       remoteState: { muted: false, cameraOff: false, sharing: false },
       speaking: { self: false, remote: false },
@@ -85,7 +89,7 @@ export function callController(signal) {
     computed: {
       timer() {
         if (!this.call?.startedAt) return '';
-        const s = Math.max(0, Math.floor((this.now - this.call.startedAt) / 1000));
+        const s = Math.max(0, Math.floor((this.callNow - this.call.startedAt) / 1000));
         return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
       },
       // callState is the accepted call's connection state in words.
@@ -124,10 +128,18 @@ export function callController(signal) {
     },
     watch: {
       localState(s) { st.peer?.setState(s); },
+      // The timer ticks only while there is a call: each tick redraws the
+      // page, which an idle page has no need of. Its clock is its own, so
+      // the page's times said relative to now are not redrawn with it.
+      call(c) {
+        if (!c) { clearInterval(ticker); ticker = null; return; }
+        if (ticker) return;
+        this.callNow = Date.now();
+        ticker = setInterval(() => { this.callNow = Date.now(); }, timerMs);
+      },
     },
     mounted() {
       document.addEventListener('fullscreenchange', () => { this.fullscreen = !!document.fullscreenElement; });
-      setInterval(() => { this.now = Date.now(); }, 1000);
       this.loadHistory();
     },
     methods: {
@@ -139,7 +151,7 @@ export function callController(signal) {
         if (this.call) return;
         this.call = { phase: 'calling', peer: { id: user.id, username: user.username }, callId: '', setupFrom: Date.now() };
         const call = this.call;
-        const [stream] = await Promise.all([this.openMedia(), this.freshICE()]);
+        const [stream] = await Promise.all([this.openMedia(call), this.freshICE()]);
         if (this.call !== call) { dropStream(stream); return; } // cancelled while the browser asked for the camera
         if (!signal.send(Method.Invite, { toId: user.id })) { this.endCall(t('call.not_connected')); return; }
         pendingInvite = call;
@@ -149,7 +161,7 @@ export function callController(signal) {
         const call = this.call;
         ringer.stop();
         call.phase = 'connecting';
-        const [stream] = await Promise.all([this.openMedia(), this.freshICE()]);
+        const [stream] = await Promise.all([this.openMedia(call), this.freshICE()]);
         if (this.call !== call) { dropStream(stream); return; }
         st.peer = this.newPeer(true);
         signal.send(Method.Accept, { toId: call.peer.id, data: { callId: call.callId } });
@@ -172,10 +184,13 @@ export function callController(signal) {
         const data = reason ? { callId, reason } : { callId };
         if (!signal.send(Method.Hangup, { toId: peer.id, data })) st.abandoned = { callId, peerId: peer.id, reason };
       },
-      // openMedia opens the camera and microphone for a call; what it
-      // cannot have is said (mediaProblem) and shown off.
-      async openMedia() {
+      // openMedia opens the camera and microphone for call; what it
+      // cannot have is said (mediaProblem) and shown off. A call that is no
+      // longer the page's when the browser answers gets nothing: its
+      // tracks stop, and the page's current call, if any, keeps its own.
+      async openMedia(call) {
         const media = await openMedia();
+        if (this.call !== call) { dropStream(media.stream); return media.stream; }
         st.mic = media.stream.getAudioTracks()[0] || null;
         st.cam = media.stream.getVideoTracks()[0] || null;
         this.problems = media.problems;
@@ -198,16 +213,19 @@ export function callController(signal) {
         const call = this.call;
         const old = kind === 'videoinput' ? st.cam : st.mic;
         let track;
+        let stopped = false;
         try {
           try {
             track = await openTrack(kind, id);
           } catch (e) {
             if (e.problem !== 'inuse' || !old) throw e;
             old.stop();
+            stopped = true;
             track = await openTrack(kind, id);
           }
         } catch (e) {
           this.problems = { ...this.problems, [key]: e.problem };
+          if (stopped && this.call === call) this.lostDevice(kind, old);
           return;
         }
         if (this.call !== call) { track.stop(); return; }
@@ -229,6 +247,24 @@ export function callController(signal) {
         await sent;
         old?.stop();
       },
+      // lostDevice gives up a track stopped to free its device when no
+      // other could be opened: nothing is sent in its place, and the
+      // camera shows off or the microphone muted, here and (localState) on
+      // the other side, as the toggles do; turning it on asks again.
+      lostDevice(kind, old) {
+        if (kind === 'videoinput') {
+          if (st.cam !== old) return;
+          st.cam = null;
+          this.cameraOff = true;
+          this.sendVideo();
+          return;
+        }
+        if (st.mic !== old) return;
+        st.mic = null;
+        this.muted = true;
+        st.peer?.replaceTrack('audio', null).catch((e) => console.warn('replace track', e));
+        this.meterSelf();
+      },
       // switchDevice puts a device picked during the call to use.
       async switchDevice(kind, id) {
         if (kind === 'audiooutput') { this.setSpeaker(); return; }
@@ -236,10 +272,13 @@ export function callController(signal) {
         if (kind === 'audioinput' && !st.mic) return;
         await this.openDevice(kind, id);
       },
+      // setSpeaker plays the call on the chosen speaker; '' is the
+      // system's default, and is set too, or going back to the default
+      // during a call would keep the last speaker picked.
       setSpeaker() {
         const id = remembered().audiooutput;
         const v = this.$refs.remote;
-        if (canPickSpeaker && v && id) v.setSinkId(id).catch((e) => console.warn('speaker', e));
+        if (canPickSpeaker && v) v.setSinkId(id).catch((e) => console.warn('speaker', e));
       },
       // sendVideo sends the shared screen, else the camera, else nothing.
       sendVideo() {

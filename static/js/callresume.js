@@ -74,7 +74,7 @@ export function bindResume(signal, vm, st) {
   async function rejoin(c) {
     vm.call = { phase: 'active', callId: c.callId, peer: c.peer, startedAt: Date.parse(c.startedAt) || Date.now(), media: 'new' };
     const call = vm.call;
-    const [stream] = await Promise.all([vm.openMedia(), vm.freshICE()]);
+    const [stream] = await Promise.all([vm.openMedia(call), vm.freshICE()]);
     if (vm.call !== call) { vm.dropStream(stream); return; } // ended while the browser asked for the camera
     // One parked for a call that ended meanwhile is not for this one.
     const offer = pendingFresh?.callId === call.callId ? pendingFresh.d : null;

@@ -16,6 +16,10 @@ export function devicePanel() {
   let stopWatch = () => {};
   let meter = null;     // the check's LevelMeter
   let checkStream = null;
+  // runs counts reopenCheck's runs, the whole check's and each device's:
+  // a run overtaken by a later one (Done, then Check again, while the
+  // browser asks) stops what it opened instead of taking the check's place.
+  const runs = { all: 0, videoinput: 0, audioinput: 0 };
 
   return {
     data: () => ({
@@ -53,10 +57,17 @@ export function devicePanel() {
       // one device of kind just picked), and lists the devices again: their
       // names show once access is allowed.
       async reopenCheck(kind = '', id = '') {
+        // A device picked while the whole check still opens opens it all
+        // again with the choice, or the check would show that one alone.
+        if (kind && !checkStream) kind = '';
+        const all = kind ? runs.all : ++runs.all;
+        const mine = kind ? ++runs[kind] : 0;
+        const current = () => runs.all === all && (!kind || runs[kind] === mine);
         this.checkProblem = '';
         try {
           if (kind) {
             const track = await openTrack(kind, id);
+            if (!current()) { track.stop(); return; }
             const old = checkStream?.getTracks().find((x) => x.kind === track.kind);
             if (old) { checkStream.removeTrack(old); old.stop(); }
             checkStream ||= new MediaStream();
@@ -64,10 +75,12 @@ export function devicePanel() {
           } else {
             this.dropCheck();
             const m = await openMedia();
+            if (!current()) { m.stream.getTracks().forEach((x) => x.stop()); return; }
             checkStream = m.stream;
             this.checkProblem = problemWords(m.problems);
           }
         } catch (e) {
+          if (!current()) return;
           this.checkProblem = problemWords({ [kind === 'videoinput' ? 'camera' : 'microphone']: e.problem });
         }
         if (!this.checking) { this.dropCheck(); return; } // closed meanwhile

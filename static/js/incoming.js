@@ -1,7 +1,7 @@
 // incoming.js: what a page does for an incoming call besides the tones
 // (ringer.js): the sheet with Accept and Reject (www/incoming.html), focus
-// on Accept, the screen reader's announcement, the flashing title, and a
-// system notification while the page is hidden. A Vue mixin over the call
+// on Accept unless the user is typing, the screen reader's announcement,
+// the flashing title, and a system notification while the page is hidden. A Vue mixin over the call
 // controller's (callcontroller.js) `call`, `accept` and `reject`.
 //
 // The notification is a page Notification, not a service worker's: only a
@@ -66,7 +66,9 @@ export function incomingSheet() {
         const name = call.peer.username;
         this.ringAnnouncement = t('ring.announce', { name });
         focusBefore = document.activeElement;
-        this.$nextTick(() => document.getElementById('accept')?.focus());
+        // Focus taken from a field being typed in would let the next
+        // Space or Enter answer the call; the announcement says it rings.
+        if (!editable(focusBefore)) this.$nextTick(() => document.getElementById('accept')?.focus());
         pageTitle = document.title;
         let on = false;
         const toggle = () => { on = !on; document.title = on ? t('ring.title', { name }) : pageTitle; };
@@ -112,4 +114,9 @@ export function incomingSheet() {
     notification?.close();
     notification = null;
   }
+}
+
+// editable says whether el takes typing: a form field or editable content.
+function editable(el) {
+  return !!el && (el.isContentEditable || el.matches?.('input, textarea, select'));
 }
