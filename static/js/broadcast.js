@@ -57,7 +57,7 @@ export function broadcaster(signal) {
         ready = startCamera(this, live);
         [, iceServers] = await Promise.all([ready, loadICE([])]);
         if (this.live !== live) return;
-        if (!signal.send(Method.LiveStart, { data: { title } })) this.endLive(t('home.live.not_connected'));
+        if (!signal.send(Method.LiveStart, { data: { title } })) this.endLive(t('call.not_connected'));
       },
       stopLive() {
         if (this.live?.liveId) signal.send(Method.LiveStop);

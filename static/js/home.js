@@ -70,7 +70,7 @@ export function mountHome(selector, me) {
       },
       joinRoom() {
         const name = this.roomName.trim();
-        this.roomError = isRoomName(name) ? '' : t('home.room.invalid');
+        this.roomError = isRoomName(name) ? '' : t('err.bad_room');
         if (!this.roomError) location.href = pages.room(name);
       },
     },
