@@ -207,8 +207,7 @@ func TestE2EErrorPageLanguages(t *testing.T) {
 			t.Fatalf("reading the %s table: %v", lang, err)
 		}
 		if lang != "en" {
-			anon.run(5*time.Second, "switch to "+lang, chromedp.Evaluate(fmt.Sprintf(
-				`(s => { s.value = %q; s.dispatchEvent(new Event('change')); return true; })(document.getElementById('lang'))`, lang), nil))
+			anon.chooseLang(lang)
 		}
 		anon.waitFor(10*time.Second, "the 404 page in "+lang, fmt.Sprintf(
 			`document.documentElement.lang === %q && document.querySelector('h1')?.textContent === %q &&

@@ -22,8 +22,8 @@ const e2ePassword = "correct horse battery"
 const xss = `<img src=x onerror=alert(1)>`
 
 // TestE2ECall is the whole story: two people register, one calls, the other
-// accepts, both see each other's video, they chat, hang up, and the admin
-// finds the call in the dashboard.
+// accepts, both see each other's video (speaking rings, full screen), they
+// chat, hang up, and the admin finds the call in the dashboard.
 func TestE2ECall(t *testing.T) {
 	browser := requireBrowser(t)
 	app := startApp(t, e2eEnv()...)
@@ -55,6 +55,19 @@ func TestE2ECall(t *testing.T) {
 	  return /^\d\d:\d\d$/.test(t) && t !== '00:00';
 	})()`)
 	alice.screenshot("home-in-call")
+
+	// The fake microphones beep: each side sees the other's speaking ring
+	// around the video and its own around the self-view.
+	for _, p := range []*page{alice, bob} {
+		p.waitFor(15*time.Second, "the other side's speaking ring", `!!document.querySelector('.video-wrap.speaking')`)
+		p.waitFor(15*time.Second, "one's own speaking ring", `!!document.querySelector('#self-view.speaking')`)
+	}
+	// Full screen holds the call stage alone, and gives the page back.
+	alice.click("#fullscreen")
+	alice.waitFor(15*time.Second, "the call in full screen",
+		`document.fullscreenElement?.classList.contains('call-stage') && document.querySelector('#fullscreen').getAttribute('aria-pressed') === 'true'`)
+	alice.click("#fullscreen")
+	alice.waitFor(15*time.Second, "full screen left", `!document.fullscreenElement && document.querySelector('#fullscreen').getAttribute('aria-pressed') === 'false'`)
 
 	// Chat during the call: A's message reaches B as text, never as HTML.
 	alice.run(20*time.Second, "send a chat message with Enter", chromedp.SendKeys("#chat-input", xss+kb.Enter, chromedp.ByQuery))

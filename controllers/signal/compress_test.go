@@ -54,6 +54,9 @@ func TestBulkEnvelopesAreCompressedForPeersThatAsk(t *testing.T) {
 	// 150 connections pinged every 50ms starve on a loaded machine and
 	// miss their pong wait; this test is about what they are sent.
 	opts.PingInterval, opts.PongWait = time.Second, 30*time.Second
+	// Nor does it test write deadlines: compressing for 250 connections
+	// under -race on a busy machine took one write past a second.
+	opts.WriteWait = 10 * time.Second
 	h := start(t, opts)
 	const others = 150
 	for id := uint64(1); id <= others; id++ {
