@@ -21,7 +21,10 @@ export class LevelMeter {
       if (ctx.state === 'suspended') ctx.resume().catch(() => {});
       this.source = ctx.createMediaStreamSource(new MediaStream([track]));
       const analyser = ctx.createAnalyser();
-      analyser.fftSize = 512;
+      // The window read covers most of the time between two reads, so a
+      // short sound (a word's first syllable, a beep) is not missed
+      // between them.
+      analyser.fftSize = 4096;
       this.source.connect(analyser);
       const buf = new Float32Array(analyser.fftSize);
       let loudAt = 0;
