@@ -287,7 +287,6 @@ func TestRestartResumesCalls(t *testing.T) {
 // TestRestartNobodyBack: calls nobody resumes after a restart end as
 // server_restart, at the last time the server that carried them knew them.
 func TestRestartNobodyBack(t *testing.T) {
-	t.Parallel()
 	x := callOnChild(t, "1s")
 	srv, dir, env, alice, callID := x.srv, x.dir, x.env, x.alice, x.callID
 	time.Sleep(300 * time.Millisecond) // recorded, and a heartbeat or two
