@@ -121,25 +121,23 @@ type focusStop struct {
 // serious or critical WCAG 2.2 A/AA violation. At the phone size every
 // visible button, link and select must be at least 44x44; on the busiest
 // pages every stop of the Tab key must show a focus indicator of 3:1. In
-// a call, at both sizes, the layout is measured too (callLayoutJS).
-func TestE2EAccessibility(t *testing.T) {
+// a call, at both sizes, the layout is measured too (callLayoutJS). Each
+// language is a test of its own, with a server and users of its own: as
+// parallel top-level tests both start with the first browser tests, where
+// parallel subtests would wait behind all of them and run last.
+func TestE2EAccessibility(t *testing.T) { auditPages(t, "en") }
+
+func TestE2EAccessibilityChinese(t *testing.T) { auditPages(t, "zh-CN") }
+
+// auditPages checks every page and state in lang.
+func auditPages(t *testing.T, lang string) {
 	t.Parallel()
 	browser := requireBrowser(t)
-	axe, err := os.ReadFile(axeFile)
+	b, err := os.ReadFile(axeFile)
 	if err != nil {
 		t.Fatalf("reading axe-core: %v", err)
 	}
-	// Each language on a server and users of its own, at the same time.
-	for _, lang := range []string{"en", "zh-CN"} {
-		t.Run(lang, func(t *testing.T) {
-			t.Parallel()
-			auditPages(t, browser, string(axe), lang)
-		})
-	}
-}
-
-// auditPages checks every page and state in lang.
-func auditPages(t *testing.T, browser context.Context, axe, lang string) {
+	axe := string(b)
 	// A long ring: the callee's page is checked while it rings.
 	app := startApp(t, e2eEnv("CALLAPP_ADMIN_USERNAMES=alice", "CALLAPP_CALL_RING_TIMEOUT=60s")...)
 	guest := newPage(t, browser, app, "guest")
