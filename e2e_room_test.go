@@ -60,7 +60,7 @@ func TestE2ERoomOfTwo(t *testing.T) {
 	bob.waitFor(10*time.Second, "alice's message, as text",
 		fmt.Sprintf(`[...document.querySelectorAll('#room-log li .text')].some((e) => e.textContent === %q) && !document.querySelector('#room-log img')`, xss))
 	roomDraftKept(alice)
-	roomCounter(alice)
+	draftCounter(alice, "room")
 
 	bob.click("#leave")
 	bob.waitFor(10*time.Second, "the home page after leaving", `location.pathname === '/webrtc/in'`)
@@ -97,29 +97,32 @@ func roomDraftKept(p *page) {
 	})()`)
 }
 
-// roomCounter: near the limit the room's box counts characters as the
-// server does (an emoji is one), and over it sending is blocked, nothing
-// cut.
-func roomCounter(p *page) {
+// draftCounter: near the limit a message box (the home chat's, prefix
+// "chat", or a room's, "room") counts characters as the server does (an
+// emoji is one), and over it sending is blocked, nothing cut. It leaves the
+// box empty.
+func draftCounter(p *page, prefix string) {
 	p.t.Helper()
 	typeDraft := func(n int) {
 		p.run(5*time.Second, "type a long draft", chromedp.Evaluate(fmt.Sprintf(`(() => {
-		  const input = document.querySelector('#room-input');
+		  const input = document.querySelector('#%s-input');
 		  input.value = '\u{1F600}'.repeat(%d);
 		  input.dispatchEvent(new Event('input'));
 		  return true;
-		})()`, n), nil))
+		})()`, prefix, n), nil))
 	}
 	typeDraft(1700)
-	p.waitFor(15*time.Second, "no counter far from the limit", `!document.querySelector('#room-counter') && !document.querySelector('#room-send').disabled`)
+	p.waitFor(15*time.Second, "no counter far from the limit", fmt.Sprintf(`!document.querySelector('#%[1]s-counter') && !document.querySelector('#%[1]s-send').disabled`, prefix))
 	typeDraft(1850)
-	p.waitFor(15*time.Second, "the counter", `document.querySelector('#room-counter')?.textContent.trim() === '1,850 of 2,000 characters'`)
+	p.waitFor(15*time.Second, "the counter", fmt.Sprintf(`document.querySelector('#%s-counter')?.textContent.trim() === '1,850 of 2,000 characters'`, prefix))
 	typeDraft(2001)
-	p.waitFor(15*time.Second, "sending blocked, with why, nothing cut", `
-	  document.querySelector('#room-error')?.textContent.trim() === 'The message has 2,001 characters; at most 2,000 can be sent. Shorten it to send it.' &&
-	  document.querySelector('#room-send').disabled && [...document.querySelector('#room-input').value].length === 2001`)
+	p.waitFor(15*time.Second, "sending blocked, with why, nothing cut", fmt.Sprintf(`
+	  document.querySelector('#%[1]s-error')?.textContent.trim() === 'The message has 2,001 characters; at most 2,000 can be sent. Shorten it to send it.' &&
+	  document.querySelector('#%[1]s-send').disabled && [...document.querySelector('#%[1]s-input').value].length === 2001`, prefix))
+	if prefix == "chat" {
+		p.screenshot("chat-over-limit", "#chat-counter")
+	}
 	typeDraft(0)
-	p.waitFor(15*time.Second, "the counter gone with the draft", `!document.querySelector('#room-counter') && !document.querySelector('#room-error')`)
 }
 
 // TestE2ERoomOfThree: with ROOM_CAPACITY=3 each of three members decodes

@@ -202,27 +202,7 @@ func TestE2EWordsChat(t *testing.T) {
 		})()`)
 	})
 
-	t.Run("counter near the limit", func(t *testing.T) {
-		p := alice.in(t)
-		typeDraft := func(n int) {
-			p.run(5*time.Second, "type a long draft", chromedp.Evaluate(fmt.Sprintf(`(() => {
-			  const input = document.querySelector('#chat-input');
-			  input.value = 'x'.repeat(%d);
-			  input.dispatchEvent(new Event('input'));
-			  return true;
-			})()`, n), nil))
-		}
-		typeDraft(1700)
-		p.waitFor(15*time.Second, "no counter far from the limit", `!document.querySelector('#chat-counter') && !document.querySelector('#chat-send').disabled`)
-		typeDraft(1850)
-		p.waitFor(15*time.Second, "the counter", `document.querySelector('#chat-counter')?.textContent.trim() === '1,850 of 2,000 characters'`)
-		typeDraft(2001)
-		p.waitFor(15*time.Second, "sending blocked, with why, nothing cut", `
-		  document.querySelector('#chat-error')?.textContent.trim() === 'The message has 2,001 characters; at most 2,000 can be sent. Shorten it to send it.' &&
-		  document.querySelector('#chat-send').disabled && document.querySelector('#chat-input').value.length === 2001`)
-		p.screenshot("chat-over-limit", "#chat-counter")
-		typeDraft(0)
-	})
+	t.Run("counter near the limit", func(t *testing.T) { draftCounter(alice.in(t), "chat") })
 
 	t.Run("admin", func(t *testing.T) {
 		p := alice.in(t)
