@@ -148,24 +148,24 @@ func auditPages(t *testing.T, lang string) {
 	}
 
 	guest.navigate("/webrtc/login")
-	guest.waitFor(10*time.Second, "the login form", `!document.querySelector('[v-cloak]') && !!document.querySelector('#username')`)
+	guest.waitFor(20*time.Second, "the login form", `!document.querySelector('[v-cloak]') && !!document.querySelector('#username')`)
 	a.check(guest, "login")
 	guest.navigate("/webrtc/register")
-	guest.waitFor(10*time.Second, "the register form", `!document.querySelector('[v-cloak]') && !!document.querySelector('#username')`)
+	guest.waitFor(20*time.Second, "the register form", `!document.querySelector('[v-cloak]') && !!document.querySelector('#username')`)
 	a.check(guest, "register")
 	guest.navigate("/webrtc/no-such-page")
-	guest.waitFor(10*time.Second, "the 404 page", `!!document.querySelector('#error-heading')`)
+	guest.waitFor(20*time.Second, "the 404 page", `!!document.querySelector('#error-heading')`)
 	a.check(guest, "not-found")
 
 	alice.navigate("/webrtc/in")
 	alice.waitConnected()
 	bob.navigate("/webrtc/in")
 	bob.waitConnected()
-	alice.waitFor(10*time.Second, "bob online", `!!document.querySelector('#users li[data-user="bob"]')`)
+	alice.waitFor(20*time.Second, "bob online", `!!document.querySelector('#users li[data-user="bob"]')`)
 	a.check(alice, "home")
 
 	alice.call("bob")
-	bob.waitFor(10*time.Second, "the incoming call", `!!document.querySelector('#accept')`)
+	bob.waitFor(20*time.Second, "the incoming call", `!!document.querySelector('#accept')`)
 	a.check(bob, "home-incoming")
 	bob.click("#accept")
 	// What the page shows, not the media, is checked: no need to wait for frames.
@@ -180,16 +180,16 @@ func auditPages(t *testing.T, lang string) {
 
 	alice.run(20*time.Second, "type a broadcast title", chromedp.SendKeys("#live-title-input", "Morning show", chromedp.ByQuery))
 	alice.click("#go-live")
-	alice.waitFor(10*time.Second, "the broadcast to be live", `document.querySelector('#my-live-phase')?.dataset.phase === 'live'`)
+	alice.waitFor(20*time.Second, "the broadcast to be live", `document.querySelector('#my-live-phase')?.dataset.phase === 'live'`)
 	watch := `#lives li[data-user="alice"] a.watch-btn`
-	bob.waitFor(10*time.Second, "alice's broadcast with a Watch link", fmt.Sprintf(`!!document.querySelector(%q)`, watch))
+	bob.waitFor(20*time.Second, "alice's broadcast with a Watch link", fmt.Sprintf(`!!document.querySelector(%q)`, watch))
 	bob.run(5*time.Second, "click Watch", chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).click()`, watch), nil))
-	bob.waitFor(10*time.Second, "the viewer page", `location.pathname.startsWith('/webrtc/live/') && !!window.callapp`)
+	bob.waitFor(20*time.Second, "the viewer page", `location.pathname.startsWith('/webrtc/live/') && !!window.callapp`)
 	bob.waitFor(20*time.Second, "the broadcast playing", `!document.querySelector('#live-state') && document.querySelector('#remote')?.videoWidth > 0`)
 	a.check(alice, "home-broadcasting")
 	a.check(bob, "live-viewer")
 	alice.click("#stop-live")
-	bob.waitFor(10*time.Second, "the broadcast to end", `document.querySelector('#live-state')?.dataset.phase === 'over'`)
+	bob.waitFor(20*time.Second, "the broadcast to end", `document.querySelector('#live-state')?.dataset.phase === 'over'`)
 	a.check(bob, "live-ended")
 	alice.waitIdle()
 
@@ -198,11 +198,11 @@ func auditPages(t *testing.T, lang string) {
 	a.check(alice, "room")
 
 	alice.navigate("/webrtc/admin")
-	alice.waitFor(10*time.Second, "the admin dashboard with users and calls",
+	alice.waitFor(20*time.Second, "the admin dashboard with users and calls",
 		`!!document.querySelector('#users tr[data-user="bob"]') && !!document.querySelector('#calls tr[data-call]')`)
 	a.check(alice, "admin")
 	bob.navigate("/webrtc/admin")
-	bob.waitFor(10*time.Second, "the 403 page", `!!document.querySelector('#error-heading')`)
+	bob.waitFor(20*time.Second, "the 403 page", `!!document.querySelector('#error-heading')`)
 	a.check(bob, "forbidden")
 	if len(a.problems) > 0 {
 		t.Errorf("%d accessibility problems:\n%s", len(a.problems), strings.Join(a.problems, "\n"))

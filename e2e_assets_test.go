@@ -80,7 +80,7 @@ func (l *netLog) visit(p *page, path, ready string) []netRequest {
 	l.reqs = map[network.RequestID]*netRequest{}
 	l.mu.Unlock()
 	p.navigate(path)
-	p.waitFor(15*time.Second, path+" ready", ready)
+	p.waitFor(20*time.Second, path+" ready", ready)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		var out []netRequest
 		pending := ""
@@ -209,12 +209,12 @@ func TestE2EErrorPageLanguages(t *testing.T) {
 		if lang != "en" {
 			anon.chooseLang(lang)
 		}
-		anon.waitFor(10*time.Second, "the 404 page in "+lang, fmt.Sprintf(
+		anon.waitFor(20*time.Second, "the 404 page in "+lang, fmt.Sprintf(
 			`document.documentElement.lang === %q && document.querySelector('h1')?.textContent === %q &&
 			 document.querySelector('#error-link')?.textContent === %q && document.title.startsWith(%q)`,
 			lang, table["page.notFound.heading"], table["page.goLogin"], table["page.title.notFound"]))
 		anon.screenshot("404-" + lang)
 	}
 	anon.click("#error-link")
-	anon.waitFor(10*time.Second, "the login page, from the 404 page's link", `location.pathname === '/webrtc/login'`)
+	anon.waitFor(20*time.Second, "the login page, from the 404 page's link", `location.pathname === '/webrtc/login'`)
 }

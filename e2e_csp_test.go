@@ -16,7 +16,7 @@ func TestE2EContentSecurityPolicy(t *testing.T) {
 	app := startApp(t, e2eEnv()...)
 	carol := newPage(t, browser, app, "carol")
 	carol.navigate("/webrtc/login")
-	carol.waitFor(10*time.Second, "Vue to mount the login form", `!document.querySelector('[v-cloak]') && !!document.querySelector('#username')`)
+	carol.waitFor(20*time.Second, "Vue to mount the login form", `!document.querySelector('[v-cloak]') && !!document.querySelector('#username')`)
 
 	var ran bool
 	inject := `(() => {

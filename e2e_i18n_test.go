@@ -31,26 +31,26 @@ func TestE2EChinese(t *testing.T) {
 	mei.run(5*time.Second, "ask for Chinese", network.SetExtraHTTPHeaders(network.Headers{"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}))
 	mei.navigate("/webrtc/login")
 	mei.waitLang("zh-CN", "简体中文")
-	mei.waitFor(15*time.Second, "the Chinese title", `document.title.startsWith('登录')`)
+	mei.waitFor(20*time.Second, "the Chinese title", `document.title.startsWith('登录')`)
 
 	// English through the switcher, remembered over Accept-Language.
 	mei.chooseLang("en")
 	mei.waitLang("en", "English")
 	mei.navigate("/webrtc/register")
 	mei.waitLang("en", "English")
-	mei.waitFor(15*time.Second, "the English title", `document.title.startsWith('Register')`)
+	mei.waitFor(20*time.Second, "the English title", `document.title.startsWith('Register')`)
 	mei.chooseLang("zh-CN")
 	mei.waitLang("zh-CN", "简体中文")
 
 	// lei reads English (no header, no cookie) and is who mei sees online.
 	lei := newPage(t, browser, app, "lei")
 	lei.register(e2ePassword)
-	lei.waitFor(15*time.Second, "an English page", `document.documentElement.lang === 'en' && document.querySelector('#conn').textContent === 'online'`)
+	lei.waitFor(20*time.Second, "an English page", `document.documentElement.lang === 'en' && document.querySelector('#conn').textContent === 'online'`)
 	mei.register(e2ePassword)
 	addCalls(t, db, "mei", "lei")
 	mei.navigate("/webrtc/in")
 	mei.waitConnected()
-	mei.waitFor(10*time.Second, "lei online and both calls in the history",
+	mei.waitFor(20*time.Second, "lei online and both calls in the history",
 		`!!document.querySelector('#users li[data-user="lei"]') && document.querySelectorAll('#history li .name').length === 2`)
 
 	mei.expectWords(map[string]string{
@@ -67,7 +67,7 @@ func TestE2EChinese(t *testing.T) {
 		"Go live", "Broadcast title", "Recent calls", "No calls yet", "Log out", "watching", "minutes ago")
 	// The history: an old call dated the Chinese way with its length, a
 	// recent one said relative to now.
-	mei.waitFor(15*time.Second, "the history's dates in Chinese", `(() => {
+	mei.waitFor(20*time.Second, "the history's dates in Chinese", `(() => {
 	  const when = [...document.querySelectorAll('#history li')].map((li) => li.querySelector('.when').textContent.trim());
 	  return /^2025年3月4日\s*09:05$/.test(when[1]) && when[0] === '5 分钟前'
 	    && document.querySelectorAll('#history li')[1].textContent.includes('1:05');
@@ -75,7 +75,7 @@ func TestE2EChinese(t *testing.T) {
 	mei.screenshot("home-zh-CN")
 
 	mei.navigate("/webrtc/room/i18n-test")
-	mei.waitFor(15*time.Second, "the room waiting, in Chinese",
+	mei.waitFor(20*time.Second, "the room waiting, in Chinese",
 		`document.querySelector('#room-state')?.dataset.state === 'waiting' && document.querySelector('#room-state').textContent === '正在等待其他人加入。'`)
 	mei.expectWords(map[string]string{
 		"#conn":               "在线",
@@ -90,25 +90,25 @@ func TestE2EChinese(t *testing.T) {
 		"#room-send":          "发送",
 	}, "Room", "(you)", "Copy link", "Mute", "Camera", "Leave", "Messages", "Send", "Waiting")
 	mei.click("#mute")
-	mei.waitFor(15*time.Second, "muted, in Chinese",
+	mei.waitFor(20*time.Second, "muted, in Chinese",
 		`document.querySelector('#mute').textContent.trim() === '取消静音' && document.querySelector('.tile-me figcaption').textContent.includes('已静音')`)
 	mei.screenshot("room-zh-CN")
 
 	mei.navigate("/webrtc/live/no-such-live")
-	mei.waitFor(10*time.Second, "the unknown broadcast, in Chinese",
+	mei.waitFor(20*time.Second, "the unknown broadcast, in Chinese",
 		`document.querySelector('#live-state')?.dataset.phase === 'over' && document.querySelector('#live-state').textContent.trim() === '没有这场直播：它可能已经结束了。'`)
 	mei.expectWords(map[string]string{".brand": "Callapp 直播", "#leave": "返回主页"}, "Back home", "Leave", "There is no")
 
 	// The switcher of a page its app mounted works as well.
 	mei.chooseLang("en")
 	mei.waitLang("en", "English")
-	mei.waitFor(15*time.Second, "the live page in English", `document.querySelector('#leave')?.textContent.trim() === 'Back home'`)
+	mei.waitFor(20*time.Second, "the live page in English", `document.querySelector('#leave')?.textContent.trim() === 'Back home'`)
 }
 
 // waitLang waits for the page to be in lang, with the switcher showing name.
 func (p *page) waitLang(lang, name string) {
 	p.t.Helper()
-	p.waitFor(10*time.Second, fmt.Sprintf("a page in %s, its switcher on %s", lang, name), fmt.Sprintf(
+	p.waitFor(20*time.Second, fmt.Sprintf("a page in %s, its switcher on %s", lang, name), fmt.Sprintf(
 		`document.readyState === 'complete' && document.documentElement.lang === %q && document.querySelector('#lang')?.selectedOptions[0]?.textContent === %q`, lang, name))
 }
 
@@ -116,7 +116,7 @@ func (p *page) waitLang(lang, name string) {
 // once the page shows it (mounted, no v-cloak left).
 func (p *page) chooseLang(lang string) {
 	p.t.Helper()
-	p.waitFor(15*time.Second, "the switcher on screen", `!document.querySelector('[v-cloak]') && !!document.querySelector('#lang')?.getClientRects().length`)
+	p.waitFor(20*time.Second, "the switcher on screen", `!document.querySelector('[v-cloak]') && !!document.querySelector('#lang')?.getClientRects().length`)
 	p.run(5*time.Second, "choose "+lang, chromedp.Evaluate(fmt.Sprintf(
 		`(s => { s.value = %q; s.dispatchEvent(new Event('change', { bubbles: true })); return true; })(document.querySelector('#lang'))`, lang), nil))
 }

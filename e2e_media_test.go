@@ -49,7 +49,7 @@ func (p *page) sender() sender {
 // detail), so a range tells the two apart.
 func (p *page) remoteWidthIs(min, max int, what string) {
 	p.t.Helper()
-	p.waitFor(15*time.Second, what, fmt.Sprintf(`(w => w >= %d && w <= %d)(document.querySelector('#remote')?.videoWidth || 0)`, min, max))
+	p.waitFor(20*time.Second, what, fmt.Sprintf(`(w => w >= %d && w <= %d)(document.querySelector('#remote')?.videoWidth || 0)`, min, max))
 	p.waitVideo()
 }
 
@@ -65,16 +65,16 @@ func TestE2EMedia(t *testing.T) {
 	t.Run("PreCallCheck", func(t *testing.T) {
 		alice := alice.in(t)
 		alice.click("#check-devices")
-		alice.waitFor(10*time.Second, "the camera preview", `document.querySelector('#check-video')?.videoWidth > 0`)
-		alice.waitFor(10*time.Second, "the microphone level above zero", `+document.querySelector('#mic-level')?.getAttribute('aria-valuenow') > 0`)
-		alice.waitFor(15*time.Second, "the cameras named in the picker",
+		alice.waitFor(20*time.Second, "the camera preview", `document.querySelector('#check-video')?.videoWidth > 0`)
+		alice.waitFor(20*time.Second, "the microphone level above zero", `+document.querySelector('#mic-level')?.getAttribute('aria-valuenow') > 0`)
+		alice.waitFor(20*time.Second, "the cameras named in the picker",
 			`[...document.querySelectorAll('#pick-camera option')].filter((o) => o.value && o.textContent.startsWith('fake_device_')).length >= 2`)
-		alice.waitFor(15*time.Second, "speakers in the picker", `document.querySelectorAll('#pick-speaker option').length > 1`)
+		alice.waitFor(20*time.Second, "speakers in the picker", `document.querySelectorAll('#pick-speaker option').length > 1`)
 		alice.click("#test-speaker")
-		alice.waitFor(15*time.Second, "the test sound to play and end",
+		alice.waitFor(20*time.Second, "the test sound to play and end",
 			`!document.querySelector('#test-speaker').disabled && !document.querySelector('#check-problem')`)
 		alice.click("#check-devices")
-		alice.waitFor(15*time.Second, "the check closed", `!document.querySelector('#device-check')`)
+		alice.waitFor(20*time.Second, "the check closed", `!document.querySelector('#device-check')`)
 	})
 
 	// A closes the check and opens it again while the browser still asks:
@@ -107,14 +107,14 @@ func TestE2EMedia(t *testing.T) {
 		})()`, &picked); err != nil || picked == "" || picked == before.DeviceID {
 			t.Fatalf("picking the other camera: %q %v\n%s", picked, err, alice.report())
 		}
-		alice.waitFor(10*time.Second, "the new camera sent", fmt.Sprintf(`(%s).deviceId === %q`, senderJS, picked))
+		alice.waitFor(20*time.Second, "the new camera sent", fmt.Sprintf(`(%s).deviceId === %q`, senderJS, picked))
 		after := alice.sender()
 		t.Logf("camera %s (%s) -> %s (%s)", before.Label, before.DeviceID[:8], after.Label, after.DeviceID[:8])
 		if after.SDP != before.SDP {
 			t.Errorf("switching the camera renegotiated (the local description changed)")
 		}
 		bob.waitVideo()
-		alice.waitFor(15*time.Second, "the choice remembered",
+		alice.waitFor(20*time.Second, "the choice remembered",
 			fmt.Sprintf(`JSON.parse(localStorage.getItem('callapp.devices')).videoinput === %q`, picked))
 		alice.click("#devices")
 	})
@@ -134,14 +134,14 @@ func TestE2EMedia(t *testing.T) {
 		})()`, &picked); err != nil || picked == "" {
 			t.Fatalf("picking a speaker: %q %v\n%s", picked, err, alice.report())
 		}
-		alice.waitFor(15*time.Second, "the call on the picked speaker", fmt.Sprintf(`document.querySelector('#remote').sinkId === %q`, picked))
+		alice.waitFor(20*time.Second, "the call on the picked speaker", fmt.Sprintf(`document.querySelector('#remote').sinkId === %q`, picked))
 		alice.run(5*time.Second, "pick the default speaker", chromedp.Evaluate(`(() => {
 		  const s = document.querySelector('#pick-speaker');
 		  s.value = '';
 		  s.dispatchEvent(new Event('change'));
 		  return true;
 		})()`, nil))
-		alice.waitFor(15*time.Second, "the call on the default speaker", `document.querySelector('#remote').sinkId === ''`)
+		alice.waitFor(20*time.Second, "the call on the default speaker", `document.querySelector('#remote').sinkId === ''`)
 		alice.click("#devices")
 	})
 
@@ -155,13 +155,13 @@ func TestE2EMedia(t *testing.T) {
 		alice.click("#devices")
 		alice.run(5*time.Second, "pick the camera again", chromedp.Evaluate(
 			`document.querySelector('#pick-camera').dispatchEvent(new Event('change'))`, nil))
-		alice.waitFor(15*time.Second, "the camera shown off and no video sent", `document.querySelector('#camera').getAttribute('aria-pressed') === 'true' &&
+		alice.waitFor(20*time.Second, "the camera shown off and no video sent", `document.querySelector('#camera').getAttribute('aria-pressed') === 'true' &&
 		  window.callapp.peer().getSenders().every((s) => s.track?.kind !== 'video')`)
-		bob.waitFor(15*time.Second, "alice's avatar", `!!document.querySelector('#remote-avatar')?.getClientRects().length`)
+		bob.waitFor(20*time.Second, "alice's avatar", `!!document.querySelector('#remote-avatar')?.getClientRects().length`)
 		alice.run(5*time.Second, "the cameras free", chromedp.Evaluate(`delete navigator.mediaDevices.getUserMedia`, nil))
 		alice.click("#devices")
 		alice.click("#camera")
-		bob.waitFor(15*time.Second, "the avatar gone", `!document.querySelector('#remote-avatar')`)
+		bob.waitFor(20*time.Second, "the avatar gone", `!document.querySelector('#remote-avatar')`)
 		bob.waitVideo()
 	})
 
@@ -171,16 +171,16 @@ func TestE2EMedia(t *testing.T) {
 	t.Run("MuteAndCameraOff", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		alice.click("#mute")
-		alice.waitFor(15*time.Second, "the mute toggle pressed", `document.querySelector('#mute').getAttribute('aria-pressed') === 'true'`)
-		bob.waitFor(15*time.Second, "alice's muted icon", `!!document.querySelector('#remote-muted')?.getClientRects().length`)
+		alice.waitFor(20*time.Second, "the mute toggle pressed", `document.querySelector('#mute').getAttribute('aria-pressed') === 'true'`)
+		bob.waitFor(20*time.Second, "alice's muted icon", `!!document.querySelector('#remote-muted')?.getClientRects().length`)
 		alice.click("#camera")
-		alice.waitFor(15*time.Second, "the self-view's avatar",
+		alice.waitFor(20*time.Second, "the self-view's avatar",
 			`document.querySelector('#camera').getAttribute('aria-pressed') === 'true' && !!document.querySelector('#self-avatar')?.getClientRects().length`)
-		bob.waitFor(15*time.Second, "alice's avatar", `!!document.querySelector('#remote-avatar')?.getClientRects().length`)
+		bob.waitFor(20*time.Second, "alice's avatar", `!!document.querySelector('#remote-avatar')?.getClientRects().length`)
 		bob.screenshot("call-peer-camera-off")
 		alice.click("#mute")
 		alice.click("#camera")
-		bob.waitFor(15*time.Second, "the muted icon and the avatar gone", `!document.querySelector('#remote-muted') && !document.querySelector('#remote-avatar')`)
+		bob.waitFor(20*time.Second, "the muted icon and the avatar gone", `!document.querySelector('#remote-muted') && !document.querySelector('#remote-avatar')`)
 		bob.waitVideo()
 	})
 
@@ -190,13 +190,13 @@ func TestE2EMedia(t *testing.T) {
 	t.Run("ScreenShare", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		alice.click("#share")
-		alice.waitFor(10*time.Second, "the screen sent", `(`+senderJS+`).label.startsWith('screen')`)
+		alice.waitFor(20*time.Second, "the screen sent", `(`+senderJS+`).label.startsWith('screen')`)
 		bob.remoteWidthIs(800, 800, "alice's screen")
-		bob.waitFor(15*time.Second, "the sharing badge and the video fitted",
+		bob.waitFor(20*time.Second, "the sharing badge and the video fitted",
 			`!!document.querySelector('#remote-sharing') && getComputedStyle(document.querySelector('#remote')).objectFit === 'contain'`)
 		alice.click("#share")
 		bob.remoteWidthIs(1, 640, "alice's camera again")
-		bob.waitFor(15*time.Second, "the sharing badge gone", `!document.querySelector('#remote-sharing')`)
+		bob.waitFor(20*time.Second, "the sharing badge gone", `!document.querySelector('#remote-sharing')`)
 	})
 
 	bob.click("#hangup")
@@ -231,9 +231,9 @@ func TestE2EMedia(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob.call("alice")
-	alice.waitFor(10*time.Second, "the incoming call", `!!document.querySelector('#accept')`)
+	alice.waitFor(20*time.Second, "the incoming call", `!!document.querySelector('#accept')`)
 	alice.click("#accept")
-	alice.waitFor(10*time.Second, "the remembered camera sent", fmt.Sprintf(`(%s).deviceId === %q`, senderJS, remembered))
+	alice.waitFor(20*time.Second, "the remembered camera sent", fmt.Sprintf(`(%s).deviceId === %q`, senderJS, remembered))
 	// Hang up once the call is connected: a click while the stage changes
 	// from connecting may land where the button no longer is.
 	alice.waitFor(20*time.Second, "the call connected", `document.querySelector('#call-state')?.dataset.state === 'connected'`)
@@ -256,21 +256,21 @@ func TestE2EMediaDenied(t *testing.T) {
 	}))
 	alice.navigate("/webrtc/in")
 	alice.waitHome()
-	bob.waitFor(10*time.Second, "alice online again", `!!document.querySelector('#users li[data-user="alice"] .call-btn:not([disabled])')`)
+	bob.waitFor(20*time.Second, "alice online again", `!!document.querySelector('#users li[data-user="alice"] .call-btn:not([disabled])')`)
 	bob.call("alice")
-	alice.waitFor(10*time.Second, "the incoming call", `!!document.querySelector('#accept')`)
+	alice.waitFor(20*time.Second, "the incoming call", `!!document.querySelector('#accept')`)
 	alice.click("#accept")
-	alice.waitFor(10*time.Second, "the denied camera explained", `(() => {
+	alice.waitFor(20*time.Second, "the denied camera explained", `(() => {
 	  const t = document.querySelector('#media-problem')?.textContent || '';
 	  return t.includes('camera is blocked') && t.includes('address bar') && !!document.querySelector('#media-retry');
 	})()`)
-	alice.waitFor(15*time.Second, "the camera toggle off and the avatar in the self-view",
+	alice.waitFor(20*time.Second, "the camera toggle off and the avatar in the self-view",
 		`document.querySelector('#camera').getAttribute('aria-pressed') === 'true' && !!document.querySelector('#self-avatar')`)
-	bob.waitFor(10*time.Second, "alice's avatar", `!!document.querySelector('#remote-avatar')?.getClientRects().length`)
+	bob.waitFor(20*time.Second, "alice's avatar", `!!document.querySelector('#remote-avatar')?.getClientRects().length`)
 	alice.waitVideo() // she still sees bob
 	alice.screenshot("call-camera-denied")
 	alice.click("#media-retry") // still denied: still said
-	alice.waitFor(15*time.Second, "the problem still shown", `(document.querySelector('#media-problem')?.textContent || '').includes('camera is blocked')`)
+	alice.waitFor(20*time.Second, "the problem still shown", `(document.querySelector('#media-problem')?.textContent || '').includes('camera is blocked')`)
 	alice.click("#hangup")
 	alice.waitIdle()
 	bob.waitIdle()

@@ -267,20 +267,20 @@ func (p *page) waitHome() {
 
 func (p *page) waitConnected() {
 	p.t.Helper()
-	p.waitFor(10*time.Second, "the signaling connection", `!!document.querySelector('#conn.conn-open')`)
+	p.waitFor(20*time.Second, "the signaling connection", `!!document.querySelector('#conn.conn-open')`)
 }
 
 // waitIdle waits for the call view to be gone and the idle panel shown.
 func (p *page) waitIdle() {
 	p.t.Helper()
-	p.waitFor(10*time.Second, "the idle view",
+	p.waitFor(20*time.Second, "the idle view",
 		`!document.querySelector('#remote') && !!document.querySelector('.idle')?.getClientRects().length`)
 }
 
 // waitNotice waits for #notice to contain text.
 func (p *page) waitNotice(text string) {
 	p.t.Helper()
-	p.waitFor(10*time.Second, fmt.Sprintf("a notice containing %q", text),
+	p.waitFor(20*time.Second, fmt.Sprintf("a notice containing %q", text),
 		fmt.Sprintf(`(document.querySelector('#notice')?.textContent || '').includes(%q)`, text))
 }
 
@@ -288,7 +288,7 @@ func (p *page) waitNotice(text string) {
 func (p *page) call(user string) {
 	p.t.Helper()
 	btn := fmt.Sprintf(`#users li[data-user=%q] .call-btn`, user)
-	p.waitFor(10*time.Second, user+" online with an enabled Call button",
+	p.waitFor(20*time.Second, user+" online with an enabled Call button",
 		fmt.Sprintf(`(b => !!b && !b.disabled)(document.querySelector(%q))`, btn))
 	p.click(btn)
 }
@@ -368,7 +368,7 @@ const candidatePairJS = `(async () => {
 // for one to be selected.
 func (p *page) selectedPair() candidatePair {
 	p.t.Helper()
-	p.waitFor(10*time.Second, "a selected candidate pair", `(async () => !!(await `+candidatePairJS+`))()`)
+	p.waitFor(20*time.Second, "a selected candidate pair", `(async () => !!(await `+candidatePairJS+`))()`)
 	var pair candidatePair
 	if err := p.eval(candidatePairJS, &pair); err != nil {
 		p.t.Fatalf("%s: reading the candidate pair: %v", p.name, err)

@@ -61,11 +61,11 @@ func TestE2ECallQuality(t *testing.T) {
 	callWithVideo(alice, bob, nil)
 
 	for _, p := range []*page{alice, bob} {
-		p.waitFor(10*time.Second, "signal bars that say the quality",
+		p.waitFor(20*time.Second, "signal bars that say the quality",
 			`(b => !!b && Number(b.dataset.bars) >= 3 && /^Connection quality: (good|excellent)\./.test(b.getAttribute('aria-label')))(document.querySelector('#quality'))`)
-		p.waitFor(15*time.Second, "the state in words", `document.querySelector('#call-state')?.textContent.trim() === 'Connected'`)
+		p.waitFor(20*time.Second, "the state in words", `document.querySelector('#call-state')?.textContent.trim() === 'Connected'`)
 		p.click("#quality")
-		p.waitFor(15*time.Second, "the figures with numbers", `(() => {
+		p.waitFor(20*time.Second, "the figures with numbers", `(() => {
 		  const f = (k) => document.querySelector('#quality-figures [data-figure="' + k + '"]')?.textContent.trim() || '';
 		  return /^\d+ ms$/.test(f('rtt')) && /^\d+ %$/.test(f('loss')) && /^[1-9]\d* kbit\/s$/.test(f('in')) &&
 		    /^[1-9]\d* kbit\/s$/.test(f('out')) && /^[1-9]\d* frames\/s$/.test(f('fps')) && f('path') === 'direct (host)' &&
@@ -79,7 +79,7 @@ func TestE2ECallQuality(t *testing.T) {
 
 	// A sample every 10 s: wait for one from each side.
 	for _, p := range []*page{alice, bob} {
-		p.waitFor(15*time.Second, "a Call/Stats sample", `window.sent.some((e) => e.method === 'Call/Stats')`)
+		p.waitFor(20*time.Second, "a Call/Stats sample", `window.sent.some((e) => e.method === 'Call/Stats')`)
 	}
 	aliceSent := sentBy(t, alice)
 	first := firstStats(t, alice, aliceSent)
@@ -105,7 +105,7 @@ func TestE2ECallQuality(t *testing.T) {
 
 	// The server keeps the samples of both sides with the call: at least
 	// one periodic sample of each and bob's last one.
-	alice.waitFor(10*time.Second, "the call's stored quality", `fetch('/webrtc/api/admin/calls?limit=1').then((r) => r.json())
+	alice.waitFor(20*time.Second, "the call's stored quality", `fetch('/webrtc/api/admin/calls?limit=1').then((r) => r.json())
 	  .then((b) => !!b.data?.[0]?.endedAt && b.data[0].quality.samples >= 3)`)
 	var q models.CallQuality
 	if err := alice.eval(`fetch('/webrtc/api/admin/calls?limit=1').then((r) => r.json()).then((b) => b.data[0].quality)`, &q); err != nil {

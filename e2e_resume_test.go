@@ -52,7 +52,7 @@ func (p *page) frames() float64 {
 // from, and returns the count.
 func (p *page) waitFramesRise(what string, from float64) float64 {
 	p.t.Helper()
-	p.waitFor(15*time.Second, fmt.Sprintf("remote video frames past %v %s", from, what),
+	p.waitFor(20*time.Second, fmt.Sprintf("remote video frames past %v %s", from, what),
 		fmt.Sprintf(`(async () => (await %s).frames > %v)()`, remoteVideoJS, from))
 	return p.frames()
 }
@@ -89,7 +89,7 @@ func TestE2EResumeAcrossServerRestart(t *testing.T) {
 	pages := []*page{alice, bob}
 	before := map[*page]float64{}
 	for _, p := range pages {
-		p.waitFor(10*time.Second, "the call connected", callStateJS+` === 'Connected'`)
+		p.waitFor(20*time.Second, "the call connected", callStateJS+` === 'Connected'`)
 		var ok bool
 		if err := p.eval(`!!(window.pcBefore = window.callapp.peer())`, &ok); err != nil || !ok {
 			t.Fatalf("%s: no peer connection to keep: %v", p.name, err)
@@ -102,7 +102,7 @@ func TestE2EResumeAcrossServerRestart(t *testing.T) {
 		t.Fatalf("the server stopped with %d", code)
 	}
 	for _, p := range pages {
-		p.waitFor(15*time.Second, "reconnecting, over the call still shown",
+		p.waitFor(20*time.Second, "reconnecting, over the call still shown",
 			`!!document.querySelector('#conn.conn-reconnecting') && `+callStateJS+` === 'Reconnecting…' &&
 			 !!document.querySelector('#remote') && document.querySelector('#call-overlay')?.textContent.trim() === 'Reconnecting…'`)
 	}
@@ -125,7 +125,7 @@ func TestE2EResumeAcrossServerRestart(t *testing.T) {
 		// The page's retries back off (to half a minute): after a long
 		// outage the next try may be well after the server is back.
 		p.waitFor(40*time.Second, "the signaling connection after the restart", `!!document.querySelector('#conn.conn-open')`)
-		p.waitFor(10*time.Second, "the call again, on the same peer connection",
+		p.waitFor(20*time.Second, "the call again, on the same peer connection",
 			callStateJS+` === 'Connected' && !document.querySelector('#call-overlay') && window.callapp.peer() === window.pcBefore`)
 		after := p.waitFramesRise("after the restart", during[p])
 		t.Logf("%s: framesDecoded %v before, %v during, %v after", p.name, before[p], during[p], after)
@@ -137,7 +137,7 @@ func TestE2EResumeAcrossServerRestart(t *testing.T) {
 	bob.waitIdle()
 	alice.waitIdle()
 	alice.waitNotice("bob hung up")
-	alice.waitFor(15*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
+	alice.waitFor(20*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
 	calls := alice.calls()
 	if len(calls) != 1 {
 		t.Fatalf("alice has %d call records, want 1: %+v", len(calls), calls)
@@ -178,7 +178,7 @@ func TestE2EMediaFailure(t *testing.T) {
 		if pair := p.selectedPair(); pair.Local != "relay" {
 			t.Fatalf("%s: the call goes over %q, not the relay", p.name, pair.Local)
 		}
-		p.waitFor(10*time.Second, "the call connected", callStateJS+` === 'Connected'`)
+		p.waitFor(20*time.Second, "the call connected", callStateJS+` === 'Connected'`)
 	}
 
 	broke := time.Now()
@@ -207,7 +207,7 @@ func TestE2EMediaFailure(t *testing.T) {
 	}
 	took := time.Since(broke)
 	t.Logf("the relay stopped; %v later both pages said the connection failed", took.Round(time.Millisecond))
-	alice.waitFor(15*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
+	alice.waitFor(20*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
 	c := alice.calls()[0]
 	t.Logf("the call: %+v", c)
 	if !c.Answered || c.EndReason != "media_failed" {
@@ -234,10 +234,10 @@ func TestE2EMediaTimeoutWaitsForAnAwayPeer(t *testing.T) {
 	alice.setICEPolicy("relay")
 	bob.setICEPolicy("relay")
 	callWithVideo(alice, bob, nil)
-	alice.waitFor(10*time.Second, "the call connected", callStateJS+` === 'Connected'`)
+	alice.waitFor(20*time.Second, "the call connected", callStateJS+` === 'Connected'`)
 
 	bob.holdSignalDown()
-	alice.waitFor(10*time.Second, "bob away", callStateJS+` === 'bob is reconnecting…'`)
+	alice.waitFor(20*time.Second, "bob away", callStateJS+` === 'bob is reconnecting…'`)
 	if err := a.Relay.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestE2EMediaTimeoutWaitsForAnAwayPeer(t *testing.T) {
 		p.waitFor(mediaTimeout+10*time.Second, `"Connection failed" once bob is back`,
 			`(document.querySelector('#notice')?.textContent || '').startsWith('Connection failed') && !document.querySelector('#remote')`)
 	}
-	alice.waitFor(15*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
+	alice.waitFor(20*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
 	if c := alice.calls()[0]; c.EndReason != "media_failed" {
 		t.Errorf("the call record does not end media_failed: %+v", c)
 	}
@@ -278,7 +278,7 @@ func TestE2EResumeAfterReload(t *testing.T) {
 	bob.navigate("/webrtc/in")
 	bob.waitFor(20*time.Second, "the call back after the reload", `!!document.querySelector('#remote') && `+callStateJS+` === 'Connected'`)
 	bob.waitVideo()
-	alice.waitFor(10*time.Second, "a new peer connection for bob's", `window.callapp.peer() !== window.pcBefore && `+callStateJS+` === 'Connected'`)
+	alice.waitFor(20*time.Second, "a new peer connection for bob's", `window.callapp.peer() !== window.pcBefore && `+callStateJS+` === 'Connected'`)
 	alice.waitVideo()
 	var states []string
 	if err := alice.eval(`window.callStates`, &states); err != nil {
@@ -293,7 +293,7 @@ func TestE2EResumeAfterReload(t *testing.T) {
 	alice.waitIdle()
 	bob.waitIdle()
 	bob.waitNotice("alice hung up")
-	bob.waitFor(15*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
+	bob.waitFor(20*time.Second, "the call recorded as ended", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json()).then((b) => b.data?.[0]?.ended === true)`)
 	if calls := bob.calls(); len(calls) != 1 || !calls[0].Answered || calls[0].EndReason != "hangup" {
 		t.Errorf("bob's call records: %+v, want one answered call ended by hang-up", calls)
 	}

@@ -93,7 +93,7 @@ func (p *page) setWindowState(state browser.WindowState) {
 func (p *page) waitTitleFlash(ring, title string) {
 	p.t.Helper()
 	for _, want := range []string{ring, title, ring} {
-		p.waitFor(15*time.Second, fmt.Sprintf("the title %q", want), fmt.Sprintf(`document.title === %q`, want))
+		p.waitFor(20*time.Second, fmt.Sprintf("the title %q", want), fmt.Sprintf(`document.title === %q`, want))
 	}
 }
 
@@ -121,7 +121,7 @@ func TestE2ERing(t *testing.T) {
 
 	// alice has not been asked: her home page offers call alerts. bob has
 	// allowed them (and the camera: granting refuses what it does not name).
-	alice.waitFor(15*time.Second, "the button offering call alerts",
+	alice.waitFor(20*time.Second, "the button offering call alerts",
 		`document.querySelector('#call-alerts')?.textContent.trim() === 'Get call alerts when this tab is in the background'`)
 	bob.grantPermissions(browser.PermissionTypeNotifications, browser.PermissionTypeAudioCapture, browser.PermissionTypeVideoCapture)
 	bob.addScript(notificationSpyJS)
@@ -129,7 +129,7 @@ func TestE2ERing(t *testing.T) {
 	// A fresh document: the click that registered bob was on another one.
 	bob.navigate("/webrtc/in")
 	bob.waitConnected()
-	bob.waitFor(15*time.Second, "no call-alerts button once allowed", `!document.querySelector('#call-alerts') && Notification.permission === 'granted'`)
+	bob.waitFor(20*time.Second, "no call-alerts button once allowed", `!document.querySelector('#call-alerts') && Notification.permission === 'granted'`)
 	var title string
 	if err := bob.eval(`document.title`, &title); err != nil {
 		t.Fatal(err)
@@ -138,15 +138,15 @@ func TestE2ERing(t *testing.T) {
 	t.Run("Phone", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		bob.run(5*time.Second, "phone size", chromedp.EmulateViewport(viewports[1].w, viewports[1].h))
-		bob.waitFor(15*time.Second, "a suspended AudioContext before any gesture", `window.callappAudio?.length === 1 && window.callappAudio[0].state === 'suspended'`)
+		bob.waitFor(20*time.Second, "a suspended AudioContext before any gesture", `window.callappAudio?.length === 1 && window.callappAudio[0].state === 'suspended'`)
 		bob.run(5*time.Second, "scroll to the chat", chromedp.Evaluate(`window.scrollTo(0, document.documentElement.scrollHeight); true`, nil))
-		bob.waitFor(15*time.Second, "the page scrolled to the bottom, the chat on screen", `(() => {
+		bob.waitFor(20*time.Second, "the page scrolled to the bottom, the chat on screen", `(() => {
 		  const r = document.querySelector('#chat-input').getBoundingClientRect();
 		  return scrollY > 0 && scrollY + innerHeight >= document.documentElement.scrollHeight - 1 && r.bottom <= innerHeight && r.top >= 0;
 		})()`)
 
 		alice.call("bob")
-		bob.waitFor(10*time.Second, "the incoming sheet on screen, focus on Accept, the announcement and the sound hint", `(() => {
+		bob.waitFor(20*time.Second, "the incoming sheet on screen, focus on Accept, the announcement and the sound hint", `(() => {
 		  const inside = (e) => { const r = e?.getBoundingClientRect(); return !!r && r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; };
 		  const accept = document.querySelector('#accept'), reject = document.querySelector('#reject');
 		  return inside(document.querySelector('#incoming')) && inside(accept) && inside(reject) &&
@@ -162,17 +162,17 @@ func TestE2ERing(t *testing.T) {
 
 		// Any click resumes the audio; the hint goes once the ring is heard.
 		bob.click("#incoming-who")
-		bob.waitFor(15*time.Second, "the AudioContext running and the hint gone",
+		bob.waitFor(20*time.Second, "the AudioContext running and the hint gone",
 			`window.callappAudio[0].state === 'running' && !document.querySelector('#sound-hint') && !!document.querySelector('#accept')`)
 		// A phone vibrates with each ring, once a gesture allows it.
-		bob.waitFor(15*time.Second, "a vibration", `window.callappVibrations.some((v) => v.ok && Array.isArray(v.pattern) && v.pattern.length > 1)`)
+		bob.waitFor(20*time.Second, "a vibration", `window.callappVibrations.some((v) => v.ok && Array.isArray(v.pattern) && v.pattern.length > 1)`)
 		bob.click("#accept")
 		alice.waitVideo()
 		bob.waitVideo()
 		// A notice during the call shows over it, on screen though the page
 		// under the call is scrolled.
 		bob.run(5*time.Second, "a notice", chromedp.Evaluate(`window.callapp.vm.say('A notice'); true`, nil))
-		bob.waitFor(15*time.Second, "the notice on screen over the call", `(() => {
+		bob.waitFor(20*time.Second, "the notice on screen over the call", `(() => {
 		  const n = document.querySelector('#notice');
 		  if (!n) return false;
 		  const r = n.getBoundingClientRect();
@@ -183,7 +183,7 @@ func TestE2ERing(t *testing.T) {
 		})()`)
 		// Between rings the audio context rests: a running one keeps the
 		// audio device busy.
-		bob.waitFor(15*time.Second, "the vibration stopped, the audio suspended, the announcement cleared and the title back", fmt.Sprintf(
+		bob.waitFor(20*time.Second, "the vibration stopped, the audio suspended, the announcement cleared and the title back", fmt.Sprintf(
 			`window.callappVibrations.at(-1).pattern === 0 && window.callappAudio[0].state === 'suspended' &&
 			  document.querySelector('#ring-announce').textContent.trim() === '' && document.title === %q`, title))
 		bob.click("#hangup")
@@ -198,10 +198,10 @@ func TestE2ERing(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		bob.run(20*time.Second, "type in the chat", chromedp.SendKeys("#chat-input", "see you", chromedp.ByQuery))
 		alice.call("bob")
-		bob.waitFor(15*time.Second, "the sheet announced, focus still in the chat", `!!document.querySelector('#accept') &&
+		bob.waitFor(20*time.Second, "the sheet announced, focus still in the chat", `!!document.querySelector('#accept') &&
 		  document.querySelector('#ring-announce').textContent.trim() === 'alice is calling you' && document.activeElement?.id === 'chat-input'`)
 		bob.run(20*time.Second, "type on", chromedp.KeyEvent(" soon"))
-		bob.waitFor(15*time.Second, "the words typed and the call still ringing",
+		bob.waitFor(20*time.Second, "the words typed and the call still ringing",
 			`document.querySelector('#chat-input').value === 'see you soon' && !!document.querySelector('#accept')`)
 		bob.click("#reject")
 		alice.waitIdle()
@@ -212,9 +212,9 @@ func TestE2ERing(t *testing.T) {
 	t.Run("BackgroundTab", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		bob.setWindowState(browser.WindowStateMinimized)
-		bob.waitFor(15*time.Second, "bob's page hidden", `document.visibilityState === 'hidden'`)
+		bob.waitFor(20*time.Second, "bob's page hidden", `document.visibilityState === 'hidden'`)
 		alice.call("bob")
-		bob.waitFor(10*time.Second, "a notification of alice's call", `(window.callappNotifications || []).some((n) =>
+		bob.waitFor(20*time.Second, "a notification of alice's call", `(window.callappNotifications || []).some((n) =>
 		  n.title === 'alice is calling you' && n.body === 'Click this notification to answer.' && !n.closed)`)
 		bob.waitTitleFlash("📞 alice is calling…", title)
 
@@ -222,7 +222,7 @@ func TestE2ERing(t *testing.T) {
 		// the window comes back as the system would bring it up.
 		bob.run(5*time.Second, "click the notification", chromedp.Evaluate(
 			`window.callappNotifications.find((n) => !n.closed).notification.dispatchEvent(new Event('click'))`, nil))
-		bob.waitFor(15*time.Second, "the call accepted, the notification closed and the title back",
+		bob.waitFor(20*time.Second, "the call accepted, the notification closed and the title back",
 			fmt.Sprintf(`['connecting', 'active'].includes(document.querySelector('#call-phase')?.dataset.phase) &&
 			  window.callappNotifications.every((n) => n.closed) && document.title === %q && !document.querySelector('#incoming')`, title))
 		bob.setWindowState(browser.WindowStateNormal)
@@ -236,20 +236,20 @@ func TestE2ERing(t *testing.T) {
 	t.Run("Admin", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		alice.navigate("/webrtc/admin")
-		alice.waitFor(10*time.Second, "the dashboard connected", `document.querySelector('#conn')?.classList.contains('conn-open')`)
+		alice.waitFor(20*time.Second, "the dashboard connected", `document.querySelector('#conn')?.classList.contains('conn-open')`)
 		// The dashboard lists alice herself online now, without a Call button.
-		alice.waitFor(10*time.Second, "alice and bob in Online now", `(() => {
+		alice.waitFor(20*time.Second, "alice and bob in Online now", `(() => {
 		  const li = (u) => document.querySelector('#online li[data-user="' + u + '"]');
 		  return !!li('alice') && !li('alice').querySelector('.call-btn') && !!li('bob')?.querySelector('.call-btn');
 		})()`)
 		callWithVideo(bob, alice, func() {
-			alice.waitFor(15*time.Second, "focus on Accept and the stage hidden while ringing",
+			alice.waitFor(20*time.Second, "focus on Accept and the stage hidden while ringing",
 				`document.activeElement?.id === 'accept' && !document.querySelector('#admin-stage')`)
 		})
-		alice.waitFor(15*time.Second, "the call on the dashboard's stage", `!!document.querySelector('#admin-stage #remote') && !!document.querySelector('#figures')`)
+		alice.waitFor(20*time.Second, "the call on the dashboard's stage", `!!document.querySelector('#admin-stage #remote') && !!document.querySelector('#figures')`)
 		alice.screenshot("ring-admin-in-call", "#admin-stage")
 		alice.click("#hangup")
-		alice.waitFor(10*time.Second, "the stage gone and the dashboard listing the call", `!document.querySelector('#admin-stage') &&
+		alice.waitFor(20*time.Second, "the stage gone and the dashboard listing the call", `!document.querySelector('#admin-stage') &&
 		  [...document.querySelectorAll('#calls tr[data-call]')].some((tr) => tr.cells[0].textContent.trim() === 'bob' && tr.cells[1].textContent.trim() === 'alice' && tr.cells[3].textContent.trim() !== '–')`)
 		bob.waitIdle()
 		bob.waitNotice("alice hung up")

@@ -30,7 +30,7 @@ func TestE2ERoomOfTwo(t *testing.T) {
 	alice, bob, carol := users[0], users[1], users[2]
 
 	alice.click("#new-room")
-	alice.waitFor(10*time.Second, "a new room with a readable name", `/^\/webrtc\/room\/[a-z]+-[a-z]+-\d\d$/.test(location.pathname)`)
+	alice.waitFor(20*time.Second, "a new room with a readable name", `/^\/webrtc\/room\/[a-z]+-[a-z]+-\d\d$/.test(location.pathname)`)
 	alice.waitRoom("waiting", "Waiting for others")
 	var room string
 	if err := alice.eval(`location.pathname.split('/').pop()`, &room); err != nil {
@@ -41,7 +41,7 @@ func TestE2ERoomOfTwo(t *testing.T) {
 	// the room's name in capitals is the same room.
 	bob.run(20*time.Second, "type a bad room name", chromedp.SendKeys("#room-name", "no spaces", chromedp.ByQuery))
 	bob.click("#join-room")
-	bob.waitFor(15*time.Second, "the room name refused", `location.pathname === '/webrtc/in' && !!document.querySelector('#room-error')`)
+	bob.waitFor(20*time.Second, "the room name refused", `location.pathname === '/webrtc/in' && !!document.querySelector('#room-error')`)
 	bob.run(20*time.Second, "type the room's name",
 		chromedp.Evaluate(`(e => { e.value = ''; e.dispatchEvent(new Event('input')); })(document.querySelector('#room-name'))`, nil),
 		chromedp.SendKeys("#room-name", strings.ToUpper(room), chromedp.ByQuery))
@@ -57,15 +57,15 @@ func TestE2ERoomOfTwo(t *testing.T) {
 	carol.screenshot("room-full")
 
 	alice.run(20*time.Second, "send a room message", chromedp.SendKeys("#room-input", xss+kb.Enter, chromedp.ByQuery))
-	bob.waitFor(10*time.Second, "alice's message, as text",
+	bob.waitFor(20*time.Second, "alice's message, as text",
 		fmt.Sprintf(`[...document.querySelectorAll('#room-log li .text')].some((e) => e.textContent === %q) && !document.querySelector('#room-log img')`, xss))
 	roomDraftKept(alice)
 	draftCounter(alice, "room")
 
 	bob.click("#leave")
-	bob.waitFor(10*time.Second, "the home page after leaving", `location.pathname === '/webrtc/in'`)
+	bob.waitFor(20*time.Second, "the home page after leaving", `location.pathname === '/webrtc/in'`)
 	alice.waitRoom("bye", "bob left; waiting for others.")
-	alice.waitFor(15*time.Second, "bob's video gone", `!document.querySelector('#tiles [data-member="bob"]') && window.callapp.peers().size === 0`)
+	alice.waitFor(20*time.Second, "bob's video gone", `!document.querySelector('#tiles [data-member="bob"]') && window.callapp.peers().size === 0`)
 }
 
 // roomDraftKept: a room message refused for going too fast stays in the
@@ -84,7 +84,7 @@ func roomDraftKept(p *page) {
 	  document.querySelector('#room-send').click();
 	  return true;
 	})()`, nil))
-	p.waitFor(15*time.Second, "the refusal, with the draft kept", `
+	p.waitFor(20*time.Second, "the refusal, with the draft kept", `
 	  document.querySelector('#room-error')?.textContent.trim() === 'You are sending messages too fast. Your message is kept: send it again in a moment.' &&
 	  document.querySelector('#room-input').value === 'the third, too fast'`)
 	// Clicks come at most once a second: each refusal counts.
@@ -112,11 +112,11 @@ func draftCounter(p *page, prefix string) {
 		})()`, prefix, n), nil))
 	}
 	typeDraft(1700)
-	p.waitFor(15*time.Second, "no counter far from the limit", fmt.Sprintf(`!document.querySelector('#%[1]s-counter') && !document.querySelector('#%[1]s-send').disabled`, prefix))
+	p.waitFor(20*time.Second, "no counter far from the limit", fmt.Sprintf(`!document.querySelector('#%[1]s-counter') && !document.querySelector('#%[1]s-send').disabled`, prefix))
 	typeDraft(1850)
-	p.waitFor(15*time.Second, "the counter", fmt.Sprintf(`document.querySelector('#%s-counter')?.textContent.trim() === '1,850 of 2,000 characters'`, prefix))
+	p.waitFor(20*time.Second, "the counter", fmt.Sprintf(`document.querySelector('#%s-counter')?.textContent.trim() === '1,850 of 2,000 characters'`, prefix))
 	typeDraft(2001)
-	p.waitFor(15*time.Second, "sending blocked, with why, nothing cut", fmt.Sprintf(`
+	p.waitFor(20*time.Second, "sending blocked, with why, nothing cut", fmt.Sprintf(`
 	  document.querySelector('#%[1]s-error')?.textContent.trim() === 'The message has 2,001 characters; at most 2,000 can be sent. Shorten it to send it.' &&
 	  document.querySelector('#%[1]s-send').disabled && [...document.querySelector('#%[1]s-input').value].length === 2001`, prefix))
 	if prefix == "chat" {
@@ -142,7 +142,7 @@ func TestE2ERoomOfThree(t *testing.T) {
 		p.navigate("/webrtc/room/trio")
 		p.waitRoom("connected", "Connected")
 	}
-	carol.waitFor(15*time.Second, "the blocked camera explained", `(() => {
+	carol.waitFor(20*time.Second, "the blocked camera explained", `(() => {
 	  const t = document.querySelector('#media-problem')?.textContent || '';
 	  return t.includes('Your camera is blocked for this site.') && t.includes('address bar') &&
 	    t.includes('The others hear you but do not see you.') && document.querySelector('#camera').disabled;
@@ -150,7 +150,7 @@ func TestE2ERoomOfThree(t *testing.T) {
 	carol.waitRoomVideos("alice", "bob")
 	carol.run(5*time.Second, "allow the camera", chromedp.Evaluate(`window.allowCamera = true`, nil))
 	carol.click("#media-retry")
-	carol.waitFor(15*time.Second, "the problem gone, the camera on", `!document.querySelector('#media-problem') && !document.querySelector('#camera').disabled`)
+	carol.waitFor(20*time.Second, "the problem gone, the camera on", `!document.querySelector('#media-problem') && !document.querySelector('#camera').disabled`)
 	for i, p := range users {
 		var others []string
 		for j, q := range users {
@@ -269,7 +269,7 @@ func TestE2ERoomResume(t *testing.T) {
 
 	bob.holdSignalDown()
 	bob.waitRoom("reconnecting", "Reconnecting…")
-	alice.waitFor(10*time.Second, "bob's tile saying he is reconnecting",
+	alice.waitFor(20*time.Second, "bob's tile saying he is reconnecting",
 		`(f => !!f && f.dataset.away === 'reconnecting' && f.textContent.includes('reconnecting…'))(document.querySelector('#tiles [data-member="bob"]'))`)
 	alice.screenshot("room-member-away")
 	// Media needs no server: the mesh goes on through the outage.
@@ -284,12 +284,12 @@ func TestE2ERoomResume(t *testing.T) {
 	}
 	bob.letSignalBack()
 	bob.waitRoom("connected", "Connected")
-	alice.waitFor(10*time.Second, "bob's tile no longer reconnecting",
+	alice.waitFor(20*time.Second, "bob's tile no longer reconnecting",
 		`(f => !!f && !f.dataset.away && !f.textContent.includes('reconnecting'))(document.querySelector('#tiles [data-member="bob"]'))`)
 	bob.waitRoomVideos("alice")
 	alice.waitRoomVideos("bob")
 	for _, p := range []*page{alice, bob} {
-		p.waitFor(15*time.Second, "a new connection to each member", `[...window.callapp.peers()].every(([id, pc]) => pc !== window.markedPeers.get(id))`)
+		p.waitFor(20*time.Second, "a new connection to each member", `[...window.callapp.peers()].every(([id, pc]) => pc !== window.markedPeers.get(id))`)
 	}
 	alice.waitRoom("connected", "Connected")
 	var notice string
@@ -314,7 +314,7 @@ func TestE2ERoomSeatLost(t *testing.T) {
 	alice.waitRoom("bye", "bob left; waiting for others.")
 	bob.letSignalBack()
 	bob.waitRoom("lost", "you left the room")
-	bob.waitFor(15*time.Second, "no connection kept", `window.callapp.peers().size === 0 && !document.querySelector('#tiles [data-member]')`)
+	bob.waitFor(20*time.Second, "no connection kept", `window.callapp.peers().size === 0 && !document.querySelector('#tiles [data-member]')`)
 	bob.screenshot("room-seat-lost")
 	bob.click("#rejoin")
 	bob.waitRoom("connected", "Connected")
@@ -345,7 +345,7 @@ func TestE2ERoomReloadAndWalkAway(t *testing.T) {
 	bob.navigate("/webrtc/in")
 	bob.waitConnected()
 	alice.waitRoom("bye", "bob left; waiting for others.")
-	bob.waitFor(15*time.Second, "no error said on the home page", `!document.querySelector('#notice')`)
+	bob.waitFor(20*time.Second, "no error said on the home page", `!document.querySelector('#notice')`)
 }
 
 // holdSignalDown closes the page's signaling websocket, as a network drop

@@ -35,7 +35,7 @@ func TestE2ECall(t *testing.T) {
 	alice.navigate("/webrtc/register")
 	alice.screenshot("register")
 	alice.register(e2ePassword)
-	alice.waitFor(15*time.Second, "the Admin link for the first account", `!!document.querySelector('a[href="/webrtc/admin"]')`)
+	alice.waitFor(20*time.Second, "the Admin link for the first account", `!!document.querySelector('a[href="/webrtc/admin"]')`)
 
 	bob := newPage(t, browser, app, "bob")
 	bob.register(e2ePassword)
@@ -44,13 +44,13 @@ func TestE2ECall(t *testing.T) {
 		t.Errorf("bob, the second account, has an Admin link (%v) or the page is unreadable (%v)", bobAdmin, err)
 	}
 
-	alice.waitFor(10*time.Second, "bob in the online list", `!!document.querySelector('#users li[data-user="bob"]')`)
-	bob.waitFor(10*time.Second, "alice in the online list", `!!document.querySelector('#users li[data-user="alice"]')`)
+	alice.waitFor(20*time.Second, "bob in the online list", `!!document.querySelector('#users li[data-user="bob"]')`)
+	bob.waitFor(20*time.Second, "alice in the online list", `!!document.querySelector('#users li[data-user="alice"]')`)
 	alice.screenshot("home-idle")
 	alice.clocksStill()
 
 	callWithVideo(alice, bob, func() { bob.screenshot("incoming") })
-	alice.waitFor(15*time.Second, "the call timer ticking", `(() => {
+	alice.waitFor(20*time.Second, "the call timer ticking", `(() => {
 	  const t = document.querySelector('#call-phase')?.textContent.trim();
 	  return /^\d\d:\d\d$/.test(t) && t !== '00:00';
 	})()`)
@@ -59,19 +59,19 @@ func TestE2ECall(t *testing.T) {
 	// The fake microphones beep: each side sees the other's speaking ring
 	// around the video and its own around the self-view.
 	for _, p := range []*page{alice, bob} {
-		p.waitFor(15*time.Second, "the other side's speaking ring", `!!document.querySelector('.video-wrap.speaking')`)
-		p.waitFor(15*time.Second, "one's own speaking ring", `!!document.querySelector('#self-view.speaking')`)
+		p.waitFor(20*time.Second, "the other side's speaking ring", `!!document.querySelector('.video-wrap.speaking')`)
+		p.waitFor(20*time.Second, "one's own speaking ring", `!!document.querySelector('#self-view.speaking')`)
 	}
 	// Full screen holds the call stage alone, and gives the page back.
 	alice.click("#fullscreen")
-	alice.waitFor(15*time.Second, "the call in full screen",
+	alice.waitFor(20*time.Second, "the call in full screen",
 		`document.fullscreenElement?.classList.contains('call-stage') && document.querySelector('#fullscreen').getAttribute('aria-pressed') === 'true'`)
 	alice.click("#fullscreen")
-	alice.waitFor(15*time.Second, "full screen left", `!document.fullscreenElement && document.querySelector('#fullscreen').getAttribute('aria-pressed') === 'false'`)
+	alice.waitFor(20*time.Second, "full screen left", `!document.fullscreenElement && document.querySelector('#fullscreen').getAttribute('aria-pressed') === 'false'`)
 
 	// Chat during the call: A's message reaches B as text, never as HTML.
 	alice.run(20*time.Second, "send a chat message with Enter", chromedp.SendKeys("#chat-input", xss+kb.Enter, chromedp.ByQuery))
-	bob.waitFor(10*time.Second, "alice's message in the chat",
+	bob.waitFor(20*time.Second, "alice's message in the chat",
 		fmt.Sprintf(`[...document.querySelectorAll('#chatlog li .text')].some((e) => e.textContent === %q)`, xss))
 	for _, p := range []*page{alice, bob} {
 		var imgs int
@@ -84,15 +84,15 @@ func TestE2ECall(t *testing.T) {
 	bob.waitIdle()
 	alice.waitIdle()
 	alice.waitNotice("bob hung up")
-	alice.waitFor(15*time.Second, "the call in alice's history",
+	alice.waitFor(20*time.Second, "the call in alice's history",
 		`[...document.querySelectorAll('#history li')].some((li) => li.querySelector('.name')?.textContent === 'bob' && li.textContent.includes('Outgoing'))`)
-	bob.waitFor(15*time.Second, "the call in bob's history",
+	bob.waitFor(20*time.Second, "the call in bob's history",
 		`[...document.querySelectorAll('#history li')].some((li) => li.querySelector('.name')?.textContent === 'alice' && li.textContent.includes('Incoming'))`)
 	alice.clocksStill()
 
 	// The admin dashboard lists the finished call with its duration.
 	alice.navigate("/webrtc/admin")
-	alice.waitFor(10*time.Second, "the finished call in #calls", `[...document.querySelectorAll('#calls tr[data-call]')].some((tr) => {
+	alice.waitFor(20*time.Second, "the finished call in #calls", `[...document.querySelectorAll('#calls tr[data-call]')].some((tr) => {
 	  const td = [...tr.cells].map((c) => c.textContent.trim());
 	  return td[0] === 'alice' && td[1] === 'bob' && /^\d+:\d\d$/.test(td[3]) && td[4] === 'Hung up';
 	})`)
@@ -100,7 +100,7 @@ func TestE2ECall(t *testing.T) {
 	if err := alice.eval(`[...document.querySelector('#calls tr[data-call]').cells].map((c) => c.textContent.trim())`, &row); err == nil {
 		t.Logf("admin sees the call: %q", row)
 	}
-	alice.waitFor(10*time.Second, "the chat message, as text, in moderation",
+	alice.waitFor(20*time.Second, "the chat message, as text, in moderation",
 		fmt.Sprintf(`[...document.querySelectorAll('#messages td.text')].some((e) => e.textContent === %q) && !document.querySelector('#messages img')`, xss))
 	alice.screenshot("admin")
 
@@ -141,7 +141,7 @@ func TestE2ERinging(t *testing.T) {
 	t.Run("Reject", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		alice.call("bob")
-		bob.waitFor(15*time.Second, "the incoming call dialog", `!!document.querySelector('#reject')`)
+		bob.waitFor(20*time.Second, "the incoming call dialog", `!!document.querySelector('#reject')`)
 		bob.click("#reject")
 		alice.waitNotice("rejected")
 		alice.waitIdle()
@@ -153,12 +153,12 @@ func TestE2ERinging(t *testing.T) {
 	t.Run("CallerCancels", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		alice.call("bob")
-		bob.waitFor(15*time.Second, "the incoming call dialog", `!!document.querySelector('#accept')`)
-		alice.waitFor(15*time.Second, "the ringing state with a Cancel button",
+		bob.waitFor(20*time.Second, "the incoming call dialog", `!!document.querySelector('#accept')`)
+		alice.waitFor(20*time.Second, "the ringing state with a Cancel button",
 			`document.querySelector('#call-phase')?.dataset.phase === 'ringing' && document.querySelector('#hangup')?.textContent.trim() === 'Cancel'`)
 		alice.click("#hangup")
 		alice.waitIdle()
-		bob.waitFor(15*time.Second, "the incoming dialog to go", `!document.querySelector('#accept') && !document.querySelector('#reject')`)
+		bob.waitFor(20*time.Second, "the incoming dialog to go", `!document.querySelector('#accept') && !document.querySelector('#reject')`)
 		bob.waitIdle()
 		bob.waitNotice("Missed call from alice")
 	})
@@ -179,7 +179,7 @@ func TestE2ERinging(t *testing.T) {
 		if err != nil || !sent {
 			t.Fatalf("invite then cancel at once: sent %v, err %v\n%s", sent, err, alice.report())
 		}
-		alice.waitFor(15*time.Second, "the call recorded as cancelled", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json())
+		alice.waitFor(20*time.Second, "the call recorded as cancelled", `fetch('/webrtc/api/calls?limit=1').then((r) => r.json())
 		  .then((b) => b.data?.[0]?.ended === true && b.data[0].endReason === 'cancelled')`)
 		bob.waitIdle()
 		alice.waitIdle()
@@ -190,7 +190,7 @@ func TestE2ERinging(t *testing.T) {
 	t.Run("NoAnswer", func(t *testing.T) {
 		alice, bob := alice.in(t), bob.in(t)
 		alice.call("bob")
-		bob.waitFor(15*time.Second, "the incoming call dialog", `!!document.querySelector('#accept')`)
+		bob.waitFor(20*time.Second, "the incoming call dialog", `!!document.querySelector('#accept')`)
 		alice.waitNotice("No answer from bob")
 		bob.waitNotice("Missed call from alice")
 		alice.waitIdle()
@@ -204,7 +204,7 @@ func TestE2ERinging(t *testing.T) {
 func callWithVideo(caller, callee *page, atIncoming func()) {
 	caller.t.Helper()
 	caller.call(callee.name)
-	callee.waitFor(10*time.Second, "the incoming call dialog",
+	callee.waitFor(20*time.Second, "the incoming call dialog",
 		fmt.Sprintf(`!!document.querySelector('#accept') && document.querySelector('#incoming-name')?.textContent === %q`, caller.name))
 	if atIncoming != nil {
 		atIncoming()
@@ -223,7 +223,7 @@ func twoUsers(t *testing.T, browser context.Context, app *server) (*page, *page)
 	bob.submitRegister(e2ePassword)
 	alice.waitHome()
 	bob.waitHome()
-	alice.waitFor(10*time.Second, "bob online", `!!document.querySelector('#users li[data-user="bob"]')`)
-	bob.waitFor(10*time.Second, "alice online", `!!document.querySelector('#users li[data-user="alice"]')`)
+	alice.waitFor(20*time.Second, "bob online", `!!document.querySelector('#users li[data-user="bob"]')`)
+	bob.waitFor(20*time.Second, "alice online", `!!document.querySelector('#users li[data-user="alice"]')`)
 	return alice, bob
 }

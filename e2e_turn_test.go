@@ -59,9 +59,9 @@ func TestE2ERelay(t *testing.T) {
 	t.Run("SelfTest", func(t *testing.T) {
 		alice := alice.in(t)
 		alice.navigate("/webrtc/admin")
-		alice.waitFor(10*time.Second, "the embedded relay in #relay-mode", `document.querySelector('#relay-mode')?.textContent.trim() === 'embedded'`)
+		alice.waitFor(20*time.Second, "the embedded relay in #relay-mode", `document.querySelector('#relay-mode')?.textContent.trim() === 'embedded'`)
 		alice.click("#relay-test")
-		alice.waitFor(15*time.Second, "the self-test's result", `!!document.querySelector('#relay-result')`)
+		alice.waitFor(20*time.Second, "the self-test's result", `!!document.querySelector('#relay-result')`)
 		var res struct {
 			OK   string `json:"ok"`
 			Text string `json:"text"`

@@ -34,7 +34,7 @@ func (p *page) setLang(lang string) {
 // form and submits it.
 func (p *page) fillForm(username, password string) {
 	p.t.Helper()
-	p.waitFor(10*time.Second, "the form, mounted", `!!document.querySelector('#app:not([v-cloak]) #submit:not([disabled])')`)
+	p.waitFor(20*time.Second, "the form, mounted", `!!document.querySelector('#app:not([v-cloak]) #submit:not([disabled])')`)
 	p.run(20*time.Second, "fill in the form",
 		chromedp.Evaluate(`for (const id of ['username', 'password']) {
 		  const input = document.getElementById(id);
@@ -69,7 +69,7 @@ func TestE2EWordsForms(t *testing.T) {
 			// A Cyrillic а among Latin letters: only the server knows that
 			// rule, so the sentence comes from its answer.
 			p.fillForm("root_аdmin", "short")
-			p.waitFor(10*time.Second, "both sentences next to their fields", fmt.Sprintf(`(() => {
+			p.waitFor(20*time.Second, "both sentences next to their fields", fmt.Sprintf(`(() => {
 			  const u = document.querySelector('#username-error'), pw = document.querySelector('#password-error');
 			  return u?.textContent.trim() === %q && pw?.textContent.trim() === %q &&
 			    u.previousElementSibling?.id === 'username-hint' && pw.previousElementSibling?.id === 'password-hint' &&
@@ -85,11 +85,11 @@ func TestE2EWordsForms(t *testing.T) {
 		p := newPage(t, browser, app, "guesser")
 		p.navigate("/webrtc/login")
 		p.fillForm("nobody", "wrong password")
-		p.waitFor(10*time.Second, "the wrong-password sentence",
+		p.waitFor(20*time.Second, "the wrong-password sentence",
 			`document.querySelector('#form-error')?.textContent.trim() === 'The username or password is wrong.'`)
 		// The second failure within the window is refused for about 2 minutes.
 		p.fillForm("nobody", "wrong password")
-		p.waitFor(10*time.Second, "the wait from Retry-After", `(() => {
+		p.waitFor(20*time.Second, "the wait from Retry-After", `(() => {
 		  const e = document.querySelector('#form-error');
 		  return e?.textContent.trim() === 'Too many attempts. Try again in 2 minutes.' && document.querySelector('#submit').disabled;
 		})()`)
@@ -134,7 +134,7 @@ func TestE2EWordsChat(t *testing.T) {
 	alice.register(e2ePassword)
 	bob := newPage(t, browser, app, "bob")
 	bob.register(e2ePassword)
-	alice.waitFor(10*time.Second, "the seeded history", `document.querySelectorAll('#chatlog li[data-id]').length === 50`)
+	alice.waitFor(20*time.Second, "the seeded history", `document.querySelectorAll('#chatlog li[data-id]').length === 50`)
 
 	t.Run("draft kept on rate limit", func(t *testing.T) {
 		p := alice.in(t)
@@ -150,12 +150,12 @@ func TestE2EWordsChat(t *testing.T) {
 		  document.querySelector('#chat-send').click();
 		  return true;
 		})()`, nil))
-		p.waitFor(10*time.Second, "the refusal, with the draft kept", `
+		p.waitFor(20*time.Second, "the refusal, with the draft kept", `
 		  document.querySelector('#chat-error')?.textContent.trim() === 'You are sending messages too fast. Your message is kept: send it again in a moment.' &&
 		  document.querySelector('#chat-input').value === 'the third, too fast'`)
 		// Once the limit lets it through, sending again clears the draft.
 		// Clicks come at most once a second: each refusal counts.
-		p.waitFor(10*time.Second, "the draft sent and cleared", `(() => {
+		p.waitFor(20*time.Second, "the draft sent and cleared", `(() => {
 		  const input = document.querySelector('#chat-input');
 		  const sent = [...document.querySelectorAll('#chatlog li.mine .text')].some((e) => e.textContent === 'the third, too fast');
 		  if (sent) return input.value === '';
@@ -168,13 +168,13 @@ func TestE2EWordsChat(t *testing.T) {
 		p := alice.in(t)
 		p.run(5*time.Second, "scroll the chat up", chromedp.Evaluate(`document.querySelector('#chatlog').scrollTop = 200; true`, nil))
 		bob.run(20*time.Second, "bob sends a message", chromedp.SendKeys("#chat-input", "hello from bob\n", chromedp.ByQuery))
-		p.waitFor(10*time.Second, "the new-messages button, the view unmoved", `(() => {
+		p.waitFor(20*time.Second, "the new-messages button, the view unmoved", `(() => {
 		  const log = document.querySelector('#chatlog');
 		  const arrived = [...log.querySelectorAll('.text')].some((e) => e.textContent === 'hello from bob');
 		  return arrived && log.scrollTop === 200 && document.querySelector('#chat-new')?.textContent.trim() === '1 new message ↓';
 		})()`)
 		p.click("#chat-new")
-		p.waitFor(15*time.Second, "the newest message in view, the button gone", `(() => {
+		p.waitFor(20*time.Second, "the newest message in view, the button gone", `(() => {
 		  const log = document.querySelector('#chatlog');
 		  return log.scrollHeight - log.scrollTop - log.clientHeight < 5 && !document.querySelector('#chat-new');
 		})()`)
@@ -192,7 +192,7 @@ func TestE2EWordsChat(t *testing.T) {
 		  return true;
 		})()`, nil))
 		p.click("#chat-older")
-		p.waitFor(10*time.Second, "the older messages above, the view unmoved", `(() => {
+		p.waitFor(20*time.Second, "the older messages above, the view unmoved", `(() => {
 		  const log = document.querySelector('#chatlog');
 		  const texts = [...log.querySelectorAll('li[data-id] .text')].map((e) => e.textContent);
 		  const first = log.querySelector('li[data-id="' + window.firstShown.id + '"]');
@@ -207,48 +207,48 @@ func TestE2EWordsChat(t *testing.T) {
 	t.Run("admin", func(t *testing.T) {
 		p := alice.in(t)
 		p.navigate("/webrtc/admin")
-		p.waitFor(10*time.Second, "end reasons in words", `(() => {
+		p.waitFor(20*time.Second, "end reasons in words", `(() => {
 		  const ends = [...document.querySelectorAll('#calls tr[data-call]')].map((tr) => tr.cells[4].textContent.trim());
 		  return ends.includes('No answer') && ends.includes('Media could not connect');
 		})()`)
 
 		// A long message is clipped, with a toggle that shows it whole.
 		const lastRow = `[...document.querySelectorAll('#messages tr[data-id]')].find((tr) => tr.querySelector('.more-btn'))`
-		p.waitFor(10*time.Second, "the long message clipped", fmt.Sprintf(`(() => {
+		p.waitFor(20*time.Second, "the long message clipped", fmt.Sprintf(`(() => {
 		  const tr = %s;
 		  return !!tr && tr.querySelector('td.text span').textContent.endsWith('…') && tr.querySelector('.more-btn').textContent.trim() === 'more';
 		})()`, lastRow))
 		p.run(5*time.Second, "show the whole message", chromedp.Evaluate(lastRow+`.querySelector('.more-btn').click()`, nil))
-		p.waitFor(15*time.Second, "the whole message", fmt.Sprintf(`(() => {
+		p.waitFor(20*time.Second, "the whole message", fmt.Sprintf(`(() => {
 		  const tr = %s;
 		  return tr.querySelector('td.text span').textContent === %q && tr.querySelector('.more-btn').getAttribute('aria-expanded') === 'true';
 		})()`, lastRow, long))
 
 		bobRow := `document.querySelector('#users tr[data-user="bob"]')`
 		bobDisabled := `fetch('/webrtc/api/admin/users?q=bob').then((r) => r.json()).then((r) => r.data.users[0].disabled)`
-		p.waitFor(10*time.Second, "bob in the users table", `!!`+bobRow)
+		p.waitFor(20*time.Second, "bob in the users table", `!!`+bobRow)
 
 		// Cancel does nothing.
 		p.run(5*time.Second, "click Disable", chromedp.Evaluate(bobRow+`.querySelector('.actions button').click()`, nil))
-		p.waitFor(15*time.Second, "the confirmation", `document.querySelector('#confirm')?.open &&
+		p.waitFor(20*time.Second, "the confirmation", `document.querySelector('#confirm')?.open &&
 		  document.querySelector('#confirm-text').textContent.includes('Disable bob?') &&
 		  document.activeElement?.id === 'confirm-cancel'`)
 		p.screenshot("admin-confirm", "#confirm")
 		p.click("#confirm-cancel")
-		p.waitFor(15*time.Second, "the dialog closed", `!document.querySelector('#confirm').open`)
+		p.waitFor(20*time.Second, "the dialog closed", `!document.querySelector('#confirm').open`)
 		var disabled bool
 		if err := p.eval(bobDisabled, &disabled); err != nil || disabled {
 			t.Fatalf("after Cancel, bob disabled = %v (%v)", disabled, err)
 		}
 		// Escape on a role change is a cancel too.
 		p.run(5*time.Second, "click Make admin", chromedp.Evaluate(bobRow+`.querySelectorAll('.actions button')[1].click()`, nil))
-		p.waitFor(15*time.Second, "the role confirmation", `document.querySelector('#confirm')?.open && document.querySelector('#confirm-text').textContent.includes('Make bob an admin?')`)
+		p.waitFor(20*time.Second, "the role confirmation", `document.querySelector('#confirm')?.open && document.querySelector('#confirm-text').textContent.includes('Make bob an admin?')`)
 		p.run(5*time.Second, "press Escape", chromedp.KeyEvent("\x1b"))
-		p.waitFor(15*time.Second, "the dialog closed, bob still a user", `!document.querySelector('#confirm').open && `+bobRow+`.cells[2].textContent.trim() === 'user'`)
+		p.waitFor(20*time.Second, "the dialog closed, bob still a user", `!document.querySelector('#confirm').open && `+bobRow+`.cells[2].textContent.trim() === 'user'`)
 
 		// Confirm acts.
 		p.run(5*time.Second, "click Disable", chromedp.Evaluate(bobRow+`.querySelector('.actions button').click()`, nil))
-		p.waitFor(15*time.Second, "the confirmation", `document.querySelector('#confirm')?.open`)
+		p.waitFor(20*time.Second, "the confirmation", `document.querySelector('#confirm')?.open`)
 		p.run(5*time.Second, "click the dialog's Disable", chromedp.Evaluate(`document.querySelector('#confirm-ok').click()`, nil))
 		p.waitFor(20*time.Second, "bob disabled", bobRow+`?.cells[3].textContent.trim() === 'disabled'`)
 		if err := p.eval(bobDisabled, &disabled); err != nil || !disabled {
@@ -262,12 +262,12 @@ func TestE2EWordsChat(t *testing.T) {
 			t.Fatal(err)
 		}
 		p.run(5*time.Second, "click Delete", chromedp.Evaluate(row+`.querySelector('.delete-btn').click()`, nil))
-		p.waitFor(15*time.Second, "the delete confirmation", `document.querySelector('#confirm')?.open && document.querySelector('#confirm-text').textContent.includes('for everyone')`)
+		p.waitFor(20*time.Second, "the delete confirmation", `document.querySelector('#confirm')?.open && document.querySelector('#confirm-text').textContent.includes('for everyone')`)
 		p.click("#confirm-cancel")
 		sel := fmt.Sprintf(`document.querySelector('#messages tr[data-id="%s"]')`, id)
-		p.waitFor(15*time.Second, "the message still there", `!document.querySelector('#confirm').open && !!`+sel)
+		p.waitFor(20*time.Second, "the message still there", `!document.querySelector('#confirm').open && !!`+sel)
 		p.run(5*time.Second, "click Delete", chromedp.Evaluate(sel+`.querySelector('.delete-btn').click()`, nil))
-		p.waitFor(15*time.Second, "the delete confirmation", `document.querySelector('#confirm')?.open`)
+		p.waitFor(20*time.Second, "the delete confirmation", `document.querySelector('#confirm')?.open`)
 		p.run(5*time.Second, "click the dialog's Delete", chromedp.Evaluate(`document.querySelector('#confirm-ok').click()`, nil))
 		p.waitFor(20*time.Second, "the message gone", `!`+sel)
 		if p.dialogCount() > 0 {
